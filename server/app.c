@@ -1,0 +1,114 @@
+/*
+ * app.c - process set-up shared by the CLI commands and the server.
+ */
+#include "app.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int threads_for(const tb_flags *f)
+{
+	if (f->threads > 0)
+		return f->threads;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+/* "name:path" -> name, path; a bare path, one starting with '/', a
+ * "scheme://" URI or a Windows drive letter has no name (reference §5). */
+static int spec_entry(char *e, char **name, char **path)
+{
+	char *colon = strchr(e, ':');
+	if (!colon || e[0] == '/' || strstr(e, "://") ||
+	    (colon == e + 1 && ((e[0] >= 'A' && e[0] <= 'Z') || (e[0] >= 'a' && e[0] <= 'z')))) {
+		*name = NULL;
+		*path = e;
+		return 0;
+	}
+	*colon = '\0';
+	*name = e;
+	*path = colon + 1;
+	return *name[0] && *path[0] ? 0 : -EINVAL;
+}
+
+static int add_loader(tb_app *a, const char *path, const char *name)
+{
+	tb_loader *l = realloc(a->loaders, (a->n_loaders + 1) * sizeof *l);
+	if (!l)
+		return -ENOMEM;
+	a->loaders = l;
+	l = &a->loaders[a->n_loaders];
+	int rc = tb_loader_init(l, &a->store, path, name);
+	if (rc)
+		return rc;
+	l->threads = threads_for(a->flags);
+	a->n_loaders++;
+	return 0;
+}
+
+int tb_app_init(tb_app *a, const tb_flags *f, char *err, size_t errlen)
+{
+	memset(a, 0, sizeof *a);
+	a->flags = f;
+	tb_store_init(&a->store, &f->store);
+	if (f->logdir_spec && f->logdir_spec[0]) {
+		char *spec = strdup(f->logdir_spec);
+		if (!spec)
+			return 1;
+		char *save = NULL;
+		for (char *e = strtok_r(spec, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
+			char *name, *path;
+			if (spec_entry(e, &name, &path) || add_loader(a, path, name)) {
+				snprintf(err, errlen, "Error: bad --logdir_spec entry '%s'", e);
+				free(spec);
+				return 1;
+			}
+		}
+		free(spec);
+		return 0;
+	}
+	if (f->event_file)
+		return add_loader(a, ".", NULL) ? 1 : 0;
+	return add_loader(a, f->logdir_path, NULL) ? 1 : 0;
+}
+
+void tb_app_release(tb_app *a)
+{
+	for (size_t i = 0; i < a->n_loaders; i++)
+		tb_loader_release(&a->loaders[i]);
+	free(a->loaders);
+	tb_store_release(&a->store);
+	memset(a, 0, sizeof *a);
+}
+
+int tb_app_load(tb_app *a)
+{
+	size_t missing = 0;
+	for (size_t i = 0; i < a->n_loaders; i++) {
+		tb_loader *l = &a->loaders[i];
+		int rc;
+		if (a->flags->event_file) {
+			const char *base = strrchr(a->flags->event_file, '/');
+			rc = tb_loader_add_file(l, base ? base + 1 : a->flags->event_file,
+						a->flags->event_file);
+		} else {
+			rc = tb_loader_scan(l);
+		}
+		if (rc == -ENOENT || rc == -ENOTDIR) {
+			missing++;
+			continue;
+		}
+		if (rc)
+			return rc;
+		if ((rc = tb_loader_read(l)))
+			return rc;
+	}
+	tb_store_compact(&a->store);
+	malloc_trim(0);
+	return missing == a->n_loaders ? -ENOENT : 0;
+}

@@ -1,0 +1,601 @@
+/*
+ * event.c - Event decoding (fast path + protobuf-c) and value conversions.
+ *
+ * Tensor rule (reference §0.2): a non-empty tensor_content wins and must
+ * hold exactly elems * element-size bytes; otherwise the dtype's *_val field
+ * holds every element, or exactly one that fills the whole shape, or none
+ * (zeros). Element counts are bounded by TB_MAX_TENSOR_ELEMS before any
+ * allocation.
+ */
+#include "event.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "tblimits.h"
+
+/* ---- fast path ---------------------------------------------------------- */
+
+static int read_varint(const unsigned char **pp, const unsigned char *end, uint64_t *out)
+{
+	const unsigned char *p = *pp;
+	uint64_t v = 0;
+	for (int shift = 0; shift < 64 && p < end; shift += 7) {
+		unsigned char c = *p++;
+		v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*pp = p;
+			*out = v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* One length-delimited field body: [*pp, *pp+len). */
+static int read_len(const unsigned char **pp, const unsigned char *end,
+		    const unsigned char **body, size_t *len)
+{
+	uint64_t n;
+	if (read_varint(pp, end, &n) || n > (uint64_t)(end - *pp))
+		return -1;
+	*body = *pp;
+	*len = (size_t)n;
+	*pp += n;
+	return 0;
+}
+
+static int fast_value(const unsigned char *p, const unsigned char *end, tb_fast_scalar *out)
+{
+	int have_tag = 0, have_val = 0;
+	while (p < end) {
+		unsigned char key = *p++;
+		if (key == 0x0a && !have_tag) { /* tag */
+			if (read_len(&p, end, (const unsigned char **)&out->tag, &out->tag_len))
+				return 0;
+			if (memchr(out->tag, 0, out->tag_len))
+				return 0;
+			have_tag = 1;
+		} else if (key == 0x15 && !have_val) { /* simple_value */
+			if (end - p < 4)
+				return 0;
+			memcpy(&out->value, p, 4);
+			p += 4;
+			have_val = 1;
+		} else {
+			return 0;
+		}
+	}
+	return have_tag && have_val && out->tag_len > 0;
+}
+
+int tb_event_fast_scalar(const unsigned char *p, size_t n, tb_fast_scalar *out)
+{
+	const unsigned char *end = p + n;
+	int have_wall = 0, have_step = 0, have_sum = 0;
+	out->wall = 0;
+	out->step = 0;
+	while (p < end) {
+		unsigned char key = *p++;
+		if (key == 0x09 && !have_wall) {
+			if (end - p < 8)
+				return 0;
+			memcpy(&out->wall, p, 8);
+			p += 8;
+			have_wall = 1;
+		} else if (key == 0x10 && !have_step) {
+			uint64_t s;
+			if (read_varint(&p, end, &s))
+				return 0;
+			out->step = (int64_t)s;
+			have_step = 1;
+		} else if (key == 0x2a && !have_sum) {
+			const unsigned char *s;
+			size_t slen;
+			if (read_len(&p, end, &s, &slen))
+				return 0;
+			/* Summary: exactly one field 1 (Value) */
+			const unsigned char *se = s + slen;
+			if (s >= se || *s++ != 0x0a)
+				return 0;
+			const unsigned char *v;
+			size_t vlen;
+			if (read_len(&s, se, &v, &vlen) || s != se)
+				return 0;
+			if (!fast_value(v, v + vlen, out))
+				return 0;
+			have_sum = 1;
+		} else {
+			return 0;
+		}
+	}
+	return have_sum;
+}
+
+/* ---- general decoder ---------------------------------------------------- */
+
+tb_pb_event *tb_event_decode(tb_arena *a, const unsigned char *p, size_t n)
+{
+	return tensorboard__event__unpack(&a->pb, n, p);
+}
+
+const char *tb_value_tag(const tb_pb_value *v)
+{
+	if (v->tag && v->tag[0])
+		return v->tag;
+	if (v->node_name && v->node_name[0])
+		return v->node_name;
+	return "";
+}
+
+static int class_for_plugin(const char *plugin)
+{
+	static const char *const scalar[] = { "scalars" };
+	static const char *const tensor[] = { "histograms", "text", "hparams", "pr_curves",
+					      "mesh", "custom_scalars" };
+	static const char *const blob[] = { "images", "audio", "graph_run_metadata",
+					    "graph_run_metadata_graph", "graph_keras_model" };
+	for (size_t i = 0; i < sizeof scalar / sizeof *scalar; i++)
+		if (!strcmp(plugin, scalar[i]))
+			return TB_CLASS_SCALAR;
+	for (size_t i = 0; i < sizeof tensor / sizeof *tensor; i++)
+		if (!strcmp(plugin, tensor[i]))
+			return TB_CLASS_TENSOR;
+	for (size_t i = 0; i < sizeof blob / sizeof *blob; i++)
+		if (!strcmp(plugin, blob[i]))
+			return TB_CLASS_BLOB_SEQUENCE;
+	return TB_CLASS_UNKNOWN;
+}
+
+void tb_value_plugin(const tb_pb_value *v, const char **plugin, int *data_class)
+{
+	switch (v->value_case) {
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_SIMPLE_VALUE:
+		*plugin = "scalars";
+		*data_class = TB_CLASS_SCALAR;
+		return;
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_HISTO:
+		*plugin = "histograms";
+		*data_class = TB_CLASS_TENSOR;
+		return;
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_IMAGE:
+		*plugin = "images";
+		*data_class = TB_CLASS_BLOB_SEQUENCE;
+		return;
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_AUDIO:
+		*plugin = "audio";
+		*data_class = TB_CLASS_BLOB_SEQUENCE;
+		return;
+	default:
+		break;
+	}
+	const Tensorboard__SummaryMetadata *m = v->metadata;
+	*plugin = (m && m->plugin_data && m->plugin_data->plugin_name) ?
+			  m->plugin_data->plugin_name : "";
+	if (m && m->data_class != TENSORBOARD__DATA_CLASS__DATA_CLASS_UNKNOWN)
+		*data_class = (int)m->data_class;
+	else
+		*data_class = class_for_plugin(*plugin);
+}
+
+tb_kind tb_kind_for(const char *plugin, int data_class)
+{
+	if (data_class == TB_CLASS_SCALAR && !strcmp(plugin, "scalars"))
+		return TB_KIND_SCALAR;
+	if (data_class == TB_CLASS_TENSOR && !strcmp(plugin, "histograms"))
+		return TB_KIND_HISTOGRAM;
+	if (data_class == TB_CLASS_TENSOR && !strcmp(plugin, "text"))
+		return TB_KIND_TEXT;
+	return TB_KIND_BLOB;
+}
+
+/* ---- tensors ------------------------------------------------------------ */
+
+double tb_half_to_double(uint16_t h)
+{
+	int sign = h >> 15, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+	double v;
+	if (exp == 0)
+		v = ldexp(frac, -24);
+	else if (exp == 31)
+		v = frac ? NAN : INFINITY;
+	else
+		v = ldexp(frac | 0x400, exp - 25);
+	return sign ? -v : v;
+}
+
+double tb_bfloat16_to_double(uint16_t h)
+{
+	uint32_t bits = (uint32_t)h << 16;
+	float f;
+	memcpy(&f, &bits, 4);
+	return f;
+}
+
+/* Elements in the tensor's shape (1 for rank 0); -1 if negative, unknown
+ * or above TB_MAX_TENSOR_ELEMS. */
+static int64_t tensor_elems(const tb_pb_tensor *t, int *rank)
+{
+	const Tensorboard__TensorShapeProto *s = t->tensor_shape;
+	int64_t n = 1;
+	*rank = 0;
+	if (!s)
+		return 1;
+	if (s->unknown_rank || s->n_dim > TB_MAX_TENSOR_RANK)
+		return -1;
+	for (size_t i = 0; i < s->n_dim; i++) {
+		int64_t d = s->dim[i]->size;
+		if (d < 0)
+			return -1;
+		if (d && n > (int64_t)TB_MAX_TENSOR_ELEMS / d)
+			return -1;
+		n *= d;
+	}
+	*rank = (int)s->n_dim;
+	return n;
+}
+
+static size_t dtype_size(int dtype)
+{
+	switch (dtype) {
+	case TENSORBOARD__DATA_TYPE__DT_FLOAT: case TENSORBOARD__DATA_TYPE__DT_INT32:
+	case TENSORBOARD__DATA_TYPE__DT_UINT32:
+		return 4;
+	case TENSORBOARD__DATA_TYPE__DT_DOUBLE: case TENSORBOARD__DATA_TYPE__DT_INT64:
+	case TENSORBOARD__DATA_TYPE__DT_UINT64:
+		return 8;
+	case TENSORBOARD__DATA_TYPE__DT_UINT8: case TENSORBOARD__DATA_TYPE__DT_INT8:
+	case TENSORBOARD__DATA_TYPE__DT_BOOL:
+		return 1;
+	case TENSORBOARD__DATA_TYPE__DT_INT16: case TENSORBOARD__DATA_TYPE__DT_UINT16:
+	case TENSORBOARD__DATA_TYPE__DT_HALF: case TENSORBOARD__DATA_TYPE__DT_BFLOAT16:
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+/* Element i of a numeric tensor with elems elements. */
+static int tensor_elem(const tb_pb_tensor *t, int64_t elems, size_t i, tb_scalar *out)
+{
+	int dt = (int)t->dtype;
+	size_t es = dtype_size(dt);
+	if (!es)
+		return -EINVAL;
+	memset(out, 0, sizeof *out);
+	if (t->tensor_content.len) {
+		if (t->tensor_content.len != (size_t)elems * es)
+			return -EINVAL;
+		const unsigned char *p = t->tensor_content.data + i * es;
+		switch (dt) {
+		case TENSORBOARD__DATA_TYPE__DT_FLOAT: {
+			float f;
+			memcpy(&f, p, 4);
+			out->type = TB_NUM_F32;
+			out->f = f;
+			return 0;
+		}
+		case TENSORBOARD__DATA_TYPE__DT_DOUBLE:
+			out->type = TB_NUM_F64;
+			memcpy(&out->f, p, 8);
+			return 0;
+		case TENSORBOARD__DATA_TYPE__DT_HALF:
+		case TENSORBOARD__DATA_TYPE__DT_BFLOAT16: {
+			uint16_t h;
+			memcpy(&h, p, 2);
+			out->type = TB_NUM_F64;
+			out->f = dt == TENSORBOARD__DATA_TYPE__DT_HALF ? tb_half_to_double(h) :
+								   tb_bfloat16_to_double(h);
+			return 0;
+		}
+		case TENSORBOARD__DATA_TYPE__DT_BOOL:
+			out->type = TB_NUM_BOOL;
+			out->i = *p != 0;
+			return 0;
+		case TENSORBOARD__DATA_TYPE__DT_INT8:
+			out->type = TB_NUM_I64;
+			out->i = (int8_t)*p;
+			return 0;
+		case TENSORBOARD__DATA_TYPE__DT_UINT8:
+			out->type = TB_NUM_I64;
+			out->i = *p;
+			return 0;
+		case TENSORBOARD__DATA_TYPE__DT_INT16: {
+			int16_t v;
+			memcpy(&v, p, 2);
+			out->type = TB_NUM_I64;
+			out->i = v;
+			return 0;
+		}
+		case TENSORBOARD__DATA_TYPE__DT_UINT16: {
+			uint16_t v;
+			memcpy(&v, p, 2);
+			out->type = TB_NUM_I64;
+			out->i = v;
+			return 0;
+		}
+		case TENSORBOARD__DATA_TYPE__DT_INT32: {
+			int32_t v;
+			memcpy(&v, p, 4);
+			out->type = TB_NUM_I64;
+			out->i = v;
+			return 0;
+		}
+		case TENSORBOARD__DATA_TYPE__DT_UINT32: {
+			uint32_t v;
+			memcpy(&v, p, 4);
+			out->type = TB_NUM_I64;
+			out->i = v;
+			return 0;
+		}
+		case TENSORBOARD__DATA_TYPE__DT_INT64:
+			out->type = TB_NUM_I64;
+			memcpy(&out->i, p, 8);
+			return 0;
+		case TENSORBOARD__DATA_TYPE__DT_UINT64: {
+			uint64_t v;
+			memcpy(&v, p, 8);
+			out->type = v > INT64_MAX ? TB_NUM_F64 : TB_NUM_I64;
+			out->i = (int64_t)v;
+			out->f = (double)v;
+			return 0;
+		}
+		}
+		return -EINVAL;
+	}
+
+	size_t count;
+	switch (dt) {
+	case TENSORBOARD__DATA_TYPE__DT_FLOAT: count = t->n_float_val; break;
+	case TENSORBOARD__DATA_TYPE__DT_DOUBLE: count = t->n_double_val; break;
+	case TENSORBOARD__DATA_TYPE__DT_HALF:
+	case TENSORBOARD__DATA_TYPE__DT_BFLOAT16: count = t->n_half_val; break;
+	case TENSORBOARD__DATA_TYPE__DT_BOOL: count = t->n_bool_val; break;
+	case TENSORBOARD__DATA_TYPE__DT_INT64: count = t->n_int64_val; break;
+	case TENSORBOARD__DATA_TYPE__DT_UINT32: count = t->n_uint32_val; break;
+	case TENSORBOARD__DATA_TYPE__DT_UINT64: count = t->n_uint64_val; break;
+	default: count = t->n_int_val; break;
+	}
+	size_t j;
+	if (count == 0) {
+		/* no values: zeros of the dtype */
+		out->type = dt == TENSORBOARD__DATA_TYPE__DT_FLOAT ? TB_NUM_F32 :
+			    dt == TENSORBOARD__DATA_TYPE__DT_DOUBLE || dt == TENSORBOARD__DATA_TYPE__DT_HALF ||
+			    dt == TENSORBOARD__DATA_TYPE__DT_BFLOAT16 ? TB_NUM_F64 :
+			    dt == TENSORBOARD__DATA_TYPE__DT_BOOL ? TB_NUM_BOOL : TB_NUM_I64;
+		return 0;
+	} else if (count == 1) {
+		j = 0;
+	} else if (count == (size_t)elems) {
+		j = i;
+	} else {
+		return -EINVAL;
+	}
+	switch (dt) {
+	case TENSORBOARD__DATA_TYPE__DT_FLOAT:
+		out->type = TB_NUM_F32;
+		out->f = t->float_val[j];
+		return 0;
+	case TENSORBOARD__DATA_TYPE__DT_DOUBLE:
+		out->type = TB_NUM_F64;
+		out->f = t->double_val[j];
+		return 0;
+	case TENSORBOARD__DATA_TYPE__DT_HALF:
+		out->type = TB_NUM_F64;
+		out->f = tb_half_to_double((uint16_t)t->half_val[j]);
+		return 0;
+	case TENSORBOARD__DATA_TYPE__DT_BFLOAT16:
+		out->type = TB_NUM_F64;
+		out->f = tb_bfloat16_to_double((uint16_t)t->half_val[j]);
+		return 0;
+	case TENSORBOARD__DATA_TYPE__DT_BOOL:
+		out->type = TB_NUM_BOOL;
+		out->i = t->bool_val[j] != 0;
+		return 0;
+	case TENSORBOARD__DATA_TYPE__DT_INT64:
+		out->type = TB_NUM_I64;
+		out->i = t->int64_val[j];
+		return 0;
+	case TENSORBOARD__DATA_TYPE__DT_UINT32:
+		out->type = TB_NUM_I64;
+		out->i = t->uint32_val[j];
+		return 0;
+	case TENSORBOARD__DATA_TYPE__DT_UINT64:
+		out->type = t->uint64_val[j] > INT64_MAX ? TB_NUM_F64 : TB_NUM_I64;
+		out->i = (int64_t)t->uint64_val[j];
+		out->f = (double)t->uint64_val[j];
+		return 0;
+	case TENSORBOARD__DATA_TYPE__DT_INT8:
+		out->type = TB_NUM_I64;
+		out->i = (int8_t)t->int_val[j];
+		return 0;
+	case TENSORBOARD__DATA_TYPE__DT_UINT8:
+		out->type = TB_NUM_I64;
+		out->i = (uint8_t)t->int_val[j];
+		return 0;
+	case TENSORBOARD__DATA_TYPE__DT_INT16:
+		out->type = TB_NUM_I64;
+		out->i = (int16_t)t->int_val[j];
+		return 0;
+	case TENSORBOARD__DATA_TYPE__DT_UINT16:
+		out->type = TB_NUM_I64;
+		out->i = (uint16_t)t->int_val[j];
+		return 0;
+	default:
+		out->type = TB_NUM_I64;
+		out->i = t->int_val[j];
+		return 0;
+	}
+}
+
+static double scalar_as_double(const tb_scalar *s)
+{
+	return s->type == TB_NUM_F32 || s->type == TB_NUM_F64 ? s->f : (double)s->i;
+}
+
+int tb_tensor_scalar(const tb_pb_tensor *t, tb_scalar *out)
+{
+	int rank;
+	if (tensor_elems(t, &rank) != 1)
+		return -EINVAL;
+	return tensor_elem(t, 1, 0, out);
+}
+
+int tb_value_scalar(const tb_pb_value *v, tb_scalar *out)
+{
+	if (v->value_case == TENSORBOARD__SUMMARY__VALUE__VALUE_SIMPLE_VALUE) {
+		out->type = TB_NUM_F32;
+		out->f = v->simple_value;
+		out->i = 0;
+		return 0;
+	}
+	if (v->value_case == TENSORBOARD__SUMMARY__VALUE__VALUE_TENSOR)
+		return tb_tensor_scalar(v->tensor, out);
+	return -EINVAL;
+}
+
+/* ---- histograms ----------------------------------------------------------- */
+
+/* TensorBoard's Python migration of a HistogramProto (reference §2.3): drop
+ * empty buckets at both ends, outer edges from min/max, float32 values. */
+static int histo_buckets(tb_arena *a, const Tensorboard__HistogramProto *h,
+			 double **out, size_t *nout)
+{
+	size_t n = h->n_bucket;
+	size_t start = 0, end;
+	while (start < n && !(h->bucket[start] > 0))
+		start++;
+	if (start == n) {
+		*out = NULL;
+		*nout = 0;
+		return 0;
+	}
+	end = n - 1;
+	while (!(h->bucket[end] > 0))
+		end--;
+	size_t k = end - start + 1;
+	if ((k > 1 && h->n_bucket_limit < end) || k > TB_MAX_HIST_BUCKETS)
+		return -EINVAL;
+	double *b = tb_arena_alloc(a, k * 3 * sizeof *b);
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < k; i++) {
+		double left = i == 0 ? h->min : h->bucket_limit[start + i - 1];
+		double right = i == k - 1 ? h->max : h->bucket_limit[start + i];
+		b[3 * i] = (float)left;
+		b[3 * i + 1] = (float)right;
+		b[3 * i + 2] = (float)h->bucket[start + i];
+	}
+	*out = b;
+	*nout = k;
+	return 0;
+}
+
+/* A TF2 histogram: numeric tensor of shape [k,3]. */
+static int tensor_buckets(tb_arena *a, const tb_pb_tensor *t, double **out, size_t *nout)
+{
+	int rank;
+	int64_t elems = tensor_elems(t, &rank);
+	if (elems < 0 || rank != 2 || t->tensor_shape->dim[1]->size != 3)
+		return -EINVAL;
+	size_t k = (size_t)elems / 3;
+	if (k > TB_MAX_HIST_BUCKETS)
+		return -EINVAL;
+	double *b = k ? tb_arena_alloc(a, (size_t)elems * sizeof *b) : NULL;
+	if (k && !b)
+		return -ENOMEM;
+	for (size_t i = 0; i < (size_t)elems; i++) {
+		tb_scalar s;
+		if (tensor_elem(t, elems, i, &s))
+			return -EINVAL;
+		b[i] = scalar_as_double(&s);
+	}
+	*out = b;
+	*nout = k;
+	return 0;
+}
+
+int tb_value_histogram(tb_arena *a, const tb_pb_value *v, double **buckets, size_t *n)
+{
+	if (v->value_case == TENSORBOARD__SUMMARY__VALUE__VALUE_HISTO)
+		return histo_buckets(a, v->histo, buckets, n);
+	if (v->value_case == TENSORBOARD__SUMMARY__VALUE__VALUE_TENSOR)
+		return tensor_buckets(a, v->tensor, buckets, n);
+	return -EINVAL;
+}
+
+/* ---- text ------------------------------------------------------------------- */
+
+int tb_value_text(tb_arena *a, const tb_pb_value *v, tb_text_view *out)
+{
+	if (v->value_case != TENSORBOARD__SUMMARY__VALUE__VALUE_TENSOR)
+		return -EINVAL;
+	const tb_pb_tensor *t = v->tensor;
+	if (t->dtype != TENSORBOARD__DATA_TYPE__DT_STRING)
+		return -EINVAL;
+	int rank;
+	int64_t elems = tensor_elems(t, &rank);
+	if (elems < 0)
+		return -EINVAL;
+	size_t count = (size_t)elems;
+	if (t->n_string_val != count && t->n_string_val > 1)
+		return -EINVAL;
+	int64_t *dims = tb_arena_alloc(a, (size_t)(rank ? rank : 1) * sizeof *dims);
+	const char **strs = tb_arena_alloc(a, (count ? count : 1) * sizeof *strs);
+	size_t *lens = tb_arena_alloc(a, (count ? count : 1) * sizeof *lens);
+	if (!dims || !strs || !lens)
+		return -ENOMEM;
+	for (int i = 0; i < rank; i++)
+		dims[i] = t->tensor_shape->dim[i]->size;
+	for (size_t i = 0; i < count; i++) {
+		if (t->n_string_val == 0) {
+			strs[i] = "";
+			lens[i] = 0;
+		} else {
+			const ProtobufCBinaryData *s = &t->string_val[t->n_string_val == 1 ? 0 : i];
+			strs[i] = (const char *)s->data;
+			lens[i] = s->len;
+		}
+	}
+	out->rank = rank;
+	out->dims = dims;
+	out->count = count;
+	out->strs = strs;
+	out->lens = lens;
+	return 0;
+}
+
+/* ---- blobs ------------------------------------------------------------------ */
+
+int tb_value_blob(tb_arena *a, const tb_pb_value *v, tb_blob_type *type,
+		  unsigned char **data, size_t *len)
+{
+	const ProtobufCMessage *m = NULL;
+	switch (v->value_case) {
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_TENSOR:
+		*type = TB_BLOB_TENSOR;
+		m = &v->tensor->base;
+		break;
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_IMAGE:
+		*type = TB_BLOB_IMAGE;
+		m = &v->image->base;
+		break;
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_AUDIO:
+		*type = TB_BLOB_AUDIO;
+		m = &v->audio->base;
+		break;
+	default:
+		*type = TB_BLOB_NONE;
+		*data = NULL;
+		*len = 0;
+		return 0;
+	}
+	size_t n = protobuf_c_message_get_packed_size(m);
+	unsigned char *p = tb_arena_alloc(a, n ? n : 1);
+	if (!p)
+		return -ENOMEM;
+	*len = protobuf_c_message_pack(m, p);
+	*data = p;
+	return 0;
+}

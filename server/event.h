@@ -1,0 +1,116 @@
+/*
+ * event.h - decoding one Event payload and normalising its values.
+ *
+ * Two decoders give the same answer: a hand-written fast path for the event
+ * almost every PyTorch/TF1 scalar write produces (wall_time, step, one
+ * Summary.Value with a tag and a simple_value, nothing else), and protobuf-c
+ * with an arena for everything else. The fast path declines anything it does
+ * not fully understand, so it can never change what is read.
+ *
+ * The conversions below turn a Summary.Value into tbserve's normal forms
+ * (reference §2): a scalar of a numeric type, histogram buckets
+ * [left, right, count], a string tensor, or an opaque blob. They read only
+ * their arguments; results live in the arena passed in.
+ */
+#ifndef TB_EVENT_H
+#define TB_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "tensorboard.pb-c.h"
+
+typedef Tensorboard__Event tb_pb_event;
+typedef Tensorboard__Summary__Value tb_pb_value;
+typedef Tensorboard__TensorProto tb_pb_tensor;
+
+/* Data classes (SummaryMetadata.data_class) */
+enum {
+	TB_CLASS_UNKNOWN = 0,
+	TB_CLASS_SCALAR = 1,
+	TB_CLASS_TENSOR = 2,
+	TB_CLASS_BLOB_SEQUENCE = 3,
+};
+
+/* How tbserve stores a series, fixed by its tag's first value. */
+typedef enum tb_kind {
+	TB_KIND_SCALAR = 1,     /* plugin scalars, SCALAR */
+	TB_KIND_HISTOGRAM = 2,  /* plugin histograms, TENSOR: [k,3] buckets */
+	TB_KIND_TEXT = 3,       /* plugin text, TENSOR: string tensor */
+	TB_KIND_BLOB = 4,       /* anything else: bytes kept for later plugins */
+} tb_kind;
+
+/* Numeric type of a scalar, as the JSON output needs it. */
+typedef enum tb_num_type {
+	TB_NUM_F32 = 0,  /* float32 widened to double (simple_value, DT_FLOAT) */
+	TB_NUM_F64 = 1,  /* double, half, bfloat16 */
+	TB_NUM_I64 = 2,  /* integer dtypes: JSON integers */
+	TB_NUM_BOOL = 3, /* DT_BOOL: JSON true/false */
+} tb_num_type;
+
+typedef struct tb_scalar {
+	tb_num_type type;
+	double f;   /* F32, F64 */
+	int64_t i;  /* I64, BOOL */
+} tb_scalar;
+
+/* A string tensor: count = product of dims (1 for rank 0), row-major. */
+typedef struct tb_text_view {
+	int rank;
+	const int64_t *dims;
+	size_t count;
+	const char *const *strs;
+	const size_t *lens;
+} tb_text_view;
+
+/* What a blob holds, so later plugins can decode it. */
+typedef enum tb_blob_type {
+	TB_BLOB_NONE = 0,      /* metadata-only value (hparams, custom plugins) */
+	TB_BLOB_TENSOR = 1,    /* serialized TensorProto */
+	TB_BLOB_IMAGE = 2,     /* serialized Summary.Image */
+	TB_BLOB_AUDIO = 3,     /* serialized Summary.Audio */
+	TB_BLOB_RAW = 4,       /* graph_def / run metadata bytes */
+} tb_blob_type;
+
+/* The common scalar event, decoded without protobuf-c. */
+typedef struct tb_fast_scalar {
+	double wall;
+	int64_t step;
+	const char *tag;   /* points into the payload; not NUL-terminated */
+	size_t tag_len;
+	float value;
+} tb_fast_scalar;
+
+/* 1 if p is exactly a one-simple_value event without metadata (filled into
+ * *out), 0 if the general decoder must handle it. */
+int tb_event_fast_scalar(const unsigned char *p, size_t n, tb_fast_scalar *out);
+
+/* General decoder; NULL when the payload is not a valid Event. */
+tb_pb_event *tb_event_decode(tb_arena *a, const unsigned char *p, size_t n);
+
+/* Tag of a value: tag, or node_name when tag is empty (legacy). */
+const char *tb_value_tag(const tb_pb_value *v);
+
+/* Plugin name and data class implied by a value (reference §2.1). The
+ * returned string is static or borrowed from v. */
+void tb_value_plugin(const tb_pb_value *v, const char **plugin, int *data_class);
+
+/* Storage kind for a plugin and data class. */
+tb_kind tb_kind_for(const char *plugin, int data_class);
+
+/* Conversions; each returns 0 or -EINVAL when the value does not have the
+ * expected form (the point is then skipped). */
+int tb_value_scalar(const tb_pb_value *v, tb_scalar *out);
+int tb_value_histogram(tb_arena *a, const tb_pb_value *v, double **buckets, size_t *n);
+int tb_value_text(tb_arena *a, const tb_pb_value *v, tb_text_view *out);
+int tb_value_blob(tb_arena *a, const tb_pb_value *v, tb_blob_type *type,
+		  unsigned char **data, size_t *len);
+
+/* Exposed for tests. */
+int tb_tensor_scalar(const tb_pb_tensor *t, tb_scalar *out);
+double tb_half_to_double(uint16_t h);
+double tb_bfloat16_to_double(uint16_t h);
+
+#endif

@@ -1,0 +1,198 @@
+/*
+ * export.c - streaming export (see export.h). Output is built in a buffer
+ * flushed every FLUSH_BYTES so memory stays flat however large the logdir.
+ */
+#include "export.h"
+
+#include <errno.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+
+#define FLUSH_BYTES (256u * 1024)
+
+static void csv_field(tb_buf *b, const char *s, size_t n)
+{
+	if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n)) {
+		tb_buf_append(b, s, n);
+		return;
+	}
+	tb_buf_putc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			tb_buf_putc(b, '"');
+		tb_buf_putc(b, s[i]);
+	}
+	tb_buf_putc(b, '"');
+}
+
+static void scalar_json(tb_buf *b, tb_scalar v)
+{
+	if (v.type == TB_NUM_I64)
+		tb_json_int(b, v.i);
+	else if (v.type == TB_NUM_BOOL)
+		tb_json_bool(b, v.i != 0);
+	else
+		tb_json_double(b, v.f);
+}
+
+static void scalar_csv(tb_buf *b, tb_scalar v)
+{
+	char tmp[40];
+	if (v.type == TB_NUM_I64)
+		tb_buf_append(b, tmp, tb_fmt_int(tmp, v.i));
+	else if (v.type == TB_NUM_BOOL)
+		tb_buf_puts(b, v.i ? "True" : "False");
+	else
+		tb_csv_double(b, v.f);
+}
+
+static void jsonl_head(tb_buf *b, const tb_run *r, const tb_series *se, size_t i)
+{
+	tb_buf_puts(b, "{\"run\": ");
+	tb_json_cstr(b, r->name);
+	tb_buf_puts(b, ", \"tag\": ");
+	tb_json_str(b, se->tag, se->tag_len);
+	tb_buf_puts(b, ", \"plugin\": ");
+	tb_json_cstr(b, se->plugin);
+	tb_buf_puts(b, ", \"wall_time\": ");
+	tb_json_double(b, tb_series_wall(se, i));
+	tb_buf_puts(b, ", \"step\": ");
+	tb_json_int(b, tb_series_step(se, i));
+}
+
+static void point_jsonl(tb_buf *b, const tb_run *r, const tb_series *se, size_t i)
+{
+	jsonl_head(b, r, se, i);
+	if (se->kind == TB_KIND_SCALAR) {
+		tb_buf_puts(b, ", \"value\": ");
+		scalar_json(b, tb_series_scalar(se, i));
+	} else if (se->kind == TB_KIND_HISTOGRAM) {
+		const tb_hist *h = tb_series_hist(se, i);
+		tb_buf_puts(b, ", \"buckets\": [");
+		for (size_t k = 0; k < h->n; k++) {
+			tb_buf_puts(b, k ? ", [" : "[");
+			tb_json_double(b, h->b[3 * k]);
+			tb_buf_puts(b, ", ");
+			tb_json_double(b, h->b[3 * k + 1]);
+			tb_buf_puts(b, ", ");
+			tb_json_double(b, h->b[3 * k + 2]);
+			tb_buf_putc(b, ']');
+		}
+		tb_buf_putc(b, ']');
+	} else {
+		const tb_text *t = tb_series_text(se, i);
+		tb_buf_puts(b, ", \"shape\": [");
+		for (int k = 0; k < t->rank; k++) {
+			if (k)
+				tb_buf_puts(b, ", ");
+			tb_json_int(b, t->dims[k]);
+		}
+		tb_buf_puts(b, "], \"text\": [");
+		for (size_t k = 0; k < t->count; k++) {
+			if (k)
+				tb_buf_puts(b, ", ");
+			tb_json_str(b, t->strs[k], t->lens[k]);
+		}
+		tb_buf_putc(b, ']');
+	}
+	tb_buf_puts(b, "}\n");
+}
+
+static void csv_head(tb_buf *b, const tb_run *r, const tb_series *se, size_t i)
+{
+	char tmp[40];
+	csv_field(b, r->name, strlen(r->name));
+	tb_buf_putc(b, ',');
+	csv_field(b, se->tag, se->tag_len);
+	tb_buf_putc(b, ',');
+	csv_field(b, se->plugin, strlen(se->plugin));
+	tb_buf_putc(b, ',');
+	tb_csv_double(b, tb_series_wall(se, i));
+	tb_buf_putc(b, ',');
+	tb_buf_append(b, tmp, tb_fmt_int(tmp, tb_series_step(se, i)));
+	tb_buf_putc(b, ',');
+}
+
+static void point_csv(tb_buf *b, const tb_run *r, const tb_series *se, size_t i)
+{
+	if (se->kind == TB_KIND_SCALAR) {
+		csv_head(b, r, se, i);
+		scalar_csv(b, tb_series_scalar(se, i));
+		tb_buf_puts(b, ",,,\r\n");
+	} else if (se->kind == TB_KIND_HISTOGRAM) {
+		const tb_hist *h = tb_series_hist(se, i);
+		for (size_t k = 0; k < h->n; k++) {
+			csv_head(b, r, se, i);
+			for (int c = 0; c < 3; c++) {
+				tb_buf_putc(b, ',');
+				tb_csv_double(b, h->b[3 * k + c]);
+			}
+			tb_buf_puts(b, "\r\n");
+		}
+	} else {
+		const tb_text *t = tb_series_text(se, i);
+		for (size_t k = 0; k < t->count; k++) {
+			csv_head(b, r, se, i);
+			csv_field(b, t->strs[k], t->lens[k]);
+			tb_buf_puts(b, ",,,\r\n");
+		}
+	}
+}
+
+static int flush(tb_buf *b, FILE *out, int force)
+{
+	if (b->oom)
+		return -ENOMEM;
+	if (b->len && (force || b->len >= FLUSH_BYTES)) {
+		if (fwrite(b->data, 1, b->len, out) != b->len)
+			return -EIO;
+		tb_buf_reset(b);
+	}
+	return 0;
+}
+
+int tb_export(tb_store *s, const char *format, const char *run, const char *tag, FILE *out)
+{
+	int csv = !strcmp(format, "csv"), rc = 0;
+	tb_buf b = TB_BUF_INIT;
+	if (csv)
+		tb_buf_puts(&b, "run,tag,plugin,wall_time,step,value,left,right,count\r\n");
+	tb_store_rdlock(s);
+	tb_run **sorted = malloc((s->n_runs ? s->n_runs : 1) * sizeof *sorted);
+	if (!sorted) {
+		tb_store_unlock(s);
+		return -ENOMEM;
+	}
+	tb_store_sorted_runs(s, sorted);
+	for (size_t i = 0; !rc && i < s->n_runs; i++) {
+		tb_run *r = sorted[i];
+		if (run && strcmp(run, r->name))
+			continue;
+		tb_run_rdlock(r);
+		for (size_t k = 0; !rc && k < r->n_series; k++) {
+			const tb_series *se = r->series[k];
+			if ((tag && strcmp(tag, se->tag)) || se->kind == TB_KIND_BLOB)
+				continue;
+			for (size_t p = 0; !rc && p < se->n; p++) {
+				if (csv)
+					point_csv(&b, r, se, p);
+				else
+					point_jsonl(&b, r, se, p);
+				rc = flush(&b, out, 0);
+			}
+		}
+		tb_run_unlock(r);
+	}
+	tb_store_unlock(s);
+	free(sorted);
+	if (!rc)
+		rc = flush(&b, out, 1);
+	tb_buf_release(&b);
+	if (!rc && fflush(out))
+		rc = -EIO;
+	return rc;
+}

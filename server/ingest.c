@@ -1,0 +1,270 @@
+/*
+ * ingest.c - Event -> run semantics (see ingest.h).
+ */
+#include "ingest.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "tblimits.h"
+
+void tb_ingest_init(tb_ingest *g, tb_store *s, tb_run *r)
+{
+	memset(g, 0, sizeof *g);
+	g->store = s;
+	g->run = r;
+	g->use_fast = 1;
+	tb_arena_init(&g->arena);
+}
+
+void tb_ingest_release(tb_ingest *g)
+{
+	tb_arena_release(&g->arena);
+}
+
+/* "brain.Event:2" -> 2; anything unparsable -> 0 (treated as old). */
+static double parse_file_version(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	if (!colon)
+		return 0;
+	char *end;
+	double v = strtod(colon + 1, &end);
+	return end != colon + 1 ? v : 0;
+}
+
+static void note_event(tb_run *r, double wall)
+{
+	r->events++;
+	if (!r->has_start) {
+		r->has_start = true;
+		r->start_time = wall;
+	}
+}
+
+/* The Python loader's rules for a run whose files predate file_version 2:
+ * a summary step below the previous one purges the event's own tags. */
+static void purge_old_style(tb_ingest *g, int64_t step, const char *const *tags, size_t n)
+{
+	tb_run *r = g->run;
+	if (g->store->opts.rule != TB_PURGE_SESSION || r->file_version >= 2)
+		return;
+	if (r->has_prev_step && step < r->prev_step)
+		tb_run_purge(r, step, tags, n);
+}
+
+static int fast_scalar(tb_ingest *g, const tb_fast_scalar *f)
+{
+	tb_run *r = g->run;
+	note_event(r, f->wall);
+	if (f->tag_len > TB_MAX_NAME_LEN) {
+		r->bad_values++;
+		return 0;
+	}
+	char tagbuf[TB_MAX_NAME_LEN + 1];
+	memcpy(tagbuf, f->tag, f->tag_len);
+	tagbuf[f->tag_len] = '\0';
+	const char *tags[1] = { tagbuf };
+	purge_old_style(g, f->step, tags, 1);
+	r->prev_step = f->step;
+	r->has_prev_step = true;
+
+	tb_series *se = tb_run_find(r, f->tag, f->tag_len);
+	if (!se) {
+		tb_series_meta m = { "scalars", TB_CLASS_SCALAR, tagbuf, "", NULL, 0 };
+		se = tb_run_create(g->store, r, f->tag, f->tag_len, TB_KIND_SCALAR, &m);
+		if (!se)
+			return -ENOMEM;
+	}
+	if (se->kind != TB_KIND_SCALAR) {
+		se->dropped++;
+		return 0;
+	}
+	tb_scalar v = { TB_NUM_F32, f->value, 0 };
+	return tb_series_append_scalar(g->store, se, f->wall, f->step, &v);
+}
+
+static int is_legacy_kind(const tb_pb_value *v)
+{
+	switch (v->value_case) {
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_SIMPLE_VALUE:
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_HISTO:
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_IMAGE:
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_AUDIO:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static tb_series *series_for(tb_ingest *g, const char *tag, const tb_pb_value *v)
+{
+	size_t len = strlen(tag);
+	tb_series *se = tb_run_find(g->run, tag, len);
+	if (se)
+		return se;
+	const char *plugin;
+	int cls;
+	tb_value_plugin(v, &plugin, &cls);
+	const Tensorboard__SummaryMetadata *md = v->metadata;
+	tb_series_meta m = { plugin, cls, "", "", NULL, 0 };
+	if (md) {
+		m.display_name = md->display_name ? md->display_name : "";
+		m.description = md->summary_description ? md->summary_description : "";
+		if (md->plugin_data) {
+			m.content = md->plugin_data->content.data;
+			m.content_len = md->plugin_data->content.len;
+		}
+	}
+	/* The Python loader names legacy values after their tag. */
+	if (!m.display_name[0] && is_legacy_kind(v))
+		m.display_name = tag;
+	return tb_run_create(g->store, g->run, tag, len, tb_kind_for(plugin, cls), &m);
+}
+
+static int add_value(tb_ingest *g, const tb_pb_event *ev, const tb_pb_value *v)
+{
+	tb_run *r = g->run;
+	const char *tag = tb_value_tag(v);
+	if (!tag[0] || strlen(tag) > TB_MAX_NAME_LEN) {
+		r->bad_values++;
+		return 0;
+	}
+	tb_series *se = series_for(g, tag, v);
+	if (!se)
+		return -ENOMEM;
+	tb_store *s = g->store;
+	int rc;
+	switch (se->kind) {
+	case TB_KIND_SCALAR: {
+		tb_scalar x;
+		if ((rc = tb_value_scalar(v, &x)))
+			break;
+		return tb_series_append_scalar(s, se, ev->wall_time, ev->step, &x);
+	}
+	case TB_KIND_HISTOGRAM: {
+		double *b;
+		size_t n;
+		if ((rc = tb_value_histogram(&g->arena, v, &b, &n)))
+			break;
+		return tb_series_append_hist(s, se, ev->wall_time, ev->step, b, n);
+	}
+	case TB_KIND_TEXT: {
+		tb_text_view t;
+		if ((rc = tb_value_text(&g->arena, v, &t)))
+			break;
+		return tb_series_append_text(s, se, ev->wall_time, ev->step, &t);
+	}
+	default: {
+		tb_blob_type type;
+		unsigned char *data;
+		size_t len;
+		if ((rc = tb_value_blob(&g->arena, v, &type, &data, &len)))
+			break;
+		return tb_series_append_blob(s, se, ev->wall_time, ev->step, type, data, len);
+	}
+	}
+	if (rc == -ENOMEM)
+		return rc;
+	se->dropped++;
+	r->bad_values++;
+	return 0;
+}
+
+static int add_summary(tb_ingest *g, const tb_pb_event *ev)
+{
+	const Tensorboard__Summary *sum = ev->summary;
+	tb_run *r = g->run;
+	if (g->store->opts.rule == TB_PURGE_SESSION && r->file_version < 2 && sum->n_value) {
+		const char **tags = tb_arena_alloc(&g->arena, sum->n_value * sizeof *tags);
+		if (!tags)
+			return -ENOMEM;
+		for (size_t i = 0; i < sum->n_value; i++)
+			tags[i] = tb_value_tag(sum->value[i]);
+		purge_old_style(g, ev->step, tags, sum->n_value);
+	}
+	r->prev_step = ev->step;
+	r->has_prev_step = true;
+	for (size_t i = 0; i < sum->n_value; i++) {
+		int rc = add_value(g, ev, sum->value[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* graph_def and tagged_run_metadata events become blob series (§2.1). */
+static int add_raw(tb_ingest *g, const tb_pb_event *ev, const char *tag, const char *plugin,
+		   const ProtobufCBinaryData *bytes)
+{
+	tb_run *r = g->run;
+	size_t len = strlen(tag);
+	tb_series *se = tb_run_find(r, tag, len);
+	if (!se) {
+		tb_series_meta m = { plugin, TB_CLASS_BLOB_SEQUENCE, "", "", NULL, 0 };
+		se = tb_run_create(g->store, r, tag, len, TB_KIND_BLOB, &m);
+		if (!se)
+			return -ENOMEM;
+	}
+	if (se->kind != TB_KIND_BLOB) {
+		se->dropped++;
+		return 0;
+	}
+	return tb_series_append_blob(g->store, se, ev->wall_time, ev->step, TB_BLOB_RAW,
+				     bytes->data, bytes->len);
+}
+
+static int slow_event(tb_ingest *g, const tb_pb_event *ev)
+{
+	tb_run *r = g->run;
+	note_event(r, ev->wall_time);
+	switch (ev->what_case) {
+	case TENSORBOARD__EVENT__WHAT_FILE_VERSION:
+		r->file_version = parse_file_version(ev->file_version);
+		return 0;
+	case TENSORBOARD__EVENT__WHAT_SESSION_LOG:
+		r->session_logs++;
+		if (ev->session_log->status == TENSORBOARD__SESSION_LOG__SESSION_STATUS__START &&
+		    ++r->starts > 1 && g->store->opts.rule == TB_PURGE_SESSION &&
+		    r->file_version >= 2)
+			tb_run_purge(r, ev->step, NULL, 0);
+		return 0;
+	case TENSORBOARD__EVENT__WHAT_SUMMARY:
+		return add_summary(g, ev);
+	case TENSORBOARD__EVENT__WHAT_GRAPH_DEF:
+		r->graphs++;
+		return add_raw(g, ev, "__run_graph__", "graphs", &ev->graph_def);
+	case TENSORBOARD__EVENT__WHAT_META_GRAPH_DEF:
+		r->meta_graphs++;
+		return 0;
+	case TENSORBOARD__EVENT__WHAT_TAGGED_RUN_METADATA: {
+		const Tensorboard__TaggedRunMetadata *t = ev->tagged_run_metadata;
+		if (!t->tag || !t->tag[0])
+			return 0;
+		return add_raw(g, ev, t->tag, "graph_tagged_run_metadata", &t->run_metadata);
+	}
+	default:
+		return 0;
+	}
+}
+
+int tb_ingest_record(tb_ingest *g, const unsigned char *p, size_t n)
+{
+	g->records++;
+	tb_fast_scalar f;
+	if (g->use_fast && tb_event_fast_scalar(p, n, &f)) {
+		g->fast++;
+		return fast_scalar(g, &f);
+	}
+	tb_pb_event *ev = tb_event_decode(&g->arena, p, n);
+	if (!ev) {
+		int oom = g->arena.oom;
+		tb_arena_reset(&g->arena);
+		return oom ? -ENOMEM : -EBADMSG;
+	}
+	int rc = slow_event(g, ev);
+	tb_arena_reset(&g->arena);
+	return rc;
+}

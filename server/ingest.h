@@ -1,0 +1,39 @@
+/*
+ * ingest.h - applies one event to a run: TensorBoard's event semantics.
+ *
+ * This is where an Event becomes points: the run's start time, the
+ * file_version, the Python loader's purge rules (reference §1.6; the step
+ * rule lives in the store), tag -> series resolution with the plugin and
+ * data class fixed by a tag's first value (§2.1), and the conversion of each
+ * value to its series' kind (§2.2-2.5). It reads nothing from disk and
+ * formats nothing.
+ *
+ * The caller holds the run's write lock around tb_ingest_record().
+ */
+#ifndef TB_INGEST_H
+#define TB_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "store.h"
+
+typedef struct tb_ingest {
+	tb_store *store;
+	tb_run *run;
+	tb_arena arena;
+	int use_fast;           /* 1 unless a test compares the two decoders */
+	uint64_t records;       /* payloads applied */
+	uint64_t fast;          /* of which by the fast path */
+} tb_ingest;
+
+void tb_ingest_init(tb_ingest *g, tb_store *s, tb_run *r);
+void tb_ingest_release(tb_ingest *g);
+
+/* Apply one record payload. Returns 0 (values that do not convert are
+ * counted and skipped), -EBADMSG when the payload is not an Event, or
+ * -ENOMEM. */
+int tb_ingest_record(tb_ingest *g, const unsigned char *p, size_t n);
+
+#endif

@@ -1,0 +1,282 @@
+/*
+ * loader.c - logdir -> records -> ingest -> store (see loader.h).
+ *
+ * Records are applied in batches under the run's write lock so readers get
+ * in between batches; a batch is at most BATCH_RECORDS records.
+ */
+#include "loader.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "logdir.h"
+
+#define BATCH_RECORDS 4096
+
+int tb_loader_init(tb_loader *l, tb_store *s, const char *logdir, const char *prefix)
+{
+	memset(l, 0, sizeof *l);
+	l->store = s;
+	l->threads = 1;
+	l->verify_crc = 1;
+	l->logdir = strdup(logdir);
+	l->prefix = prefix ? strdup(prefix) : NULL;
+	return l->logdir && (!prefix || l->prefix) ? 0 : -ENOMEM;
+}
+
+static void file_free(tb_file *f)
+{
+	if (f->open)
+		tb_record_close(&f->rd);
+	free(f->name);
+	free(f->path);
+	free(f);
+}
+
+void tb_loader_release(tb_loader *l)
+{
+	for (size_t i = 0; i < l->n_runs; i++) {
+		tb_loader_run *lr = l->runs[i];
+		for (size_t k = 0; k < lr->n_files; k++)
+			file_free(lr->files[k]);
+		free(lr->files);
+		tb_ingest_release(&lr->ingest);
+		free(lr->name);
+		free(lr->dir);
+		free(lr);
+	}
+	free(l->runs);
+	free(l->logdir);
+	free(l->prefix);
+	memset(l, 0, sizeof *l);
+}
+
+static tb_loader_run *run_get(tb_loader *l, const char *run, const char *dir)
+{
+	char full[8192];
+	const char *name = run;
+	if (l->prefix) {
+		snprintf(full, sizeof full, "%s/%s", l->prefix, run);
+		name = full;
+	}
+	for (size_t i = 0; i < l->n_runs; i++)
+		if (!strcmp(l->runs[i]->name, name))
+			return l->runs[i];
+	if (l->n_runs == l->cap_runs) {
+		size_t cap = l->cap_runs ? l->cap_runs * 2 : 16;
+		tb_loader_run **p = realloc(l->runs, cap * sizeof *p);
+		if (!p)
+			return NULL;
+		l->runs = p;
+		l->cap_runs = cap;
+	}
+	tb_loader_run *lr = calloc(1, sizeof *lr);
+	if (!lr)
+		return NULL;
+	lr->name = strdup(name);
+	lr->dir = strdup(dir);
+	lr->run = tb_store_add_run(l->store, name);
+	if (!lr->name || !lr->dir || !lr->run) {
+		free(lr->name);
+		free(lr->dir);
+		free(lr);
+		return NULL;
+	}
+	tb_ingest_init(&lr->ingest, l->store, lr->run);
+	l->runs[l->n_runs++] = lr;
+	return lr;
+}
+
+static int file_add(tb_loader_run *lr, const char *name, const char *path)
+{
+	size_t pos = 0;
+	while (pos < lr->n_files && strcmp(lr->files[pos]->name, name) < 0)
+		pos++;
+	if (pos < lr->n_files && !strcmp(lr->files[pos]->name, name))
+		return 0;
+	if (lr->n_files == lr->cap_files) {
+		size_t cap = lr->cap_files ? lr->cap_files * 2 : 4;
+		tb_file **p = realloc(lr->files, cap * sizeof *p);
+		if (!p)
+			return -ENOMEM;
+		lr->files = p;
+		lr->cap_files = cap;
+	}
+	tb_file *f = calloc(1, sizeof *f);
+	if (!f || !(f->name = strdup(name)) || !(f->path = strdup(path))) {
+		if (f)
+			free(f->name);
+		free(f);
+		return -ENOMEM;
+	}
+	memmove(&lr->files[pos + 1], &lr->files[pos], (lr->n_files - pos) * sizeof *lr->files);
+	lr->files[pos] = f;
+	lr->n_files++;
+	return 0;
+}
+
+static int on_run(void *ctx, const char *run, const char *dir, char *const *files, size_t n)
+{
+	tb_loader *l = ctx;
+	tb_loader_run *lr = run_get(l, run, dir);
+	if (!lr)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(dir) + strlen(files[i]) + 2;
+		char *path = malloc(len);
+		if (!path)
+			return -ENOMEM;
+		snprintf(path, len, "%s/%s", dir, files[i]);
+		int rc = file_add(lr, files[i], path);
+		free(path);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int tb_loader_scan(tb_loader *l)
+{
+	return tb_logdir_walk(l->logdir, on_run, l);
+}
+
+int tb_loader_add_file(tb_loader *l, const char *run, const char *path)
+{
+	tb_loader_run *lr = run_get(l, run, ".");
+	if (!lr)
+		return -ENOMEM;
+	const char *base = strrchr(path, '/');
+	return file_add(lr, base ? base + 1 : path, path);
+}
+
+static const char *error_text(int rc)
+{
+	switch (rc) {
+	case -EBADMSG: return "checksum mismatch or unparsable event";
+	case -EFBIG: return "record length above the limit";
+	case -ENOMEM: return "out of memory";
+	default: return strerror(-rc);
+	}
+}
+
+static void file_fail(tb_loader *l, tb_file *f, int rc)
+{
+	f->error = rc;
+	tb_log(TB_LOG_ERROR, "%s: %s at byte %llu; kept the %llu records before it, "
+	       "reading no further in this file", f->path, error_text(rc),
+	       (unsigned long long)f->offset, (unsigned long long)f->records);
+	atomic_fetch_add(&l->files_failed, 1);
+}
+
+/* Read one file from its offset to its current end. */
+static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
+{
+	if (f->error)
+		return 0;
+	if (!f->open) {
+		int rc = tb_record_open(&f->rd, f->path, f->offset);
+		if (rc) {
+			tb_log(TB_LOG_WARN, "cannot open %s: %s", f->path, strerror(-rc));
+			return 0;
+		}
+		f->rd.verify_payload_crc = l->verify_crc;
+		f->open = true;
+	}
+	uint64_t bytes = 0, records = 0;
+	int rc = 0, more = 1;
+	while (more && !rc) {
+		tb_run_wrlock(lr->run);
+		for (int k = 0; k < BATCH_RECORDS; k++) {
+			const unsigned char *p;
+			size_t n;
+			int got = tb_record_next(&f->rd, &p, &n);
+			if (got <= 0) {
+				rc = got;
+				more = 0;
+				break;
+			}
+			int irc = tb_ingest_record(&lr->ingest, p, n);
+			if (irc == -EBADMSG) {
+				rc = irc;
+				more = 0;
+				break;
+			}
+			if (irc) {
+				rc = irc;
+				more = 0;
+				break;
+			}
+			f->records++;
+			records++;
+			bytes += n + 16;
+			f->offset = tb_record_offset(&f->rd);
+		}
+		tb_run_unlock(lr->run);
+	}
+	atomic_fetch_add(&l->bytes_read, bytes);
+	atomic_fetch_add(&l->records_read, records);
+	if (rc < 0) {
+		file_fail(l, f, rc);
+		tb_record_close(&f->rd);
+		f->open = false;
+		return rc == -ENOMEM ? rc : 0;
+	}
+	tb_record_idle(&f->rd);
+	return 0;
+}
+
+int tb_loader_read_run(tb_loader *l, tb_loader_run *lr)
+{
+	for (size_t k = 0; k < lr->n_files; k++) {
+		int rc = read_file(l, lr, lr->files[k]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+struct pool {
+	tb_loader *l;
+	atomic_size_t next;
+	atomic_int rc;
+};
+
+static void *pool_worker(void *arg)
+{
+	struct pool *p = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(&p->next, 1);
+		if (i >= p->l->n_runs)
+			break;
+		int rc = tb_loader_read_run(p->l, p->l->runs[i]);
+		if (rc)
+			atomic_store(&p->rc, rc);
+	}
+	return NULL;
+}
+
+int tb_loader_read(tb_loader *l)
+{
+	struct pool p = { .l = l };
+	atomic_init(&p.next, 0);
+	atomic_init(&p.rc, 0);
+	int n = l->threads < 1 ? 1 : l->threads;
+	if ((size_t)n > l->n_runs)
+		n = l->n_runs ? (int)l->n_runs : 1;
+	pthread_t tids[64];
+	if (n > 64)
+		n = 64;
+	int started = 0;
+	for (int i = 1; i < n; i++)
+		if (pthread_create(&tids[started], NULL, pool_worker, &p) == 0)
+			started++;
+	pool_worker(&p);
+	for (int i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	return atomic_load(&p.rc);
+}

@@ -1,0 +1,32 @@
+/*
+ * logdir.h - finding runs and event files under a logdir (reference §1).
+ *
+ * A run is any directory that directly holds a regular file (symlinks
+ * followed) whose name contains "tfevents"; its name is the path relative to
+ * the logdir with '/' separators, "." for the logdir itself. Directories
+ * with such names are not files. Symlinked directories are followed; a link
+ * back to a directory on the current path is skipped, so loops end. Nesting
+ * beyond TB_MAX_WALK_DEPTH is not walked.
+ *
+ * This module only lists; it opens no event file.
+ */
+#ifndef TB_LOGDIR_H
+#define TB_LOGDIR_H
+
+#include <stddef.h>
+
+/* Called once per run, in path order, with the run's event file names
+ * sorted lexicographically (borrowed for the call). dir is the run's
+ * directory path (logdir-joined). A non-zero return stops the walk. */
+typedef int (*tb_logdir_fn)(void *ctx, const char *run, const char *dir,
+			    char *const *files, size_t n_files);
+
+/* Returns 0, -ENOENT when root does not exist, -ENOTDIR when it is not a
+ * directory, or the callback's non-zero value. Unreadable subdirectories
+ * are logged once per walk and skipped. */
+int tb_logdir_walk(const char *root, tb_logdir_fn fn, void *ctx);
+
+/* Does a file name mark an event file? */
+int tb_logdir_is_event_file(const char *name);
+
+#endif

@@ -1,0 +1,232 @@
+/*
+ * store.h - in-memory time series: store -> runs -> series -> points.
+ *
+ * Every point is kept unless --samples_per_plugin caps a plugin. Scalars are
+ * columnar: wall time (double), step (int32 offset from a per-series base,
+ * widened to int64 only when a step does not fit), value (float32 for
+ * float32 data, 8 bytes otherwise): 16 bytes per float32 point. Histograms,
+ * text and blobs keep one allocation per point.
+ *
+ * Concurrency: the store's lock guards the run list; each run's lock guards
+ * its series and their points. Writers (the loader) take a run's write lock
+ * around a batch of appends; readers take the store's read lock, then the
+ * run's read lock. Locks prefer writers so a stream of readers cannot stall
+ * loading. Lock order is always store, then run.
+ *
+ * Ownership: the store owns runs, series and points. Pointers returned by
+ * lookups and accessors are borrowed: valid while the caller holds the lock
+ * that guards them (the run's lock for series and points, the store's lock
+ * for runs).
+ *
+ * Purge rules (reference §1.6) are selected by tb_store_opts.rule:
+ *   TB_PURGE_STEP     RustBoard: a point at step s first removes the
+ *                     series' points with step >= s (series stay sorted).
+ *   TB_PURGE_SESSION  Python loader: applied by the ingest code through
+ *                     tb_run_purge(); appends keep file order.
+ *   TB_PURGE_NONE     keep everything as written.
+ */
+#ifndef TB_STORE_H
+#define TB_STORE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+typedef enum tb_purge_rule {
+	TB_PURGE_STEP = 0,
+	TB_PURGE_SESSION = 1,
+	TB_PURGE_NONE = 2,
+} tb_purge_rule;
+
+#define TB_MAX_SAMPLE_RULES 32
+
+typedef struct tb_store_opts {
+	tb_purge_rule rule;
+	size_t n_samples;
+	struct {
+		char plugin[64];
+		uint64_t keep;  /* 0 = keep everything */
+	} samples[TB_MAX_SAMPLE_RULES];
+} tb_store_opts;
+
+/* Heavy points. One allocation each; the store frees them. */
+typedef struct tb_hist {
+	size_t n;        /* buckets */
+	double b[];      /* 3n values: left, right, count */
+} tb_hist;
+
+typedef struct tb_text {
+	int rank;
+	size_t count;
+	int64_t *dims;   /* rank entries */
+	size_t *lens;    /* count entries */
+	char **strs;     /* count entries, each NUL-terminated after lens[i] bytes */
+} tb_text;
+
+typedef struct tb_blob {
+	tb_blob_type type;
+	size_t len;
+	unsigned char data[];
+} tb_blob;
+
+/* Metadata of a series, fixed by the first value of its tag. */
+typedef struct tb_series_meta {
+	const char *plugin;
+	int data_class;
+	const char *display_name;
+	const char *description;
+	const unsigned char *content;
+	size_t content_len;
+} tb_series_meta;
+
+typedef struct tb_series {
+	char *tag;
+	size_t tag_len;
+	tb_kind kind;
+	char *plugin;
+	int data_class;
+	char *display_name;
+	char *description;
+	unsigned char *content;
+	size_t content_len;
+
+	size_t n, cap;
+	double *wall;
+	int64_t step_base;
+	int32_t *step32;       /* used while every step fits as an offset */
+	int64_t *step64;       /* otherwise */
+	tb_num_type num_type;  /* scalars */
+	float *f32;            /* scalars of type F32 */
+	int64_t *w64;          /* other scalars: double bits or int64 */
+	void **heavy;          /* histograms, text, blobs */
+
+	uint64_t keep;         /* reservoir size; 0 = keep everything */
+	uint64_t seen;         /* points offered (reservoir) */
+	uint64_t rng;          /* reservoir random state */
+	uint64_t version;      /* bumped on every change */
+	uint64_t dropped;      /* values that did not convert to this kind */
+} tb_series;
+
+typedef struct tb_run {
+	char *name;
+	pthread_rwlock_t lock;
+	tb_series **series;    /* creation order */
+	size_t n_series, cap_series;
+	uint32_t *index;       /* open-addressing tag hash -> series index + 1 */
+	size_t index_cap;
+
+	bool has_start;
+	double start_time;     /* wall time of the first event read */
+	uint64_t version;
+
+	/* state of the Python loader's purge rules (ingest.c) */
+	double file_version;   /* from the newest file_version event; 0 = none */
+	int starts;            /* SessionLog.START events seen */
+	int64_t prev_step;     /* step of the previous summary event */
+	bool has_prev_step;
+
+	/* counters for --inspect */
+	uint64_t events, session_logs, graphs, meta_graphs, bad_values;
+} tb_run;
+
+typedef struct tb_store {
+	pthread_rwlock_t lock;
+	tb_store_opts opts;
+	tb_run **runs;
+	size_t n_runs, cap_runs;
+	uint64_t version;      /* bumped when the run list changes */
+} tb_store;
+
+int tb_store_init(tb_store *s, const tb_store_opts *opts);
+void tb_store_release(tb_store *s);
+
+/* Lock helpers (see the concurrency note above). */
+void tb_store_rdlock(tb_store *s);
+void tb_store_wrlock(tb_store *s);
+void tb_store_unlock(tb_store *s);
+void tb_run_rdlock(tb_run *r);
+void tb_run_wrlock(tb_run *r);
+void tb_run_unlock(tb_run *r);
+
+/* Find a run by name (store lock held by the caller). */
+tb_run *tb_store_find_run(tb_store *s, const char *name);
+/* Find or create; takes the store's write lock itself. NULL on OOM. */
+tb_run *tb_store_add_run(tb_store *s, const char *name);
+/* Remove and free a run (takes the store's write lock). */
+void tb_store_remove_run(tb_store *s, const char *name);
+
+/* Runs in TensorBoard's order: first event's wall time, then name; runs
+ * with no event last. Fills out (n_runs entries); store lock held. */
+void tb_store_sorted_runs(tb_store *s, tb_run **out);
+
+/* Series of a run (run lock held). */
+tb_series *tb_run_find(tb_run *r, const char *tag, size_t tag_len);
+/* Create a series with its metadata (run write lock held). NULL on OOM. */
+tb_series *tb_run_create(tb_store *s, tb_run *r, const char *tag, size_t tag_len,
+			 tb_kind kind, const tb_series_meta *meta);
+
+/* Appends (run write lock held). Return 0 or -ENOMEM. heavy points are
+ * copied. */
+int tb_series_append_scalar(tb_store *s, tb_series *se, double wall, int64_t step,
+			    const tb_scalar *v);
+int tb_series_append_hist(tb_store *s, tb_series *se, double wall, int64_t step,
+			  const double *buckets, size_t n);
+int tb_series_append_text(tb_store *s, tb_series *se, double wall, int64_t step,
+			  const tb_text_view *t);
+int tb_series_append_blob(tb_store *s, tb_series *se, double wall, int64_t step,
+			  tb_blob_type type, const unsigned char *data, size_t len);
+
+/* Remove points with step >= step: from every series of the run (only ==
+ * NULL) or from the listed tags. Run write lock held. */
+void tb_run_purge(tb_run *r, int64_t step, const char *const *only, size_t n_only);
+
+/* Shrink every column to its length (after the initial load). */
+void tb_store_compact(tb_store *s);
+
+/* Bytes held by a series (columns and heavy points, not counting the
+ * allocator's own overhead). */
+size_t tb_series_bytes(const tb_series *se);
+
+/* ---- point accessors (run lock held) ---------------------------------- */
+
+static inline double tb_series_wall(const tb_series *se, size_t i)
+{
+	return se->wall[i];
+}
+
+static inline int64_t tb_series_step(const tb_series *se, size_t i)
+{
+	return se->step32 ? se->step_base + se->step32[i] : se->step64[i];
+}
+
+static inline tb_scalar tb_series_scalar(const tb_series *se, size_t i)
+{
+	tb_scalar v = { se->num_type, 0, 0 };
+	if (se->num_type == TB_NUM_F32)
+		v.f = se->f32[i];
+	else if (se->num_type == TB_NUM_F64)
+		__builtin_memcpy(&v.f, &se->w64[i], 8);
+	else
+		v.i = se->w64[i];
+	return v;
+}
+
+static inline const tb_hist *tb_series_hist(const tb_series *se, size_t i)
+{
+	return se->heavy[i];
+}
+
+static inline const tb_text *tb_series_text(const tb_series *se, size_t i)
+{
+	return se->heavy[i];
+}
+
+static inline const tb_blob *tb_series_blob(const tb_series *se, size_t i)
+{
+	return se->heavy[i];
+}
+
+#endif

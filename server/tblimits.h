@@ -1,0 +1,44 @@
+/*
+ * tblimits.h - every size that comes from outside tbserve has a ceiling here.
+ *
+ * Event files and HTTP requests are untrusted. Each limit is checked before
+ * memory is allocated for the thing it bounds; each has a one-line reason.
+ * Changing one is a policy decision, not a tuning knob buried in a module.
+ */
+#ifndef TB_LIMITS_H
+#define TB_LIMITS_H
+
+/* TFRecord payload length. Real events are < 5 MB (graphs, images); 256 MiB
+ * leaves room for huge graph_defs while rejecting garbage lengths. */
+#define TB_MAX_RECORD_LEN (256u * 1024 * 1024)
+
+/* Bytes read from an event file per read() call while loading. Large reads
+ * keep syscall overhead negligible at GB/s. */
+#define TB_READ_CHUNK (4u * 1024 * 1024)
+
+/* Scratch arena for decoding one event; grows past this for large events,
+ * and shrinks back after one so a single huge graph does not pin memory. */
+#define TB_ARENA_KEEP (1u * 1024 * 1024)
+
+/* Elements of one tensor we are willing to materialise (text tables,
+ * histogram [k,3] tensors). 16M elements is far beyond any real summary. */
+#define TB_MAX_TENSOR_ELEMS (16u * 1024 * 1024)
+
+/* Rank of a tensor we interpret (TensorFlow itself caps rank at 254). */
+#define TB_MAX_TENSOR_RANK 64
+
+/* Buckets in one histogram; torch 'auto' bins give hundreds, tf default 30. */
+#define TB_MAX_HIST_BUCKETS (1u * 1024 * 1024)
+
+/* Directory nesting while walking the logdir; deeper trees are ignored
+ * (and logged) rather than recursing without bound. */
+#define TB_MAX_WALK_DEPTH 64
+
+/* Length of a run or tag name we accept; longer names are skipped. */
+#define TB_MAX_NAME_LEN 4096
+
+/* Points kept per series for plugins with no samples_per_plugin entry: 0
+ * means every point is kept (tbserve's default, unlike TensorBoard). */
+#define TB_KEEP_ALL 0
+
+#endif
