@@ -457,6 +457,15 @@ int tb_value_scalar(const tb_pb_value *v, tb_scalar *out)
 
 /* ---- histograms ----------------------------------------------------------- */
 
+/* Round to float32 and widen back. Through a volatile because GCC 12 at -O2
+ * was seen dropping the (double)(float) round trip of the bucket edges when
+ * it vectorised the loop below; the goldens need the float32 values. */
+static double to_f32(double x)
+{
+	volatile float f = (float)x;
+	return f;
+}
+
 /* TensorBoard's Python migration of a HistogramProto (reference §2.3): drop
  * empty buckets at both ends, outer edges from min/max, float32 values. */
 static int histo_buckets(tb_arena *a, const Tensorboard__HistogramProto *h,
@@ -483,9 +492,9 @@ static int histo_buckets(tb_arena *a, const Tensorboard__HistogramProto *h,
 	for (size_t i = 0; i < k; i++) {
 		double left = i == 0 ? h->min : h->bucket_limit[start + i - 1];
 		double right = i == k - 1 ? h->max : h->bucket_limit[start + i];
-		b[3 * i] = (float)left;
-		b[3 * i + 1] = (float)right;
-		b[3 * i + 2] = (float)h->bucket[start + i];
+		b[3 * i] = to_f32(left);
+		b[3 * i + 1] = to_f32(right);
+		b[3 * i + 2] = to_f32(h->bucket[start + i]);
 	}
 	*out = b;
 	*nout = k;

@@ -121,11 +121,12 @@ static int flog10_3q4pow2(int q)
 
 /*
  * About g * cp / 2^127, rounded to odd: the lowest bit is set when the kept
- * part of the remainder is nonzero. The truncations are the paper's, not an
- * exact product: g overestimates 10^-k slightly, and dropping the low bits of
- * g.lo * cp (and the last bit of g.hi * cp) is what cancels that excess, so
- * that a value lying exactly on a decimal midpoint still comes out even and
- * ties round to even as Python does.
+ * part of the remainder is nonzero. The truncations (low bits of g.lo * cp,
+ * last bit of g.hi * cp) are the paper's and its proofs assume them. Do not
+ * "fix" this into an exact product: g's excess over 10^-k would then always
+ * show as a remainder, exact decimal midpoints would look odd, and ties would
+ * no longer round to even as Python's do (1113178120592002.25 must print
+ * ...002.2).
  */
 static uint64_t round_odd(pow10_g g, uint64_t cp)
 {
@@ -374,7 +375,7 @@ static void put_u16(tb_buf *b, unsigned u)
 	tb_buf_append(b, e, sizeof e);
 }
 
-/* Python's escape for a byte below 0x20, '"' or '\\'. */
+/* Python's escape for an ASCII byte that is not ascii_plain(). */
 static void put_ascii_escape(tb_buf *b, unsigned char c)
 {
 	const char *e;
@@ -439,9 +440,11 @@ static void put_code_point(tb_buf *b, int32_t cp)
 	put_u16(b, 0xdc00u + ((unsigned)cp & 0x3ff));
 }
 
+/* Python's set of bytes copied as-is: ' '..'~' except '"' and '\\'. DEL
+ * (0x7f) is outside it and comes out as \u007f. */
 static bool ascii_plain(unsigned char c)
 {
-	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
 void tb_json_str(tb_buf *b, const char *s, size_t n)

@@ -43,8 +43,10 @@ size_t tb_fmt_int(char out[24], int64_t v);
  * JSON values appended to b. tb_json_double writes finite values as
  * tb_fmt_double does and non-finite ones as the JSON strings "NaN",
  * "Infinity" and "-Infinity" (quotes included), as TensorBoard's json_util
- * does. tb_json_str quotes and escapes s[0..n); s need not be NUL-terminated
- * and may contain NUL bytes. tb_json_cstr does the same for a non-NULL
+ * does. tb_json_str quotes and escapes s[0..n) as Python does (bytes below
+ * 0x20 and DEL as \u00XX or \n-style, non-ASCII as lowercase \uXXXX or a
+ * surrogate pair, '/' left alone); s need not be NUL-terminated and may
+ * contain NUL bytes. tb_json_cstr does the same for a non-NULL
  * C string.
  */
 void tb_json_double(tb_buf *b, double v);
