@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crc32c.h"
@@ -91,6 +92,13 @@ static ssize_t fill(tb_record_reader *r, size_t need)
 		r->buf_pos = 0;
 		r->buf_len = held;
 	}
+	/* Never grow past what the file can supply: a length field that
+	 * passed its CRC can still promise more bytes than exist, and a
+	 * partial record must not make us hold TB_MAX_RECORD_LEN for it. */
+	struct stat st;
+	if (need > TB_READ_CHUNK && fstat(r->fd, &st) == 0 && (uint64_t)st.st_size >= r->file_pos &&
+	    (uint64_t)st.st_size - r->file_pos < need - held)
+		need = held + (size_t)((uint64_t)st.st_size - r->file_pos);
 	size_t cap = r->buf_cap;
 	if (cap < r->buf_pos + need)
 		cap = r->buf_pos + need;

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install what tbserve needs to build and test on Debian 12, idempotently:
+# only missing packages are installed, and apt's lists are refreshed only then.
+set -euo pipefail
+
+packages=(
+  build-essential meson ninja-build pkg-config
+  libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev
+  libcjson-dev libmd4c-dev libmd4c-html0-dev libcmocka-dev
+  python3 curl
+)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(wrk)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
