@@ -11,7 +11,7 @@
 #include "inspect.h"
 #include "log.h"
 
-int tb_serve(tb_app *app);
+#include "serve.h"
 
 static int load_or_complain(tb_app *app, const tb_flags *f)
 {

@@ -41,4 +41,30 @@
  * means every point is kept (tbserve's default, unlike TensorBoard). */
 #define TB_KEEP_ALL 0
 
+/* ---- HTTP ---------------------------------------------------------------- */
+
+/* Memory for one connection's request line and headers (libmicrohttpd):
+ * bounds URL and header size; larger requests get 414/431. */
+#define TB_HTTP_CONN_MEMORY (64u * 1024)
+
+/* POST body we accept (timeSeries and scalars_multirun forms are small;
+ * 1 MiB allows thousands of runs in one request). Larger: 413. */
+#define TB_HTTP_MAX_BODY (1u * 1024 * 1024)
+
+/* Query or form fields per request; more is a 400 (nothing legitimate
+ * sends thousands of fields). */
+#define TB_HTTP_MAX_PARAMS 1024
+
+/* Simultaneous connections, and per client address: enough for many
+ * browser tabs and scripts, not enough to exhaust file descriptors. */
+#define TB_HTTP_MAX_CONNECTIONS 1024
+#define TB_HTTP_MAX_PER_IP 256
+
+/* Seconds a connection may sit idle (or trickle bytes) before it is closed:
+ * a client sending one byte a second cannot hold a slot for long. */
+#define TB_HTTP_IDLE_TIMEOUT 30
+
+/* Items in one timeSeries request. */
+#define TB_HTTP_MAX_SERIES_REQUESTS 1000
+
 #endif

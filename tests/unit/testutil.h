@@ -23,7 +23,7 @@ static inline const char *tu_data_dir(void)
 /* TB_TEST_DATA/rel, in a static buffer rotated over 4 slots. */
 static inline const char *tu_path(const char *rel)
 {
-	static char bufs[4][4096];
+	static char bufs[4][8192];
 	static int k;
 	char *b = bufs[k++ & 3];
 	snprintf(b, sizeof bufs[0], "%s/%s", tu_data_dir(), rel);

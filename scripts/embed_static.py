@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Embed static web assets into C: embed_static.py OUT.c ROOT FILE...
+
+For each file: its path relative to ROOT (the URL path), MIME type, raw bytes,
+gzip bytes (level 9, mtime 0) and an ETag (first 16 hex digits of SHA-256).
+Generated at build time; never committed."""
+import gzip
+import hashlib
+import os
+import sys
+
+MIME = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml; charset=utf-8",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".woff2": "font/woff2",
+}
+
+
+def c_bytes(data):
+    out = []
+    for i in range(0, len(data), 20):
+        out.append("".join("%d," % b for b in data[i:i + 20]))
+    return "\n".join(out)
+
+
+def main():
+    out, root, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+    parts = ['#include "static_files.h"', ""]
+    entries = []
+    for n, path in enumerate(sorted(files)):
+        rel = "/" + os.path.relpath(path, root).replace(os.sep, "/")
+        raw = open(path, "rb").read()
+        gz = gzip.compress(raw, compresslevel=9, mtime=0)
+        etag = '"' + hashlib.sha256(raw).hexdigest()[:16] + '"'
+        mime = MIME.get(os.path.splitext(path)[1], "application/octet-stream")
+        parts.append("static const unsigned char raw%d[] = {%s};" % (n, c_bytes(raw) or "0"))
+        parts.append("static const unsigned char gz%d[] = {%s};" % (n, c_bytes(gz)))
+        entries.append('\t{ "%s", "%s", raw%d, %d, gz%d, %d, "%s" },' % (
+            rel, mime, n, len(raw), n, len(gz), etag.replace('"', '\\"')))
+    parts.append("const tb_static_file tb_static_files[] = {")
+    parts.extend(entries)
+    parts.append("\t{ 0 }\n};")
+    with open(out, "w") as f:
+        f.write("\n".join(parts) + "\n")
+
+
+main()

@@ -1,0 +1,342 @@
+/*
+ * api_scalars.c - the scalars plugin (reference §4.4) and tbserve's two
+ * additions to it: spike-preserving buckets and incremental fetch.
+ *
+ *   tags                       {run: {tag: {displayName, description}}}
+ *   scalars?run&tag[&format=csv]
+ *          [&since_step=S]     only points with step > S (live charts)
+ *          [&buckets=N[&min_step=A][&max_step=B]]
+ *                              per step bucket the first, min, max and last
+ *                              point (file order kept, duplicates once), so
+ *                              a chart of any zoom never hides a spike
+ *   scalars_multirun (POST)    {run: [[wall, step, value], ...]}
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "json.h"
+
+/* buckets= above this is refused: a chart never needs more than a few
+ * points per pixel, and each bucket costs server memory. */
+#define TB_MAX_BUCKETS 100000
+
+static void point_json(tb_buf *b, const tb_series *se, size_t i)
+{
+	char tmp[TB_FMT_DOUBLE_MAX + 1];
+	tb_buf_putc(b, '[');
+	double w = tb_series_wall(se, i);
+	if (isfinite(w))
+		tb_buf_append(b, tmp, tb_fmt_double(tmp, w));
+	else
+		tb_json_double(b, w);
+	tb_buf_puts(b, ", ");
+	tb_buf_append(b, tmp, tb_fmt_int(tmp, tb_series_step(se, i)));
+	tb_buf_puts(b, ", ");
+	tb_json_scalar(b, tb_series_scalar(se, i));
+	tb_buf_putc(b, ']');
+}
+
+static void point_csv(tb_buf *b, const tb_series *se, size_t i)
+{
+	char tmp[TB_FMT_DOUBLE_MAX + 1];
+	tb_csv_double(b, tb_series_wall(se, i));
+	tb_buf_putc(b, ',');
+	tb_buf_append(b, tmp, tb_fmt_int(tmp, tb_series_step(se, i)));
+	tb_buf_putc(b, ',');
+	tb_scalar v = tb_series_scalar(se, i);
+	if (v.type == TB_NUM_I64)
+		tb_buf_append(b, tmp, tb_fmt_int(tmp, v.i));
+	else if (v.type == TB_NUM_BOOL)
+		tb_buf_puts(b, v.i ? "True" : "False");
+	else
+		tb_csv_double(b, v.f);
+	tb_buf_puts(b, "\r\n");
+}
+
+void tb_api_scalars_tags(const tb_request *req, tb_response *resp)
+{
+	tb_store *s = &req->app->store;
+	tb_buf *b = &resp->body;
+	tb_resp_json(resp);
+	tb_buf_putc(b, '{');
+	int first_run = 1;
+	tb_store_rdlock(s);
+	for (size_t i = 0; i < s->n_runs; i++) {
+		tb_run *r = s->runs[i];
+		tb_run_rdlock(r);
+		int first_tag = 1;
+		for (size_t k = 0; k < r->n_series; k++) {
+			const tb_series *se = r->series[k];
+			if (!tb_series_visible(se, TB_KIND_SCALAR))
+				continue;
+			if (first_tag) {
+				if (!first_run)
+					tb_buf_puts(b, ", ");
+				tb_json_cstr(b, r->name);
+				tb_buf_puts(b, ": {");
+				first_run = 0;
+			} else {
+				tb_buf_puts(b, ", ");
+			}
+			first_tag = 0;
+			tb_json_str(b, se->tag, se->tag_len);
+			tb_buf_puts(b, ": {\"displayName\": ");
+			tb_json_cstr(b, se->display_name);
+			tb_buf_puts(b, ", \"description\": ");
+			tb_json_description(b, se);
+			tb_buf_putc(b, '}');
+		}
+		if (!first_tag)
+			tb_buf_putc(b, '}');
+		tb_run_unlock(r);
+	}
+	tb_store_unlock(s);
+	tb_buf_putc(b, '}');
+}
+
+/* Python's repr of an optional string argument, for error messages. */
+static void repr_arg(char *out, size_t n, const char *v)
+{
+	if (!v)
+		snprintf(out, n, "None");
+	else
+		snprintf(out, n, "'%.200s'", v);
+}
+
+/* Parse an optional integer argument; 0 if absent, -EINVAL if malformed. */
+static int int_arg(const tb_request *req, const char *key, long long *out, bool *present)
+{
+	const char *v = tb_req_arg(req, key);
+	*present = v != NULL;
+	if (!v)
+		return 0;
+	char *end;
+	errno = 0;
+	*out = strtoll(v, &end, 10);
+	return (*v && !*end && !errno) ? 0 : -EINVAL;
+}
+
+struct bucket {
+	size_t first, last, min, max, nan;
+	bool used, has_minmax, has_nan;
+};
+
+/* Indices to send for ?buckets=N: per bucket first/min/max/last, in order. */
+static size_t pick_buckets(const tb_series *se, size_t from, size_t to, size_t nb,
+			   int64_t lo, int64_t hi, size_t *out)
+{
+	struct bucket *bk = calloc(nb, sizeof *bk);
+	if (!bk)
+		return 0;
+	double width = ((double)hi - (double)lo + 1) / (double)nb;
+	for (size_t i = from; i < to; i++) {
+		int64_t st = tb_series_step(se, i);
+		if (st < lo || st > hi)
+			continue;
+		size_t k = (size_t)(((double)st - (double)lo) / width);
+		if (k >= nb)
+			k = nb - 1;
+		struct bucket *b = &bk[k];
+		tb_scalar v = tb_series_scalar(se, i);
+		double x = v.type == TB_NUM_F32 || v.type == TB_NUM_F64 ? v.f : (double)v.i;
+		if (!b->used) {
+			b->used = true;
+			b->first = i;
+		}
+		b->last = i;
+		if (isnan(x)) {
+			if (!b->has_nan) {
+				b->has_nan = true;
+				b->nan = i;
+			}
+			continue;
+		}
+		if (!b->has_minmax) {
+			b->has_minmax = true;
+			b->min = b->max = i;
+		} else {
+			tb_scalar m = tb_series_scalar(se, b->min), M = tb_series_scalar(se, b->max);
+			double mv = m.type <= TB_NUM_F64 ? m.f : (double)m.i;
+			double Mv = M.type <= TB_NUM_F64 ? M.f : (double)M.i;
+			if (x < mv)
+				b->min = i;
+			if (x > Mv)
+				b->max = i;
+		}
+	}
+	size_t n = 0;
+	for (size_t k = 0; k < nb; k++) {
+		struct bucket *b = &bk[k];
+		if (!b->used)
+			continue;
+		size_t cand[5] = { b->first, b->min, b->max, b->nan, b->last };
+		bool ok[5] = { true, b->has_minmax, b->has_minmax, b->has_nan, true };
+		/* sort the (at most 5) indices and drop duplicates */
+		for (int a = 0; a < 5; a++)
+			for (int c = a + 1; c < 5; c++)
+				if (ok[c] && (!ok[a] || cand[c] < cand[a])) {
+					size_t t = cand[a];
+					bool tb = ok[a];
+					cand[a] = cand[c];
+					ok[a] = ok[c];
+					cand[c] = t;
+					ok[c] = tb;
+				}
+		for (int a = 0; a < 5; a++)
+			if (ok[a] && (n == 0 || out[n - 1] != cand[a]))
+				out[n++] = cand[a];
+	}
+	free(bk);
+	return n;
+}
+
+void tb_api_scalars(const tb_request *req, tb_response *resp)
+{
+	const char *run = tb_req_arg(req, "run"), *tag = tb_req_arg(req, "tag");
+	if (!run || !tag) {
+		char rt[256], rr[256];
+		repr_arg(rt, sizeof rt, tag);
+		repr_arg(rr, sizeof rr, run);
+		tb_resp_error(resp, 400, "Both run and tag must be specified: tag=%s, run=%s", rt, rr);
+		return;
+	}
+	long long since = 0, nbuckets = 0, min_step = 0, max_step = 0;
+	bool has_since, has_buckets, has_min, has_max;
+	if (int_arg(req, "since_step", &since, &has_since) ||
+	    int_arg(req, "buckets", &nbuckets, &has_buckets) ||
+	    int_arg(req, "min_step", &min_step, &has_min) ||
+	    int_arg(req, "max_step", &max_step, &has_max)) {
+		tb_resp_error(resp, 400, "since_step, buckets, min_step and max_step must be integers");
+		return;
+	}
+	if (has_buckets && (nbuckets < 1 || nbuckets > TB_MAX_BUCKETS)) {
+		tb_resp_error(resp, 400, "buckets must be between 1 and %d", TB_MAX_BUCKETS);
+		return;
+	}
+	const char *format = tb_req_arg(req, "format");
+	bool csv = format && !strcmp(format, "csv");
+	tb_store *s = &req->app->store;
+	tb_store_rdlock(s);
+	tb_run *r = tb_store_find_run(s, run);
+	if (r)
+		tb_run_rdlock(r);
+	const tb_series *se = r ? tb_run_find(r, tag, strlen(tag)) : NULL;
+	if (!se || !tb_series_visible(se, TB_KIND_SCALAR)) {
+		if (r)
+			tb_run_unlock(r);
+		tb_store_unlock(s);
+		tb_resp_error(resp, 404, "No scalar data for run='%s', tag='%s'", run, tag);
+		return;
+	}
+	size_t from, to;
+	tb_serve_range(req, se, "scalars", &from, &to);
+	size_t *pick = NULL, npick = 0;
+	if (has_buckets && to > from) {
+		int64_t lo = INT64_MAX, hi = INT64_MIN;
+		for (size_t i = from; i < to; i++) {
+			int64_t st = tb_series_step(se, i);
+			lo = st < lo ? st : lo;
+			hi = st > hi ? st : hi;
+		}
+		if (has_min && min_step > lo)
+			lo = min_step;
+		if (has_max && max_step < hi)
+			hi = max_step;
+		if (has_since && since + 1 > lo)
+			lo = since + 1;
+		pick = malloc(5 * (size_t)nbuckets * sizeof *pick);
+		if (pick && lo <= hi)
+			npick = pick_buckets(se, from, to, (size_t)nbuckets, lo, hi, pick);
+	}
+	tb_buf *b = &resp->body;
+	if (csv) {
+		resp->status = 200;
+		resp->content_type = "text/csv; charset=utf-8";
+		tb_buf_puts(b, "Wall time,Step,Value\r\n");
+	} else {
+		tb_resp_json(resp);
+		tb_buf_putc(b, '[');
+	}
+	size_t count = has_buckets ? npick : to - from, written = 0;
+	for (size_t j = 0; j < count; j++) {
+		size_t i = has_buckets ? pick[j] : from + j;
+		if (has_since && !has_buckets && tb_series_step(se, i) <= since)
+			continue;
+		if (csv) {
+			point_csv(b, se, i);
+		} else {
+			if (written++)
+				tb_buf_puts(b, ", ");
+			point_json(b, se, i);
+		}
+	}
+	if (!csv)
+		tb_buf_putc(b, ']');
+	tb_run_unlock(r);
+	tb_store_unlock(s);
+	free(pick);
+}
+
+void tb_api_scalars_multirun(const tb_request *req, tb_response *resp)
+{
+	if (strcmp(req->method, "POST")) {
+		resp->status = 405;
+		resp->allow = "POST";
+		resp->content_type = "text/html; charset=utf-8";
+		resp->html = true;
+		tb_buf_puts(&resp->body, "<!doctype html>\n<title>405 Method Not Allowed</title>\n"
+					 "<h1>Method Not Allowed</h1>\n"
+					 "<p>The method is not allowed for the requested URL.</p>\n");
+		return;
+	}
+	const char *tag = NULL;
+	size_t tags = 0;
+	for (size_t i = 0; i < req->n_form; i++)
+		if (!strcmp(req->form[i].key, "tag")) {
+			tag = req->form[i].value;
+			tags++;
+		}
+	if (tags != 1) {
+		tb_resp_error(resp, 400, "tag must be specified exactly once");
+		return;
+	}
+	tb_store *s = &req->app->store;
+	tb_buf *b = &resp->body;
+	tb_resp_json(resp);
+	tb_buf_putc(b, '{');
+	size_t written = 0;
+	tb_store_rdlock(s);
+	for (size_t i = 0; i < req->n_form; i++) {
+		if (strcmp(req->form[i].key, "runs"))
+			continue;
+		const char *run = req->form[i].value;
+		bool dup = false;
+		for (size_t j = 0; j < i; j++)
+			dup |= !strcmp(req->form[j].key, "runs") && !strcmp(req->form[j].value, run);
+		tb_run *r = dup ? NULL : tb_store_find_run(s, run);
+		if (!r)
+			continue;
+		tb_run_rdlock(r);
+		const tb_series *se = tb_run_find(r, tag, strlen(tag));
+		if (se && tb_series_visible(se, TB_KIND_SCALAR)) {
+			size_t from, to;
+			tb_serve_range(req, se, "scalars", &from, &to);
+			if (written++)
+				tb_buf_puts(b, ", ");
+			tb_json_cstr(b, run);
+			tb_buf_puts(b, ": [");
+			for (size_t p = from; p < to; p++) {
+				if (p > from)
+					tb_buf_puts(b, ", ");
+				point_json(b, se, p);
+			}
+			tb_buf_putc(b, ']');
+		}
+		tb_run_unlock(r);
+	}
+	tb_store_unlock(s);
+	tb_buf_putc(b, '}');
+}

@@ -1,0 +1,284 @@
+/*
+ * http.c - libmicrohttpd glue (see http.h).
+ *
+ * Per-request state (struct conn_req) is created on the first callback of
+ * a request and freed in request_completed(); handlers never free request
+ * memory. libmicrohttpd runs a small thread pool; the store's locks make
+ * concurrent handlers safe.
+ */
+#include "http.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "api.h"
+#include "form.h"
+#include "log.h"
+#include "tblimits.h"
+
+struct tb_http {
+	struct MHD_Daemon *daemon;
+	tb_app *app;
+};
+
+struct conn_req {
+	tb_buf body;
+	int too_large;
+	tb_params query;
+	int query_error;
+};
+
+#define CSP "default-src 'self';font-src 'self' data:;frame-src 'self';" \
+	    "img-src 'self' data: blob:;object-src 'none';" \
+	    "style-src 'self' data: 'unsafe-inline';connect-src 'self';script-src 'self'"
+
+int tb_http_accepts_gzip(const char *ae)
+{
+	if (!ae)
+		return 0;
+	const char *p = ae;
+	while (*p) {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		size_t len = strcspn(p, ", \t");
+		if ((len == 4 && !strncasecmp(p, "gzip", 4)) ||
+		    (len == 6 && !strncasecmp(p, "x-gzip", 6)) || (len == 1 && *p == '*'))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+int tb_http_gzip(const void *data, size_t n, tb_buf *out)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	size_t bound = deflateBound(&z, (uLong)n);
+	if (tb_buf_grow(out, bound)) {
+		deflateEnd(&z);
+		return -ENOMEM;
+	}
+	z.next_in = (Bytef *)data;
+	z.avail_in = (uInt)n;
+	z.next_out = (Bytef *)out->data + out->len;
+	z.avail_out = (uInt)bound;
+	int rc = deflate(&z, Z_FINISH);
+	out->len += bound - z.avail_out;
+	deflateEnd(&z);
+	return rc == Z_STREAM_END ? 0 : -ENOMEM;
+}
+
+static void request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			      enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	struct conn_req *cr = *con_cls;
+	if (!cr)
+		return;
+	tb_buf_release(&cr->body);
+	tb_params_release(&cr->query);
+	free(cr);
+	*con_cls = NULL;
+}
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   size_t key_size, const char *value, size_t value_size)
+{
+	(void)kind;
+	struct conn_req *cr = cls;
+	if (tb_params_add(&cr->query, key, key_size, value ? value : "", value ? value_size : 0)) {
+		cr->query_error = 1;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static int is_textual(const char *ct)
+{
+	return !strncmp(ct, "text/", 5) || !strncmp(ct, "application/json", 16) ||
+	       !strncmp(ct, "application/javascript", 22) || !strncmp(ct, "image/svg", 9);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, tb_response *r, int gzip_ok)
+{
+	const void *data = r->static_body ? (const void *)r->static_body : r->body.data;
+	size_t len = r->static_body ? r->static_len : r->body.len;
+	tb_buf gz = TB_BUF_INIT;
+	const char *encoding = r->content_encoding;
+	if (!encoding && gzip_ok && !r->no_gzip && len && is_textual(r->content_type) &&
+	    tb_http_gzip(data, len, &gz) == 0) {
+		data = gz.data;
+		len = gz.len;
+		encoding = "gzip";
+	}
+	struct MHD_Response *resp;
+	if (gz.data || (!r->static_body && r->body.data)) {
+		/* copy into a buffer the response owns */
+		resp = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+	} else {
+		resp = MHD_create_response_from_buffer(len, (void *)(data ? data : ""),
+						       MHD_RESPMEM_PERSISTENT);
+	}
+	tb_buf_release(&gz);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", r->content_type);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (r->cacheable) {
+		MHD_add_response_header(resp, "Cache-Control", "private, max-age=86400");
+	} else {
+		MHD_add_response_header(resp, "Expires", "0");
+		MHD_add_response_header(resp, "Cache-Control", "no-cache, must-revalidate");
+	}
+	if (r->etag[0])
+		MHD_add_response_header(resp, "ETag", r->etag);
+	if (encoding)
+		MHD_add_response_header(resp, "Content-Encoding", encoding);
+	if (r->location[0])
+		MHD_add_response_header(resp, "Location", r->location);
+	if (r->allow)
+		MHD_add_response_header(resp, "Allow", r->allow);
+	if (r->html || !strncmp(r->content_type, "text/html", 9))
+		MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result send_plain(struct MHD_Connection *c, int status, const char *msg)
+{
+	tb_response r;
+	tb_response_init(&r);
+	r.status = status;
+	r.content_type = "text/plain; charset=utf-8";
+	tb_buf_puts(&r.body, msg);
+	enum MHD_Result ret = send_response(c, &r, 0);
+	tb_response_release(&r);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **con_cls)
+{
+	(void)version;
+	tb_http *h = cls;
+	struct conn_req *cr = *con_cls;
+	if (!cr) {
+		cr = calloc(1, sizeof *cr);
+		if (!cr)
+			return MHD_NO;
+		*con_cls = cr;
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > TB_HTTP_MAX_BODY)
+			return send_plain(c, 413, "Request body too large");
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!cr->too_large && cr->body.len + *upload_data_size > TB_HTTP_MAX_BODY)
+			cr->too_large = 1;
+		if (!cr->too_large)
+			tb_buf_append(&cr->body, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (cr->too_large)
+		return send_plain(c, 413, "Request body too large");
+	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect_arg, cr);
+	if (cr->query_error)
+		return send_plain(c, 400, "Invalid argument: too many query parameters");
+
+	tb_params form = { 0 };
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	if (cr->body.len && ct) {
+		int rc = 0;
+		if (!strncasecmp(ct, "application/x-www-form-urlencoded", 33))
+			rc = tb_form_parse_urlencoded(cr->body.data, cr->body.len, &form);
+		else if (!strncasecmp(ct, "multipart/form-data", 19))
+			rc = tb_form_parse_multipart(cr->body.data, cr->body.len, ct, &form);
+		if (rc) {
+			tb_params_release(&form);
+			return send_plain(c, 400, rc == -E2BIG ? "Invalid argument: too many form fields" :
+						  "Invalid argument: malformed form body");
+		}
+	}
+	tb_request req = {
+		.app = h->app,
+		.method = method,
+		.path = url,
+		.query = cr->query.v,
+		.n_query = cr->query.n,
+		.form = form.v,
+		.n_form = form.n,
+		.body = cr->body.data,
+		.body_len = cr->body.len,
+		.accept_gzip = tb_http_accepts_gzip(
+			MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding")),
+		.if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match"),
+	};
+	tb_response resp;
+	tb_response_init(&resp);
+	tb_api_handle(&req, &resp);
+	enum MHD_Result ret;
+	if (resp.body.oom) {
+		ret = send_plain(c, 503, "Service unavailable: out of memory");
+	} else {
+		ret = send_response(c, &resp, req.accept_gzip);
+	}
+	tb_response_release(&resp);
+	tb_params_release(&form);
+	return ret;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char line[512];
+	vsnprintf(line, sizeof line, fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	tb_log(TB_LOG_INFO, "http: %s", line);
+}
+
+tb_http *tb_http_start(tb_app *app, int listen_fd)
+{
+	tb_http *h = calloc(1, sizeof *h);
+	if (!h)
+		return NULL;
+	h->app = app;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = cpus < 1 ? 1 : cpus > 16 ? 16 : (unsigned)cpus;
+	h->daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+		0, NULL, NULL, handle, h,
+		MHD_OPTION_LISTEN_SOCKET, listen_fd,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)TB_HTTP_CONN_MEMORY,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)TB_HTTP_MAX_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)TB_HTTP_MAX_PER_IP,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)TB_HTTP_IDLE_TIMEOUT,
+		MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_END);
+	if (!h->daemon) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void tb_http_stop(tb_http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->daemon);
+	free(h);
+}

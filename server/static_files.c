@@ -1,0 +1,120 @@
+/*
+ * static_files.c - serving the web page (see static_files.h).
+ */
+#include "static_files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api.h"
+
+/* Largest file served from --static_dir (a development aid). */
+#define STATIC_DIR_MAX_FILE (16u * 1024 * 1024)
+
+int tb_static_clean_path(const char *url_path, char *out, size_t outlen)
+{
+	const char *p = url_path;
+	size_t n = 0;
+	while (*p == '/')
+		p++;
+	if (!*p)
+		p = "index.html";
+	while (*p) {
+		const char *seg = p;
+		size_t len = strcspn(p, "/");
+		if (len == 0 || (len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.'))
+			return -EINVAL;
+		for (size_t i = 0; i < len; i++)
+			if (seg[i] == '\\' || (unsigned char)seg[i] < 0x20)
+				return -EINVAL;
+		if (n + len + 2 > outlen)
+			return -EINVAL;
+		if (n)
+			out[n++] = '/';
+		memcpy(out + n, seg, len);
+		n += len;
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static const char *mime_of(const char *path)
+{
+	static const struct { const char *ext, *mime; } types[] = {
+		{ ".html", "text/html; charset=utf-8" },
+		{ ".js", "text/javascript; charset=utf-8" },
+		{ ".mjs", "text/javascript; charset=utf-8" },
+		{ ".css", "text/css; charset=utf-8" },
+		{ ".svg", "image/svg+xml; charset=utf-8" },
+		{ ".png", "image/png" },
+		{ ".json", "application/json" },
+	};
+	const char *dot = strrchr(path, '.');
+	for (size_t i = 0; dot && i < sizeof types / sizeof *types; i++)
+		if (!strcmp(dot, types[i].ext))
+			return types[i].mime;
+	return "application/octet-stream";
+}
+
+static void serve_dir(const tb_request *req, tb_response *resp, const char *rel)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", req->app->flags->static_dir, rel);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > STATIC_DIR_MAX_FILE) {
+		if (fd >= 0)
+			close(fd);
+		tb_resp_not_found(resp);
+		return;
+	}
+	tb_buf_grow(&resp->body, (size_t)st.st_size);
+	ssize_t k;
+	char tmp[65536];
+	while ((k = read(fd, tmp, sizeof tmp)) > 0)
+		tb_buf_append(&resp->body, tmp, (size_t)k);
+	close(fd);
+	resp->status = 200;
+	resp->content_type = mime_of(rel);
+}
+
+void tb_static_serve(const tb_request *req, tb_response *resp)
+{
+	char rel[1024];
+	if (tb_static_clean_path(req->route, rel, sizeof rel)) {
+		tb_resp_not_found(resp);
+		return;
+	}
+	if (req->app->flags->static_dir) {
+		serve_dir(req, resp, rel);
+		return;
+	}
+	for (const tb_static_file *f = tb_static_files; f->path; f++) {
+		if (strcmp(f->path + 1, rel))
+			continue;
+		resp->status = 200;
+		resp->content_type = f->mime;
+		snprintf(resp->etag, sizeof resp->etag, "%s", f->etag);
+		if (req->if_none_match && !strcmp(req->if_none_match, f->etag)) {
+			resp->status = 304;
+			return;
+		}
+		if (req->accept_gzip) {
+			resp->static_body = (const char *)f->gz;
+			resp->static_len = f->gz_len;
+			resp->content_encoding = "gzip";
+		} else {
+			resp->static_body = (const char *)f->raw;
+			resp->static_len = f->raw_len;
+		}
+		return;
+	}
+	tb_resp_not_found(resp);
+}
