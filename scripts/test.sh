@@ -1,14 +1,35 @@
 #!/usr/bin/env bash
 # Build tbserve and run every test: the unit and real-data suites with
 # warnings as errors, the same suites again under AddressSanitizer and
-# UndefinedBehaviorSanitizer, and the golden replay of TensorBoard's recorded
-# HTTP answers against a running server.
+# UndefinedBehaviorSanitizer, the concurrency test under ThreadSanitizer,
+# the golden replay of TensorBoard's recorded HTTP answers and the
+# hostile-client tests against a running server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test
 
 status=0
-run() { echo "== $*"; "$@" || status=1; }
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# run CMD...: run one step, echo its output, and add up the tests it reports
+# (meson's Ok/Fail summary, cmocka's PASSED/FAILED, our "N passed, N failed").
+run() {
+  echo "== $*"
+  local rc=0
+  "$@" 2>&1 | tee "$log" || rc=1
+  [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+  local p f
+  p=$(sed -nE 's/^Ok: +([0-9]+).*/\1/p; s/^\[  PASSED  \] ([0-9]+) test.*/\1/p; s/^(tests: )?([0-9]+) passed, [0-9]+ failed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
+  f=$(sed -nE 's/^(Fail|Timeout|Unexpected Pass): +([0-9]+).*/\2/p; s/^\[  FAILED  \] ([0-9]+) test.*/\1/p; s/^(tests: )?[0-9]+ passed, ([0-9]+) failed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ $rc -ne 0 ]; then
+    status=1
+    [ "$f" -gt 0 ] || failed=$((failed + 1))
+  fi
+}
 
 scripts/build.sh build-test --werror --buildtype=debugoptimized
 run meson test -C build-test --print-errorlogs --num-processes 2
@@ -17,13 +38,13 @@ scripts/build.sh build-asan --werror --buildtype=debug -Db_sanitize=address,unde
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   run meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3
 
-if [ -x tests/golden/replay.sh ]; then
-  run tests/golden/replay.sh build-test/server/tbserve
-fi
+# Readers and the loader at once, under ThreadSanitizer.
+scripts/build.sh build-tsan --werror --buildtype=debug -Db_sanitize=thread -Db_lundef=false
+TSAN_OPTIONS=halt_on_error=1 TB_TEST_DATA="$PWD/tests/data" run build-tsan/tests/test_concurrency
 
-if [ $status -ne 0 ]; then
-  echo "FAILED" >&2
-else
-  echo "all tests passed"
-fi
+# The server as clients see it: TensorBoard's recorded answers, hostile clients.
+run tests/golden/replay.sh build-test/server/tbserve
+run python3 tests/http/hostile_client.py build-test/server/tbserve
+
+echo "tests: $passed passed, $failed failed"
 exit $status

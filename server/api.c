@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "json.h"
 #include "markdown.h"
 #include "static_files.h"
@@ -30,6 +31,9 @@ void tb_response_init(tb_response *r)
 void tb_response_release(tb_response *r)
 {
 	tb_buf_release(&r->body);
+	if (r->stream && r->stream_free)
+		r->stream_free(r->stream);
+	r->stream = NULL;
 }
 
 static const tb_param *find_param(const tb_param *p, size_t n, const char *key)
@@ -328,6 +332,42 @@ static void h_redirect_root(const tb_request *req, tb_response *resp)
 	resp->content_type = "text/html; charset=utf-8";
 	snprintf(resp->location, sizeof resp->location, "/");
 	tb_buf_puts(&resp->body, "<!doctype html>\n<title>Redirecting...</title>\n<a href=\"/\">/</a>");
+}
+
+static int export_next(void *e, tb_buf *out, size_t want)
+{
+	return tb_export_next(e, out, want);
+}
+
+static void export_free(void *e)
+{
+	tb_export_close(e);
+}
+
+/* /data/export?format=csv|jsonl[&run=R][&tag=T]: every point, streamed. */
+void tb_api_export(const tb_request *req, tb_response *resp)
+{
+	const char *format = tb_req_arg(req, "format");
+	if (!format)
+		format = "jsonl";
+	if (strcmp(format, "csv") && strcmp(format, "jsonl")) {
+		tb_resp_error(resp, 400, "format must be csv or jsonl, not '%.100s'", format);
+		return;
+	}
+	tb_export_cursor *e = tb_export_open(&req->app->store, format, tb_req_arg(req, "run"),
+				      tb_req_arg(req, "tag"));
+	if (!e) {
+		tb_resp_error(resp, 503, "out of memory");
+		return;
+	}
+	bool csv = !strcmp(format, "csv");
+	resp->status = 200;
+	resp->content_type = csv ? "text/csv; charset=utf-8" : "application/x-ndjson";
+	resp->disposition = csv ? "attachment; filename=\"tbserve-export.csv\"" :
+				  "attachment; filename=\"tbserve-export.jsonl\"";
+	resp->stream = e;
+	resp->stream_next = export_next;
+	resp->stream_free = export_free;
 }
 
 static void h_not_found(const tb_request *req, tb_response *resp)

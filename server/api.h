@@ -63,6 +63,12 @@ typedef struct tb_response {
 	bool no_gzip;             /* never compress (e.g. already compressed) */
 	bool cacheable;           /* immutable asset: long cache lifetime */
 	char etag[40];
+	const char *disposition;  /* Content-Disposition, or NULL */
+	/* A streamed body (large exports): http.c calls stream_next until it
+	 * returns 0 (done) or < 0 (abort), then stream_free. */
+	void *stream;
+	int (*stream_next)(void *stream, tb_buf *out, size_t want);
+	void (*stream_free)(void *stream);
 } tb_response;
 
 void tb_response_init(tb_response *r);

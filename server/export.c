@@ -143,31 +143,55 @@ static void point_csv(tb_buf *b, const tb_run *r, const tb_series *se, size_t i)
 	}
 }
 
-static int flush(tb_buf *b, FILE *out, int force)
+struct tb_export_cursor {
+	tb_store *store;
+	int csv;
+	char **runs, **tags;   /* (run, tag) pairs to export, snapshot at open */
+	size_t n, cap;
+	size_t pair;           /* current pair */
+	size_t point;          /* next point of the current pair */
+	int header_done;
+};
+
+static int pair_add(tb_export_cursor *e, const char *run, const char *tag)
 {
-	if (b->oom)
-		return -ENOMEM;
-	if (b->len && (force || b->len >= FLUSH_BYTES)) {
-		if (fwrite(b->data, 1, b->len, out) != b->len)
-			return -EIO;
-		tb_buf_reset(b);
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 64;
+		char **r = realloc(e->runs, cap * sizeof *r), **t;
+		if (!r)
+			return -ENOMEM;
+		e->runs = r;
+		t = realloc(e->tags, cap * sizeof *t);
+		if (!t)
+			return -ENOMEM;
+		e->tags = t;
+		e->cap = cap;
 	}
+	e->runs[e->n] = strdup(run);
+	e->tags[e->n] = strdup(tag);
+	if (!e->runs[e->n] || !e->tags[e->n]) {
+		free(e->runs[e->n]);
+		free(e->tags[e->n]);
+		return -ENOMEM;
+	}
+	e->n++;
 	return 0;
 }
 
-int tb_export(tb_store *s, const char *format, const char *run, const char *tag, FILE *out)
+tb_export_cursor *tb_export_open(tb_store *s, const char *format, const char *run, const char *tag)
 {
-	int csv = !strcmp(format, "csv"), rc = 0;
-	tb_buf b = TB_BUF_INIT;
-	if (csv)
-		tb_buf_puts(&b, "run,tag,plugin,wall_time,step,value,left,right,count\r\n");
+	tb_export_cursor *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	e->store = s;
+	e->csv = !strcmp(format, "csv");
+	int rc = 0;
 	tb_store_rdlock(s);
 	tb_run **sorted = malloc((s->n_runs ? s->n_runs : 1) * sizeof *sorted);
-	if (!sorted) {
-		tb_store_unlock(s);
-		return -ENOMEM;
-	}
-	tb_store_sorted_runs(s, sorted);
+	if (!sorted)
+		rc = -ENOMEM;
+	else
+		tb_store_sorted_runs(s, sorted);
 	for (size_t i = 0; !rc && i < s->n_runs; i++) {
 		tb_run *r = sorted[i];
 		if (run && strcmp(run, r->name))
@@ -177,21 +201,86 @@ int tb_export(tb_store *s, const char *format, const char *run, const char *tag,
 			const tb_series *se = r->series[k];
 			if ((tag && strcmp(tag, se->tag)) || se->kind == TB_KIND_BLOB)
 				continue;
-			for (size_t p = 0; !rc && p < se->n; p++) {
-				if (csv)
-					point_csv(&b, r, se, p);
-				else
-					point_jsonl(&b, r, se, p);
-				rc = flush(&b, out, 0);
-			}
+			rc = pair_add(e, r->name, se->tag);
 		}
 		tb_run_unlock(r);
 	}
 	tb_store_unlock(s);
 	free(sorted);
-	if (!rc)
-		rc = flush(&b, out, 1);
+	if (rc) {
+		tb_export_close(e);
+		return NULL;
+	}
+	return e;
+}
+
+void tb_export_close(tb_export_cursor *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n; i++) {
+		free(e->runs[i]);
+		free(e->tags[i]);
+	}
+	free(e->runs);
+	free(e->tags);
+	free(e);
+}
+
+int tb_export_next(tb_export_cursor *e, tb_buf *out, size_t want)
+{
+	if (!e->header_done) {
+		e->header_done = 1;
+		if (e->csv)
+			tb_buf_puts(out, "run,tag,plugin,wall_time,step,value,left,right,count\r\n");
+	}
+	tb_store *s = e->store;
+	tb_store_rdlock(s);
+	while (e->pair < e->n && out->len < want && !out->oom) {
+		/* series are looked up again on every call: runs may come and go
+		 * while a long export streams */
+		tb_run *r = tb_store_find_run(s, e->runs[e->pair]);
+		if (!r) {
+			e->pair++;
+			e->point = 0;
+			continue;
+		}
+		tb_run_rdlock(r);
+		const tb_series *se = tb_run_find(r, e->tags[e->pair], strlen(e->tags[e->pair]));
+		while (se && e->point < se->n && out->len < want) {
+			if (e->csv)
+				point_csv(out, r, se, e->point);
+			else
+				point_jsonl(out, r, se, e->point);
+			e->point++;
+		}
+		if (!se || e->point >= se->n) {
+			e->pair++;
+			e->point = 0;
+		}
+		tb_run_unlock(r);
+	}
+	tb_store_unlock(s);
+	if (out->oom)
+		return -ENOMEM;
+	return e->pair < e->n ? 1 : 0;
+}
+
+int tb_export(tb_store *s, const char *format, const char *run, const char *tag, FILE *out)
+{
+	tb_export_cursor *e = tb_export_open(s, format, run, tag);
+	if (!e)
+		return -ENOMEM;
+	tb_buf b = TB_BUF_INIT;
+	int rc;
+	do {
+		tb_buf_reset(&b);
+		rc = tb_export_next(e, &b, FLUSH_BYTES);
+		if (rc >= 0 && b.len && fwrite(b.data, 1, b.len, out) != b.len)
+			rc = -EIO;
+	} while (rc > 0);
 	tb_buf_release(&b);
+	tb_export_close(e);
 	if (!rc && fflush(out))
 		rc = -EIO;
 	return rc;

@@ -15,9 +15,19 @@
 
 #include <stdio.h>
 
+#include "buf.h"
 #include "store.h"
 
 /* format: "jsonl" or "csv"; run/tag: filters or NULL. Returns 0 or -EIO. */
 int tb_export(tb_store *s, const char *format, const char *run, const char *tag, FILE *out);
+
+/* The same as a cursor, for streaming over HTTP: open snapshots the list of
+ * (run, tag) pairs; each next appends at least one point (until want bytes
+ * are in out) and returns 1 while more remain, 0 when done, or -ENOMEM.
+ * Takes the store and run locks itself, only inside each call. */
+typedef struct tb_export_cursor tb_export_cursor;
+tb_export_cursor *tb_export_open(tb_store *s, const char *format, const char *run, const char *tag);
+int tb_export_next(tb_export_cursor *e, tb_buf *out, size_t want);
+void tb_export_close(tb_export_cursor *e);
 
 #endif

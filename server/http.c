@@ -108,8 +108,73 @@ static int is_textual(const char *ct)
 	       !strncmp(ct, "application/javascript", 22) || !strncmp(ct, "image/svg", 9);
 }
 
+struct stream_ctx {
+	void *stream;
+	int (*next)(void *, tb_buf *, size_t);
+	void (*free)(void *);
+	tb_buf buf;
+	size_t pos;
+	int done;
+};
+
+/* Chunk size asked of a streamed body per refill. */
+#define STREAM_CHUNK (64u * 1024)
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	(void)pos;
+	struct stream_ctx *s = cls;
+	if (s->pos == s->buf.len) {
+		if (s->done)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		tb_buf_reset(&s->buf);
+		s->pos = 0;
+		int rc = s->next(s->stream, &s->buf, STREAM_CHUNK);
+		if (rc < 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		s->done = rc == 0;
+		if (s->buf.len == 0)
+			return s->done ? MHD_CONTENT_READER_END_OF_STREAM : 0;
+	}
+	size_t n = s->buf.len - s->pos < max ? s->buf.len - s->pos : max;
+	memcpy(out, s->buf.data + s->pos, n);
+	s->pos += n;
+	return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream_ctx *s = cls;
+	s->free(s->stream);
+	tb_buf_release(&s->buf);
+	free(s);
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *c, tb_response *r, int gzip_ok)
 {
+	if (r->stream) {
+		struct stream_ctx *s = calloc(1, sizeof *s);
+		if (!s)
+			return MHD_NO;
+		s->stream = r->stream;
+		s->next = r->stream_next;
+		s->free = r->stream_free;
+		r->stream = NULL; /* owned by the MHD response now */
+		struct MHD_Response *resp = MHD_create_response_from_callback(
+			MHD_SIZE_UNKNOWN, STREAM_CHUNK, stream_read, s, stream_free);
+		if (!resp) {
+			stream_free(s);
+			return MHD_NO;
+		}
+		MHD_add_response_header(resp, "Content-Type", r->content_type);
+		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+		MHD_add_response_header(resp, "Cache-Control", "no-cache, must-revalidate");
+		if (r->disposition)
+			MHD_add_response_header(resp, "Content-Disposition", r->disposition);
+		enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
 	const void *data = r->static_body ? (const void *)r->static_body : r->body.data;
 	size_t len = r->static_body ? r->static_len : r->body.len;
 	tb_buf gz = TB_BUF_INIT;
@@ -147,6 +212,8 @@ static enum MHD_Result send_response(struct MHD_Connection *c, tb_response *r, i
 		MHD_add_response_header(resp, "Location", r->location);
 	if (r->allow)
 		MHD_add_response_header(resp, "Allow", r->allow);
+	if (r->disposition)
+		MHD_add_response_header(resp, "Content-Disposition", r->disposition);
 	if (r->html || !strncmp(r->content_type, "text/html", 9))
 		MHD_add_response_header(resp, "Content-Security-Policy", CSP);
 	enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
@@ -245,7 +312,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	char line[512];
 	vsnprintf(line, sizeof line, fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	tb_log(TB_LOG_INFO, "http: %s", line);
+	/* per-request protocol errors (bad clients) are answered, not logged */
+	tb_log(TB_LOG_DEBUG, "http: %s", line);
 }
 
 tb_http *tb_http_start(tb_app *app, int listen_fd)
@@ -259,6 +327,7 @@ tb_http *tb_http_start(tb_app *app, int listen_fd)
 	h->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
 		0, NULL, NULL, handle, h,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, listen_fd,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)TB_HTTP_CONN_MEMORY,
@@ -266,7 +335,6 @@ tb_http *tb_http_start(tb_app *app, int listen_fd)
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)TB_HTTP_MAX_PER_IP,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)TB_HTTP_IDLE_TIMEOUT,
 		MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_END);
 	if (!h->daemon) {
 		free(h);

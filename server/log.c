@@ -13,7 +13,7 @@ void tb_log(int level, const char *fmt, ...)
 {
 	if (level > tb_log_level)
 		return;
-	static const char *const names[] = { "error", "warning", "info" };
+	static const char *const names[] = { "error", "warning", "info", "debug" };
 	char line[1024];
 	int n = snprintf(line, sizeof line, "tbserve: %s: ", names[level]);
 	va_list ap;

@@ -8,7 +8,7 @@
 #ifndef TB_LOG_H
 #define TB_LOG_H
 
-enum { TB_LOG_ERROR, TB_LOG_WARN, TB_LOG_INFO };
+enum { TB_LOG_ERROR, TB_LOG_WARN, TB_LOG_INFO, TB_LOG_DEBUG };
 
 extern int tb_log_level;
 

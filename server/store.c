@@ -639,22 +639,42 @@ void tb_store_remove_run(tb_store *s, const char *name)
 	tb_store_unlock(s);
 }
 
+struct run_key {
+	tb_run *run;
+	bool has_start;
+	double start;
+};
+
 static int run_order(const void *a, const void *b)
 {
-	const tb_run *x = *(tb_run *const *)a, *y = *(tb_run *const *)b;
+	const struct run_key *x = a, *y = b;
 	if (x->has_start != y->has_start)
 		return x->has_start ? -1 : 1;
-	if (x->has_start && x->start_time != y->start_time)
-		return x->start_time < y->start_time ? -1 : 1;
-	return strcmp(x->name, y->name);
+	if (x->has_start && x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return strcmp(x->run->name, y->run->name);
 }
 
 void tb_store_sorted_runs(tb_store *s, tb_run **out)
 {
 	if (!s->n_runs)
 		return;
-	memcpy(out, s->runs, s->n_runs * sizeof *out);
-	qsort(out, s->n_runs, sizeof *out, run_order);
+	struct run_key *keys = malloc(s->n_runs * sizeof *keys);
+	if (!keys) { /* unsorted beats nothing */
+		memcpy(out, s->runs, s->n_runs * sizeof *out);
+		return;
+	}
+	/* snapshot start times under each run's lock: loaders write them */
+	for (size_t i = 0; i < s->n_runs; i++) {
+		tb_run *r = s->runs[i];
+		tb_run_rdlock(r);
+		keys[i] = (struct run_key){ r, r->has_start, r->start_time };
+		tb_run_unlock(r);
+	}
+	qsort(keys, s->n_runs, sizeof *keys, run_order);
+	for (size_t i = 0; i < s->n_runs; i++)
+		out[i] = keys[i].run;
+	free(keys);
 }
 
 void tb_store_compact(tb_store *s)

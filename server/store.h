@@ -159,7 +159,8 @@ tb_run *tb_store_add_run(tb_store *s, const char *name);
 void tb_store_remove_run(tb_store *s, const char *name);
 
 /* Runs in TensorBoard's order: first event's wall time, then name; runs
- * with no event last. Fills out (n_runs entries); store lock held. */
+ * with no event last. Fills out (n_runs entries); store lock held, run
+ * locks not held (each is taken briefly). */
 void tb_store_sorted_runs(tb_store *s, tb_run **out);
 
 /* Series of a run (run lock held). */

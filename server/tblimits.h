@@ -43,9 +43,11 @@
 
 /* ---- HTTP ---------------------------------------------------------------- */
 
-/* Memory for one connection's request line and headers (libmicrohttpd):
- * bounds URL and header size; larger requests get 414/431. */
-#define TB_HTTP_CONN_MEMORY (64u * 1024)
+/* Memory for one connection's request line, headers and parsed query
+ * (libmicrohttpd's per-connection pool, mapped lazily): bounds URL and
+ * header size (larger requests get 414/431) and leaves room to parse a few
+ * thousand query fields so that too many of them get a precise 400. */
+#define TB_HTTP_CONN_MEMORY (256u * 1024)
 
 /* POST body we accept (timeSeries and scalars_multirun forms are small;
  * 1 MiB allows thousands of runs in one request). Larger: 413. */

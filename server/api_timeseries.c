@@ -1,0 +1,540 @@
+/*
+ * api_timeseries.c - the Time Series ("metrics") plugin the default
+ * dashboard tab uses (reference §4.8).
+ *
+ *   tags        {"scalars":    {"runTagInfo": {run: [tag, ...]}, "tagDescriptions": {tag: html}},
+ *                "histograms": {same}}
+ *   timeSeries  form field (POST) or query parameter (GET) "requests": a
+ *               JSON array of {"plugin", "tag", "run"?, "sample"?}; the
+ *               answer is one object per item, in order, each either with
+ *               "runToSeries" or, for an invalid item, an "error" string
+ *               (HTTP 200 all the same, as in TensorBoard).
+ *
+ * Images are not served yet: "images" is left out of tags, and a valid
+ * images item answers an empty runToSeries. Points are all sent, or the
+ * newest N when --samples_per_plugin caps the plugin.
+ *
+ * Untrusted input: the requests JSON is parsed by cJSON (nesting bounded by
+ * CJSON_NESTING_LIMIT), must be an array of objects, and holds at most
+ * TB_MAX_TIMESERIES_ITEMS items; anything else is refused before any data
+ * is read.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "api.h"
+#include "json.h"
+#include "tblimits.h"
+#include "markdown.h"
+
+/* Items in one timeSeries request. The dashboard sends one per call; this
+ * bounds the work (every item may walk every run) a single request buys. */
+#define TB_MAX_TIMESERIES_ITEMS TB_HTTP_MAX_SERIES_REQUESTS
+
+/* ---- tags ---------------------------------------------------------------------- */
+
+/* One visible series with a non-empty description, copied out of the run. */
+struct desc_entry {
+	char *run;
+	char *tag;
+	size_t tag_len;
+	char *desc;
+};
+
+static int cmp_bytes(const char *a, size_t na, const char *b, size_t nb)
+{
+	int c = memcmp(a, b, na < nb ? na : nb);
+	return c ? c : (na > nb) - (na < nb);
+}
+
+static int cmp_series_tag(const void *pa, const void *pb)
+{
+	const tb_series *a = *(tb_series *const *)pa, *b = *(tb_series *const *)pb;
+	return cmp_bytes(a->tag, a->tag_len, b->tag, b->tag_len);
+}
+
+/* By tag, then description: groups a tag's descriptions, sorted. */
+static int cmp_desc_entry(const void *pa, const void *pb)
+{
+	const struct desc_entry *a = pa, *b = pb;
+	int c = cmp_bytes(a->tag, a->tag_len, b->tag, b->tag_len);
+	return c ? c : strcmp(a->desc, b->desc);
+}
+
+static void free_entries(struct desc_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].run);
+		free(e[i].tag);
+		free(e[i].desc);
+	}
+	free(e);
+}
+
+struct desc_list {
+	struct desc_entry *e;
+	size_t n, cap;
+};
+
+static void desc_list_release(struct desc_list *l)
+{
+	free_entries(l->e, l->n);
+	memset(l, 0, sizeof *l);
+}
+
+/* Copies the run, tag and description of se. Returns 0 or -ENOMEM. */
+static int desc_list_add(struct desc_list *l, const char *run, const tb_series *se)
+{
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? 2 * l->cap : 16;
+		struct desc_entry *ne = realloc(l->e, nc * sizeof *ne);
+		if (!ne)
+			return -ENOMEM;
+		l->e = ne;
+		l->cap = nc;
+	}
+	struct desc_entry *d = &l->e[l->n++];
+	d->run = strdup(run);
+	d->tag = malloc(se->tag_len + 1);
+	d->desc = strdup(se->description);
+	d->tag_len = se->tag_len;
+	if (!d->run || !d->tag || !d->desc)
+		return -ENOMEM;
+	memcpy(d->tag, se->tag, se->tag_len);
+	d->tag[se->tag_len] = '\0';
+	return 0;
+}
+
+/* Writes {run: [sorted tags]} for kind (runs having none are left out)
+ * and collects the non-empty descriptions. Store lock held. */
+static int run_tag_info(tb_buf *b, tb_store *s, tb_kind kind, struct desc_list *descs)
+{
+	int rc = 0;
+	bool first_run = true;
+	tb_buf_putc(b, '{');
+	for (size_t i = 0; i < s->n_runs && rc == 0; i++) {
+		tb_run *r = s->runs[i];
+		tb_run_rdlock(r);
+		tb_series **vis = malloc((r->n_series ? r->n_series : 1) * sizeof *vis);
+		size_t nv = 0;
+		for (size_t k = 0; vis && k < r->n_series; k++)
+			if (tb_series_visible(r->series[k], kind))
+				vis[nv++] = r->series[k];
+		if (!vis)
+			rc = -ENOMEM;
+		if (nv) {
+			qsort(vis, nv, sizeof *vis, cmp_series_tag);
+			if (!first_run)
+				tb_buf_puts(b, ", ");
+			first_run = false;
+			tb_json_cstr(b, r->name);
+			tb_buf_puts(b, ": [");
+			for (size_t k = 0; k < nv; k++) {
+				if (k)
+					tb_buf_puts(b, ", ");
+				tb_json_str(b, vis[k]->tag, vis[k]->tag_len);
+				if (vis[k]->description[0] && rc == 0)
+					rc = desc_list_add(descs, r->name, vis[k]);
+			}
+			tb_buf_putc(b, ']');
+		}
+		free(vis);
+		tb_run_unlock(r);
+	}
+	tb_buf_putc(b, '}');
+	return rc;
+}
+
+/* By description, then run: the runs of a description, sorted. */
+static int cmp_desc_run(const void *pa, const void *pb)
+{
+	const struct desc_entry *a = *(struct desc_entry *const *)pa, *b = *(struct desc_entry *const *)pb;
+	int c = strcmp(a->desc, b->desc);
+	return c ? c : strcmp(a->run, b->run);
+}
+
+/* TensorBoard's combined text when runs disagree on a tag's description:
+ * one "## For run(s): ..." section per distinct description, e[from..to)
+ * being the tag's entries sorted by description. The runs of a section are
+ * every run using that description on any tag (TensorBoard keys that map by
+ * description alone): by_desc holds all n entries sorted by cmp_desc_run. */
+static void combined_description(tb_buf *md, const struct desc_entry *e, size_t from, size_t to,
+				 struct desc_entry *const *by_desc, size_t n)
+{
+	tb_buf_puts(md, "# Multiple descriptions\n");
+	for (size_t k = from; k < to; k++) {
+		if (k > from && !strcmp(e[k].desc, e[k - 1].desc))
+			continue;
+		size_t lo = 0, hi = n;     /* first entry with this description */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(by_desc[mid]->desc, e[k].desc) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		size_t end = lo, uniq = 0;
+		for (; end < n && !strcmp(by_desc[end]->desc, e[k].desc); end++)
+			if (end == lo || strcmp(by_desc[end]->run, by_desc[end - 1]->run))
+				uniq++;
+		if (k > from)
+			tb_buf_putc(md, '\n');
+		tb_buf_puts(md, uniq > 1 ? "## For runs: " : "## For run: ");
+		for (size_t i = lo; i < end; i++) {
+			if (i > lo && !strcmp(by_desc[i]->run, by_desc[i - 1]->run))
+				continue;
+			if (i > lo)
+				tb_buf_puts(md, ", ");
+			tb_buf_puts(md, by_desc[i]->run);
+		}
+		tb_buf_putc(md, '\n');
+		tb_buf_puts(md, e[k].desc);
+	}
+}
+
+/* {tag: html} for the tags with a description. */
+static int tag_descriptions(tb_buf *b, struct desc_entry *e, size_t n)
+{
+	struct desc_entry **by_desc = malloc((n ? n : 1) * sizeof *by_desc);
+	if (!by_desc)
+		return -ENOMEM;
+	if (n)
+		qsort(e, n, sizeof *e, cmp_desc_entry);
+	for (size_t i = 0; i < n; i++)
+		by_desc[i] = &e[i];
+	if (n)
+		qsort(by_desc, n, sizeof *by_desc, cmp_desc_run);
+	tb_buf md = TB_BUF_INIT, html = TB_BUF_INIT;
+	tb_buf_putc(b, '{');
+	for (size_t from = 0, to; from < n; from = to) {
+		bool several = false;
+		for (to = from + 1; to < n && !cmp_bytes(e[to].tag, e[to].tag_len,
+							 e[from].tag, e[from].tag_len); to++)
+			several |= strcmp(e[to].desc, e[from].desc) != 0;
+		tb_buf_reset(&md);
+		tb_buf_reset(&html);
+		if (several)
+			combined_description(&md, e, from, to, by_desc, n);
+		else
+			tb_buf_puts(&md, e[from].desc);
+		if (from)
+			tb_buf_puts(b, ", ");
+		tb_json_str(b, e[from].tag, e[from].tag_len);
+		tb_buf_puts(b, ": ");
+		if (!md.oom && tb_markdown_to_safe_html(md.data ? md.data : "", md.len, &html) == 0)
+			tb_json_str(b, html.data ? html.data : "", html.len);
+		else
+			tb_buf_puts(b, "\"\"");
+	}
+	tb_buf_putc(b, '}');
+	tb_buf_release(&md);
+	tb_buf_release(&html);
+	free(by_desc);
+	return 0;
+}
+
+static int basic_mapping(tb_buf *b, tb_store *s, tb_kind kind)
+{
+	struct desc_list descs = { NULL, 0, 0 };
+	tb_buf_puts(b, "{\"runTagInfo\": ");
+	int rc = run_tag_info(b, s, kind, &descs);
+	tb_buf_puts(b, ", \"tagDescriptions\": ");
+	if (rc == 0)
+		rc = tag_descriptions(b, descs.e, descs.n);
+	tb_buf_putc(b, '}');
+	desc_list_release(&descs);
+	return rc;
+}
+
+void tb_api_timeseries_tags(const tb_request *req, tb_response *resp)
+{
+	tb_store *s = &req->app->store;
+	tb_buf *b = &resp->body;
+	tb_resp_json(resp);
+	tb_store_rdlock(s);
+	tb_buf_puts(b, "{\"scalars\": ");
+	int rc = basic_mapping(b, s, TB_KIND_SCALAR);
+	tb_buf_puts(b, ", \"histograms\": ");
+	if (rc == 0)
+		rc = basic_mapping(b, s, TB_KIND_HISTOGRAM);
+	tb_buf_putc(b, '}');
+	tb_store_unlock(s);
+	if (rc || b->oom)
+		tb_resp_error(resp, 503, "out of memory");
+}
+
+/* ---- timeSeries ------------------------------------------------------------------ */
+
+/* The value of the last member named key (Python's json keeps the last of
+ * duplicate keys; cJSON's lookup would find the first). */
+static const cJSON *member(const cJSON *obj, const char *key)
+{
+	const cJSON *found = NULL, *c;
+	cJSON_ArrayForEach(c, obj)
+		if (c->string && !strcmp(c->string, key))
+			found = c;
+	return found;
+}
+
+/* Python's isinstance(v, int) for a parsed JSON value: integers and (as
+ * Python's bool is an int) true/false. cJSON keeps no number text, so an
+ * integral "1.0" counts as an int here. */
+static bool is_int(const cJSON *v)
+{
+	if (cJSON_IsBool(v))
+		return true;
+	return cJSON_IsNumber(v) && isfinite(v->valuedouble) &&
+	       v->valuedouble == floor(v->valuedouble) && fabs(v->valuedouble) < 9.2e18;
+}
+
+/* A parsed JSON value written back as json.dumps writes what json.loads
+ * made of it. NULL (a missing key) is None. */
+static void echo_json(tb_buf *b, const cJSON *v)
+{
+	const cJSON *c;
+	bool first = true;
+	if (!v || cJSON_IsNull(v)) {
+		tb_json_null(b);
+	} else if (cJSON_IsBool(v)) {
+		tb_json_bool(b, cJSON_IsTrue(v));
+	} else if (cJSON_IsNumber(v)) {
+		if (is_int(v))
+			tb_json_int(b, (int64_t)v->valuedouble);
+		else
+			tb_json_double(b, v->valuedouble);
+	} else if (cJSON_IsString(v)) {
+		tb_json_cstr(b, v->valuestring);
+	} else if (cJSON_IsArray(v)) {
+		tb_buf_putc(b, '[');
+		cJSON_ArrayForEach(c, v) {
+			if (!first)
+				tb_buf_puts(b, ", ");
+			first = false;
+			echo_json(b, c);
+		}
+		tb_buf_putc(b, ']');
+	} else {
+		tb_buf_putc(b, '{');
+		cJSON_ArrayForEach(c, v) {
+			if (!first)
+				tb_buf_puts(b, ", ");
+			first = false;
+			tb_json_cstr(b, c->string ? c->string : "");
+			tb_buf_puts(b, ": ");
+			echo_json(b, c);
+		}
+		tb_buf_putc(b, '}');
+	}
+}
+
+/* Python truthiness of a JSON value (NULL = missing = None). */
+static bool truthy(const cJSON *v)
+{
+	if (!v || cJSON_IsNull(v) || cJSON_IsFalse(v))
+		return false;
+	if (cJSON_IsNumber(v))
+		return v->valuedouble != 0.0;
+	if (cJSON_IsString(v))
+		return v->valuestring[0] != '\0';
+	if (cJSON_IsArray(v) || cJSON_IsObject(v))
+		return v->child != NULL;
+	return true;
+}
+
+static bool is_str(const cJSON *v, const char *s)
+{
+	return cJSON_IsString(v) && !strcmp(v->valuestring, s);
+}
+
+/* TensorBoard's _get_invalid_request_error, in its order. */
+static const char *item_error(const cJSON *plugin, const cJSON *tag, const cJSON *run,
+			      const cJSON *sample)
+{
+	if (!cJSON_IsString(tag))
+		return "Missing tag";
+	bool scalars = is_str(plugin, "scalars"), hist = is_str(plugin, "histograms"),
+	     images = is_str(plugin, "images");
+	if (!scalars && !hist && !images)
+		return "Invalid plugin";
+	if ((hist || images) && !cJSON_IsString(run))
+		return "Missing run";
+	if (images && !is_int(sample))
+		return "Missing sample";
+	return NULL;
+}
+
+static void scalar_points(tb_buf *b, const tb_request *req, const tb_series *se)
+{
+	size_t from, to;
+	tb_serve_range(req, se, "scalars", &from, &to);
+	for (size_t i = from; i < to; i++) {
+		tb_buf_puts(b, i > from ? ", {\"wallTime\": " : "{\"wallTime\": ");
+		tb_json_double(b, tb_series_wall(se, i));
+		tb_buf_puts(b, ", \"step\": ");
+		tb_json_int(b, tb_series_step(se, i));
+		tb_buf_puts(b, ", \"value\": ");
+		tb_json_scalar(b, tb_series_scalar(se, i));
+		tb_buf_putc(b, '}');
+	}
+}
+
+static void histogram_points(tb_buf *b, const tb_request *req, const tb_series *se)
+{
+	size_t from, to;
+	tb_serve_range(req, se, "histograms", &from, &to);
+	for (size_t i = from; i < to; i++) {
+		tb_buf_puts(b, i > from ? ", {\"wallTime\": " : "{\"wallTime\": ");
+		tb_json_double(b, tb_series_wall(se, i));
+		tb_buf_puts(b, ", \"step\": ");
+		tb_json_int(b, tb_series_step(se, i));
+		tb_buf_puts(b, ", \"bins\": [");
+		const tb_hist *h = tb_series_hist(se, i);
+		for (size_t k = 0; k < h->n; k++) {
+			tb_buf_puts(b, k ? ", {\"min\": " : "{\"min\": ");
+			tb_json_double(b, h->b[3 * k]);
+			tb_buf_puts(b, ", \"max\": ");
+			tb_json_double(b, h->b[3 * k + 1]);
+			tb_buf_puts(b, ", \"count\": ");
+			tb_json_double(b, h->b[3 * k + 2]);
+			tb_buf_putc(b, '}');
+		}
+		tb_buf_puts(b, "]}");
+	}
+}
+
+/* {run: [points]} for every run holding tag (only: one run name, or NULL
+ * for all runs; none: no run can match). */
+static void run_to_series(tb_buf *b, const tb_request *req, tb_kind kind, const char *tag,
+			  const char *only, bool none)
+{
+	tb_store *s = &req->app->store;
+	bool first = true;
+	tb_buf_putc(b, '{');
+	tb_store_rdlock(s);
+	for (size_t i = 0; i < s->n_runs && !none; i++) {
+		tb_run *r = s->runs[i];
+		if (only && strcmp(r->name, only))
+			continue;
+		tb_run_rdlock(r);
+		const tb_series *se = tb_run_find(r, tag, strlen(tag));
+		if (se && tb_series_visible(se, kind)) {
+			if (!first)
+				tb_buf_puts(b, ", ");
+			first = false;
+			tb_json_cstr(b, r->name);
+			tb_buf_puts(b, ": [");
+			if (kind == TB_KIND_SCALAR)
+				scalar_points(b, req, se);
+			else
+				histogram_points(b, req, se);
+			tb_buf_putc(b, ']');
+		}
+		tb_run_unlock(r);
+	}
+	tb_store_unlock(s);
+	tb_buf_putc(b, '}');
+}
+
+static void series_item(tb_buf *b, const tb_request *req, const cJSON *item)
+{
+	const cJSON *plugin = member(item, "plugin"), *tag = member(item, "tag"),
+		    *run = member(item, "run"), *sample = member(item, "sample");
+	tb_buf_puts(b, "{\"plugin\": ");
+	echo_json(b, plugin);
+	tb_buf_puts(b, ", \"tag\": ");
+	echo_json(b, tag);
+	if (cJSON_IsString(run)) {
+		tb_buf_puts(b, ", \"run\": ");
+		tb_json_cstr(b, run->valuestring);
+	}
+	if (is_int(sample)) {
+		tb_buf_puts(b, ", \"sample\": ");
+		echo_json(b, sample);
+	}
+	const char *err = item_error(plugin, tag, run, sample);
+	if (err) {
+		tb_buf_puts(b, ", \"error\": ");
+		tb_json_cstr(b, err);
+		tb_buf_putc(b, '}');
+		return;
+	}
+	/* TensorBoard filters by run only when run is truthy; a truthy
+	 * non-string matches no run name. */
+	bool filter = truthy(run);
+	const char *only = filter && cJSON_IsString(run) ? run->valuestring : NULL;
+	bool none = filter && !only;
+	tb_buf_puts(b, ", \"runToSeries\": ");
+	if (is_str(plugin, "scalars"))
+		run_to_series(b, req, TB_KIND_SCALAR, tag->valuestring, only, none);
+	else if (is_str(plugin, "histograms"))
+		run_to_series(b, req, TB_KIND_HISTOGRAM, tag->valuestring, only, none);
+	else
+		tb_buf_puts(b, "{}");   /* images: not served yet */
+	tb_buf_putc(b, '}');
+}
+
+/* The "requests" text and its length: POST reads the form, anything else
+ * the query string, as TensorBoard does. */
+static const char *requests_text(const tb_request *req, size_t *len)
+{
+	const tb_param *p = NULL;
+	if (!strcmp(req->method, "POST")) {
+		for (size_t i = 0; i < req->n_form && !p; i++)
+			if (!strcmp(req->form[i].key, "requests"))
+				p = &req->form[i];
+	} else {
+		p = tb_req_arg_param(req, "requests");
+	}
+	if (!p)
+		return NULL;
+	*len = p->value_len;
+	return p->value;
+}
+
+void tb_api_timeseries(const tb_request *req, tb_response *resp)
+{
+	size_t len = 0;
+	const char *text = requests_text(req, &len);
+	if (!text || !len) {
+		tb_resp_error(resp, 400, "Missing 'requests' field");
+		return;
+	}
+	/* a NUL byte is never valid JSON; cJSON would stop there instead */
+	cJSON *items = memchr(text, '\0', len) ? NULL : cJSON_ParseWithLengthOpts(text, len + 1, NULL, true);
+	if (!items) {
+		tb_resp_error(resp, 400, "Unable to parse 'requests' as JSON");
+		return;
+	}
+	const cJSON *it, *array = cJSON_IsArray(items) ? items : NULL;
+	int n = 0;
+	bool objects = array != NULL;
+	cJSON_ArrayForEach(it, array) {
+		objects &= cJSON_IsObject(it);
+		n++;
+	}
+	if (!objects || n > TB_MAX_TIMESERIES_ITEMS) {
+		cJSON_Delete(items);
+		tb_resp_error(resp, 400, "'requests' must be a JSON array of at most %d objects",
+			      TB_MAX_TIMESERIES_ITEMS);
+		return;
+	}
+	tb_buf *b = &resp->body;
+	tb_resp_json(resp);
+	tb_buf_putc(b, '[');
+	bool first = true;
+	cJSON_ArrayForEach(it, items) {
+		if (!first)
+			tb_buf_puts(b, ", ");
+		first = false;
+		series_item(b, req, it);
+	}
+	tb_buf_putc(b, ']');
+	cJSON_Delete(items);
+	if (b->oom)
+		tb_resp_error(resp, 503, "out of memory");
+}
