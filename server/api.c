@@ -15,6 +15,7 @@
 
 #include "export.h"
 #include "json.h"
+#include "live.h"
 #include "markdown.h"
 #include "static_files.h"
 
@@ -370,6 +371,45 @@ void tb_api_export(const tb_request *req, tb_response *resp)
 	resp->stream_free = export_free;
 }
 
+static int live_next(void *sub, tb_buf *out, size_t want)
+{
+	(void)want;
+	return tb_live_sub_next(sub, out);
+}
+
+static void live_free(void *sub)
+{
+	tb_live_sub_free(sub);
+}
+
+static void live_waker(void *sub, void (*suspend)(void *), void (*resume)(void *), void *arg)
+{
+	tb_live_sub_set_waker(sub, suspend, resume, arg);
+}
+
+/* /data/live: server-sent events announcing changed series (live.h). */
+static void h_live(const tb_request *req, tb_response *resp)
+{
+	if (!req->app->live) {
+		tb_resp_error(resp, 404, "live updates are not running");
+		return;
+	}
+	tb_live_sub *sub = tb_live_subscribe(req->app->live);
+	if (!sub) {
+		resp->status = 503;
+		resp->content_type = "text/plain; charset=utf-8";
+		tb_buf_puts(&resp->body, "Service unavailable: too many live streams");
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "text/event-stream";
+	resp->no_gzip = true;
+	resp->stream = sub;
+	resp->stream_next = live_next;
+	resp->stream_free = live_free;
+	resp->stream_waker = live_waker;
+}
+
 static void h_not_found(const tb_request *req, tb_response *resp)
 {
 	(void)req;
@@ -404,6 +444,7 @@ static const struct route {
 	{ "/data/plugin/timeseries/tags", tb_api_timeseries_tags },
 	{ "/data/plugin/timeseries/timeSeries", tb_api_timeseries },
 	{ "/data/export", tb_api_export },
+	{ "/data/live", h_live },
 	{ "/favicon.ico", h_not_found },
 	{ "/___rPc_sWiTcH___", h_not_found },
 	{ "/audio", h_redirect_root },

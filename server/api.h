@@ -69,6 +69,11 @@ typedef struct tb_response {
 	void *stream;
 	int (*stream_next)(void *stream, tb_buf *out, size_t want);
 	void (*stream_free)(void *stream);
+	/* Streams that wait for data (live push): stream_next returns 2 when it
+	 * has nothing, after calling suspend(arg); resume(arg) is called when
+	 * data arrives. The transport provides the pair through this hook. */
+	void (*stream_waker)(void *stream, void (*suspend)(void *), void (*resume)(void *),
+			     void *arg);
 } tb_response;
 
 void tb_response_init(tb_response *r);

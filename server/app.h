@@ -14,11 +14,14 @@
 #include "loader.h"
 #include "store.h"
 
+struct tb_live;
+
 typedef struct tb_app {
 	const tb_flags *flags;
 	tb_store store;
 	tb_loader *loaders;
 	size_t n_loaders;
+	struct tb_live *live;   /* live tailing and push, when serving */
 } tb_app;
 
 /* Returns 0, or 1 with a message in err for a bad --logdir_spec. */

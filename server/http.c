@@ -112,10 +112,24 @@ struct stream_ctx {
 	void *stream;
 	int (*next)(void *, tb_buf *, size_t);
 	void (*free)(void *);
+	struct MHD_Connection *conn;
 	tb_buf buf;
 	size_t pos;
 	int done;
 };
+
+/* Called by a waiting stream from inside stream_read (the content reader
+ * callback, where libmicrohttpd allows suspending) and from the thread
+ * that has new data. */
+static void conn_suspend(void *arg)
+{
+	MHD_suspend_connection(((struct stream_ctx *)arg)->conn);
+}
+
+static void conn_resume(void *arg)
+{
+	MHD_resume_connection(((struct stream_ctx *)arg)->conn);
+}
 
 /* Chunk size asked of a streamed body per refill. */
 #define STREAM_CHUNK (64u * 1024)
@@ -132,6 +146,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 		int rc = s->next(s->stream, &s->buf, STREAM_CHUNK);
 		if (rc < 0)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
+		if (rc == 2 && s->buf.len == 0)
+			return 0; /* suspended until the stream has data */
 		s->done = rc == 0;
 		if (s->buf.len == 0)
 			return s->done ? MHD_CONTENT_READER_END_OF_STREAM : 0;
@@ -159,6 +175,9 @@ static enum MHD_Result send_response(struct MHD_Connection *c, tb_response *r, i
 		s->stream = r->stream;
 		s->next = r->stream_next;
 		s->free = r->stream_free;
+		s->conn = c;
+		if (r->stream_waker)
+			r->stream_waker(s->stream, conn_suspend, conn_resume, s);
 		r->stream = NULL; /* owned by the MHD response now */
 		struct MHD_Response *resp = MHD_create_response_from_callback(
 			MHD_SIZE_UNKNOWN, STREAM_CHUNK, stream_read, s, stream_free);
@@ -169,6 +188,7 @@ static enum MHD_Result send_response(struct MHD_Connection *c, tb_response *r, i
 		MHD_add_response_header(resp, "Content-Type", r->content_type);
 		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 		MHD_add_response_header(resp, "Cache-Control", "no-cache, must-revalidate");
+		MHD_add_response_header(resp, "X-Accel-Buffering", "no");
 		if (r->disposition)
 			MHD_add_response_header(resp, "Content-Disposition", r->disposition);
 		enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
@@ -325,7 +345,8 @@ tb_http *tb_http_start(tb_app *app, int listen_fd)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = cpus < 1 ? 1 : cpus > 16 ? 16 : (unsigned)cpus;
 	h->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			MHD_ALLOW_SUSPEND_RESUME,
 		0, NULL, NULL, handle, h,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, listen_fd,

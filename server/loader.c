@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crc32c.h"
 #include "log.h"
 #include "logdir.h"
 
@@ -38,18 +43,12 @@ static void file_free(tb_file *f)
 	free(f);
 }
 
+static void run_free(tb_loader_run *lr);
+
 void tb_loader_release(tb_loader *l)
 {
-	for (size_t i = 0; i < l->n_runs; i++) {
-		tb_loader_run *lr = l->runs[i];
-		for (size_t k = 0; k < lr->n_files; k++)
-			file_free(lr->files[k]);
-		free(lr->files);
-		tb_ingest_release(&lr->ingest);
-		free(lr->name);
-		free(lr->dir);
-		free(lr);
-	}
+	for (size_t i = 0; i < l->n_runs; i++)
+		run_free(l->runs[i]);
 	free(l->runs);
 	free(l->logdir);
 	free(l->prefix);
@@ -97,8 +96,11 @@ static int file_add(tb_loader_run *lr, const char *name, const char *path)
 	size_t pos = 0;
 	while (pos < lr->n_files && strcmp(lr->files[pos]->name, name) < 0)
 		pos++;
-	if (pos < lr->n_files && !strcmp(lr->files[pos]->name, name))
+	if (pos < lr->n_files && !strcmp(lr->files[pos]->name, name)) {
+		lr->files[pos]->seen = true;
+		lr->files[pos]->gone = false;
 		return 0;
+	}
 	if (lr->n_files == lr->cap_files) {
 		size_t cap = lr->cap_files ? lr->cap_files * 2 : 4;
 		tb_file **p = realloc(lr->files, cap * sizeof *p);
@@ -115,6 +117,7 @@ static int file_add(tb_loader_run *lr, const char *name, const char *path)
 		return -ENOMEM;
 	}
 	memmove(&lr->files[pos + 1], &lr->files[pos], (lr->n_files - pos) * sizeof *lr->files);
+	f->seen = true;
 	lr->files[pos] = f;
 	lr->n_files++;
 	return 0;
@@ -126,6 +129,7 @@ static int on_run(void *ctx, const char *run, const char *dir, char *const *file
 	tb_loader_run *lr = run_get(l, run, dir);
 	if (!lr)
 		return -ENOMEM;
+	lr->seen = true;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(dir) + strlen(files[i]) + 2;
 		char *path = malloc(len);
@@ -140,9 +144,55 @@ static int on_run(void *ctx, const char *run, const char *dir, char *const *file
 	return 0;
 }
 
+static void on_dir(void *ctx, const char *dir)
+{
+	tb_loader *l = ctx;
+	if (l->on_dir)
+		l->on_dir(l->on_dir_arg, dir);
+}
+
+static void run_free(tb_loader_run *lr)
+{
+	for (size_t k = 0; k < lr->n_files; k++)
+		file_free(lr->files[k]);
+	free(lr->files);
+	tb_ingest_release(&lr->ingest);
+	free(lr->name);
+	free(lr->dir);
+	free(lr);
+}
+
 int tb_loader_scan(tb_loader *l)
 {
-	return tb_logdir_walk(l->logdir, on_run, l);
+	for (size_t i = 0; i < l->n_runs; i++) {
+		l->runs[i]->seen = false;
+		for (size_t k = 0; k < l->runs[i]->n_files; k++)
+			l->runs[i]->files[k]->seen = false;
+	}
+	l->removed_runs = false;
+	int rc = tb_logdir_walk_all(l->logdir, on_run, on_dir, l);
+	if (rc && rc != -ENOENT && rc != -ENOTDIR)
+		return rc;
+	/* what the walk did not find: files keep their points; a run whose
+	 * directory is gone is removed */
+	size_t j = 0;
+	for (size_t i = 0; i < l->n_runs; i++) {
+		tb_loader_run *lr = l->runs[i];
+		struct stat st;
+		if (!lr->seen && stat(lr->dir, &st) != 0) {
+			tb_log(TB_LOG_INFO, "run %s: directory removed", lr->name);
+			tb_store_remove_run(l->store, lr->name);
+			run_free(lr);
+			l->removed_runs = true;
+			continue;
+		}
+		for (size_t k = 0; k < lr->n_files; k++)
+			if (!lr->files[k]->seen)
+				lr->files[k]->gone = true;
+		l->runs[j++] = lr;
+	}
+	l->n_runs = j;
+	return rc;
 }
 
 int tb_loader_add_file(tb_loader *l, const char *run, const char *path)
@@ -173,9 +223,71 @@ static void file_fail(tb_loader *l, tb_file *f, int rc)
 	atomic_fetch_add(&l->files_failed, 1);
 }
 
+static void file_restart(tb_file *f)
+{
+	if (f->open)
+		tb_record_close(&f->rd);
+	f->open = false;
+	f->offset = 0;
+	f->records = 0;
+	f->prefix_crc = 0;
+	f->error = 0;
+}
+
+/* CRC32C of the first n bytes of path, or -1 when it is shorter. */
+static int64_t prefix_crc(const char *path, uint64_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	unsigned char buf[65536];
+	uint32_t crc = 0;
+	while (n) {
+		ssize_t k = read(fd, buf, n < sizeof buf ? (size_t)n : sizeof buf);
+		if (k <= 0) {
+			close(fd);
+			return -1;
+		}
+		crc = tb_crc32c(crc, buf, (size_t)k);
+		n -= (uint64_t)k;
+	}
+	close(fd);
+	return crc;
+}
+
+/* Notice a file replaced (new inode) or truncated under its name. */
+static void check_identity(tb_file *f)
+{
+	struct stat st;
+	if (stat(f->path, &st) != 0 || !S_ISREG(st.st_mode))
+		return; /* deleted: keep what was read */
+	bool replaced = (f->open || f->records || f->error) &&
+			(st.st_ino != f->ino || st.st_dev != f->dev);
+	if (replaced) {
+		if ((uint64_t)st.st_size >= f->offset && prefix_crc(f->path, f->offset) == f->prefix_crc) {
+			/* same bytes, more of them: continue in the new file */
+			if (f->open)
+				tb_record_close(&f->rd);
+			f->open = false;
+			f->error = 0;
+			tb_log(TB_LOG_INFO, "%s was replaced by a longer copy; continuing", f->path);
+		} else {
+			tb_log(TB_LOG_INFO, "%s was replaced; reading it again from the start", f->path);
+			file_restart(f);
+		}
+	} else if ((uint64_t)st.st_size < f->offset) {
+		tb_log(TB_LOG_INFO, "%s was truncated; reading it again from the start", f->path);
+		file_restart(f);
+	}
+}
+
 /* Read one file from its offset to its current end. */
 static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 {
+	if (f->gone)
+		return 0;
+	if (f->records || f->open || f->error)
+		check_identity(f);
 	if (f->error)
 		return 0;
 	if (!f->open) {
@@ -183,6 +295,11 @@ static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 		if (rc) {
 			tb_log(TB_LOG_WARN, "cannot open %s: %s", f->path, strerror(-rc));
 			return 0;
+		}
+		struct stat st;
+		if (fstat(f->rd.fd, &st) == 0) {
+			f->dev = st.st_dev;
+			f->ino = st.st_ino;
 		}
 		f->rd.verify_payload_crc = l->verify_crc;
 		f->open = true;
@@ -215,6 +332,7 @@ static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 			records++;
 			bytes += n + 16;
 			f->offset = tb_record_offset(&f->rd);
+			f->prefix_crc = tb_crc32c(f->prefix_crc, p - 12, n + 16);
 		}
 		tb_run_unlock(lr->run);
 	}

@@ -32,6 +32,12 @@ typedef struct tb_file {
 	uint64_t offset;        /* start of the next unread record */
 	int error;              /* sticky negative code once the file failed */
 	uint64_t records;       /* records applied */
+	uint32_t prefix_crc;    /* CRC32C of bytes [0, offset): recognises a
+				 * replaced file that only grew (rsync) */
+	dev_t dev;              /* identity of the open file */
+	ino_t ino;
+	bool gone;              /* deleted: its points stay */
+	bool seen;              /* found by the current scan */
 	tb_record_reader rd;
 	bool open;
 } tb_file;
@@ -43,6 +49,7 @@ typedef struct tb_loader_run {
 	tb_file **files;        /* sorted by name */
 	size_t n_files, cap_files;
 	tb_ingest ingest;
+	bool seen;              /* found by the current scan */
 } tb_loader_run;
 
 typedef struct tb_loader {
@@ -56,6 +63,10 @@ typedef struct tb_loader {
 	_Atomic uint64_t bytes_read;    /* payload + framing bytes consumed, all time */
 	_Atomic uint64_t records_read;
 	_Atomic uint64_t files_failed;
+	/* called for every directory a scan walks (live watching), or NULL */
+	void (*on_dir)(void *arg, const char *dir);
+	void *on_dir_arg;
+	bool removed_runs;      /* the last scan removed runs */
 } tb_loader;
 
 /* prefix: NULL, or a --logdir_spec name that run names start with
@@ -63,14 +74,20 @@ typedef struct tb_loader {
 int tb_loader_init(tb_loader *l, tb_store *s, const char *logdir, const char *prefix);
 void tb_loader_release(tb_loader *l);
 
-/* Walk the logdir; add runs and files not seen before. Returns 0, or
- * -ENOENT / -ENOTDIR for the logdir itself (nothing to load yet). */
+/* Walk the logdir; add runs and files not seen before, mark deleted files
+ * gone (their points stay) and remove runs whose directory is gone (from
+ * the store too). Returns 0, or -ENOENT / -ENOTDIR for the logdir itself
+ * (nothing to load yet). */
 int tb_loader_scan(tb_loader *l);
 
 /* Read all known files from their offsets to their current ends. */
 int tb_loader_read(tb_loader *l);
 
-/* Read one run's files (used by tb_loader_read and by live tailing). */
+/* Read one run's files (used by tb_loader_read and by live tailing). A
+ * file replaced under the same name (new inode) continues where it was if
+ * its first bytes are the ones already read (rsync of a growing file), and
+ * is read again from the start otherwise; a truncated file is read again
+ * from the start. */
 int tb_loader_read_run(tb_loader *l, tb_loader_run *lr);
 
 /* Add a single file as a run of its own name (tests, --event_file). */

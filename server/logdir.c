@@ -14,6 +14,7 @@
 
 struct walk {
 	tb_logdir_fn fn;
+	tb_logdir_dir_fn dir_fn;
 	void *ctx;
 	dev_t dev[TB_MAX_WALK_DEPTH + 1];
 	ino_t ino[TB_MAX_WALK_DEPTH + 1];
@@ -75,6 +76,8 @@ static int walk_dir(struct walk *w, const char *dir, const char *run)
 			tb_log(TB_LOG_WARN, "cannot read directory %s: %s", dir, strerror(errno));
 		return 0;
 	}
+	if (w->dir_fn)
+		w->dir_fn(w->ctx, dir);
 	char **files = NULL, **subdirs = NULL;
 	size_t nf = 0, cf = 0, nd = 0, cd = 0;
 	int rc = 0;
@@ -143,12 +146,17 @@ static int walk_dir(struct walk *w, const char *dir, const char *run)
 
 int tb_logdir_walk(const char *root, tb_logdir_fn fn, void *ctx)
 {
+	return tb_logdir_walk_all(root, fn, NULL, ctx);
+}
+
+int tb_logdir_walk_all(const char *root, tb_logdir_fn fn, tb_logdir_dir_fn dir_fn, void *ctx)
+{
 	struct stat st;
 	if (stat(root, &st) != 0)
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	struct walk w = { .fn = fn, .ctx = ctx, .depth = 0 };
+	struct walk w = { .fn = fn, .dir_fn = dir_fn, .ctx = ctx, .depth = 0 };
 	w.dev[0] = st.st_dev;
 	w.ino[0] = st.st_ino;
 	return walk_dir(&w, root, ".");

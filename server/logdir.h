@@ -26,6 +26,11 @@ typedef int (*tb_logdir_fn)(void *ctx, const char *run, const char *dir,
  * are logged once per walk and skipped. */
 int tb_logdir_walk(const char *root, tb_logdir_fn fn, void *ctx);
 
+/* The same, also calling dir_fn (if not NULL) for every directory walked,
+ * root included, before its runs: what a watcher must watch. */
+typedef void (*tb_logdir_dir_fn)(void *ctx, const char *dir);
+int tb_logdir_walk_all(const char *root, tb_logdir_fn fn, tb_logdir_dir_fn dir_fn, void *ctx);
+
 /* Does a file name mark an event file? */
 int tb_logdir_is_event_file(const char *name);
 

@@ -1,11 +1,9 @@
 /*
  * serve.c - `tbserve --logdir DIR`: bind, print the banner, serve at once,
- * and load (then keep reloading) the logdir in a background thread.
+ * and let the live thread (live.c) load and then follow the logdir.
  *
  * The port is open before the first event file is read: requests answered
- * during the initial load see the data read so far. Reloading polls every
- * --reload_interval seconds (0 = load once); the live-tailing work replaces
- * the polling loop with inotify where it can.
+ * during the initial load see the data read so far.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,20 +20,13 @@
 
 #include "app.h"
 #include "http.h"
+#include "live.h"
 #include "log.h"
 
 /* TensorBoard scans this many ports up from 6006 when none is given. */
 #define PORT_SCAN 100
 
 #include "serve.h"
-
-struct reloader {
-	tb_app *app;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int stop;
-	pthread_t thread;
-};
 
 /* One listening socket on host:port; -errno on failure. */
 static int listen_on(const char *host, int port, int bind_all, int *bound_port)
@@ -80,39 +71,6 @@ static int listen_on(const char *host, int port, int bind_all, int *bound_port)
 	}
 	freeaddrinfo(res);
 	return err;
-}
-
-static void *reload_main(void *arg)
-{
-	struct reloader *rl = arg;
-	tb_app *app = rl->app;
-	int rc = tb_app_load(app);
-	if (rc == -ENOENT)
-		tb_log(TB_LOG_INFO, "logdir %s does not exist yet; waiting for it",
-		       app->flags->logdir[0] ? app->flags->logdir : app->flags->logdir_spec);
-	else if (rc)
-		tb_log(TB_LOG_ERROR, "loading failed: %s", strerror(-rc));
-	else
-		tb_log(TB_LOG_INFO, "loaded %zu runs", app->store.n_runs);
-	double interval = app->flags->reload_interval;
-	if (interval <= 0)
-		return NULL;
-	pthread_mutex_lock(&rl->lock);
-	while (!rl->stop) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		double when = (double)ts.tv_sec + ts.tv_nsec / 1e9 + interval;
-		ts.tv_sec = (time_t)when;
-		ts.tv_nsec = (long)((when - (double)ts.tv_sec) * 1e9);
-		pthread_cond_timedwait(&rl->cond, &rl->lock, &ts);
-		if (rl->stop)
-			break;
-		pthread_mutex_unlock(&rl->lock);
-		tb_app_load(app);
-		pthread_mutex_lock(&rl->lock);
-	}
-	pthread_mutex_unlock(&rl->lock);
-	return NULL;
 }
 
 static void banner(const tb_flags *f, int port)
@@ -162,22 +120,22 @@ int tb_serve(tb_app *app)
 		return 1;
 	}
 	banner(f, bound);
-	struct reloader rl = { .app = app };
-	pthread_mutex_init(&rl.lock, NULL);
-	pthread_cond_init(&rl.cond, NULL);
-	pthread_create(&rl.thread, NULL, reload_main, &rl);
+	tb_live *live = tb_live_start(app);
+	if (!live) {
+		fprintf(stderr, "tbserve: error: could not start loading\n");
+		tb_http_stop(http);
+		close(fd);
+		return 1;
+	}
 
 	int sig = 0;
 	do {
 		sigwait(&set, &sig);
 	} while (sig == SIGPIPE);
 	tb_log(TB_LOG_INFO, "stopping (signal %d)", sig);
-	pthread_mutex_lock(&rl.lock);
-	rl.stop = 1;
-	pthread_cond_signal(&rl.cond);
-	pthread_mutex_unlock(&rl.lock);
+	tb_live_stop(live);
 	tb_http_stop(http);
-	pthread_join(rl.thread, NULL);
+	tb_live_free(live);
 	close(fd);
 	return 0;
 }

@@ -247,6 +247,8 @@ static void truncate_sorted(tb_series *se, int64_t step)
 	}
 	for (size_t i = lo; i < se->n; i++)
 		heavy_free(se, i);
+	if (lo < se->n)
+		se->removals++;
 	se->n = lo;
 }
 
@@ -271,6 +273,7 @@ static size_t place(tb_store *s, tb_series *se, int64_t step, int *err)
 	uint64_t seen = se->seen++;
 	if (se->keep && se->n >= se->keep) {
 		uint64_t r = rng_next(&se->rng) % (seen + 1);
+		se->removals++;
 		if (r < se->keep) {
 			remove_at(se, (size_t)r);
 		} else {
@@ -547,6 +550,7 @@ void tb_run_purge(tb_run *r, int64_t step, const char *const *only, size_t n_onl
 		size_t before = se->n;
 		size_t removed = filter_steps_below(se, step);
 		if (removed) {
+			se->removals++;
 			reservoir_rescale(se, before, removed);
 			bump(se);
 			r->version++;

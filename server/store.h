@@ -107,7 +107,10 @@ typedef struct tb_series {
 	uint64_t seen;         /* points offered (reservoir) */
 	uint64_t rng;          /* reservoir random state */
 	uint64_t version;      /* bumped on every change */
+	uint64_t removals;     /* bumped when stored points are removed or replaced */
 	uint64_t dropped;      /* values that did not convert to this kind */
+	/* what live push last announced (written by the live thread only) */
+	uint64_t notified_version, notified_removals;
 } tb_series;
 
 typedef struct tb_run {

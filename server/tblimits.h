@@ -66,6 +66,18 @@
  * a client sending one byte a second cannot hold a slot for long. */
 #define TB_HTTP_IDLE_TIMEOUT 30
 
+/* Live push (server-sent events) streams open at once; each costs a
+ * connection and a queue. More get 503. */
+#define TB_LIVE_MAX_STREAMS 64
+
+/* Bytes queued for one slow live client before its queue is dropped and it
+ * is told to refetch everything (a "reset" event). */
+#define TB_LIVE_MAX_QUEUE (1u * 1024 * 1024)
+
+/* Seconds between live heartbeats (keeps proxies from closing the stream
+ * and lets the server notice clients that went away). */
+#define TB_LIVE_HEARTBEAT 15
+
 /* Items in one timeSeries request. */
 #define TB_HTTP_MAX_SERIES_REQUESTS 1000
 

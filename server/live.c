@@ -1,0 +1,393 @@
+/*
+ * live.c - the live thread and its subscribers (see live.h).
+ *
+ * One thread owns every loader after start-up; it is the only caller into
+ * them. Subscribers are guarded by the hub lock; each has its own lock for
+ * its queue and suspend state so that a publish never races a suspend
+ * (lock order: hub, then subscriber).
+ */
+#include "live.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "log.h"
+#include "tblimits.h"
+#include "watch.h"
+
+struct tb_live_sub {
+	tb_live *lv;
+	pthread_mutex_t lock;
+	tb_buf queue;
+	bool suspended;
+	bool closing;
+	void (*suspend)(void *);
+	void (*resume)(void *);
+	void *arg;
+	tb_live_sub *next;
+};
+
+struct tb_live {
+	tb_app *app;
+	pthread_t thread;
+	pthread_mutex_t hub;        /* guards subs, n_subs, stop */
+	tb_live_sub *subs;
+	unsigned n_subs;
+	bool stop;
+	tb_watch *watch;
+	uint64_t runs_version;      /* store version last announced */
+};
+
+/* ---- subscribers -------------------------------------------------------- */
+
+static void sub_push(tb_live_sub *s, const char *data, size_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->queue.len + n > TB_LIVE_MAX_QUEUE) {
+		/* too far behind: drop the backlog, ask for a full refetch */
+		tb_buf_reset(&s->queue);
+		tb_buf_puts(&s->queue, "event: reset\ndata: {}\n\n");
+	} else {
+		tb_buf_append(&s->queue, data, n);
+	}
+	if (s->suspended && s->resume) {
+		s->suspended = false;
+		s->resume(s->arg);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void publish(tb_live *lv, const tb_buf *msg)
+{
+	if (!msg->len)
+		return;
+	pthread_mutex_lock(&lv->hub);
+	for (tb_live_sub *s = lv->subs; s; s = s->next)
+		sub_push(s, msg->data, msg->len);
+	pthread_mutex_unlock(&lv->hub);
+}
+
+tb_live_sub *tb_live_subscribe(tb_live *lv)
+{
+	tb_live_sub *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->lv = lv;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_lock(&lv->hub);
+	if (lv->n_subs >= TB_LIVE_MAX_STREAMS || lv->stop) {
+		pthread_mutex_unlock(&lv->hub);
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		return NULL;
+	}
+	tb_store_rdlock(&lv->app->store);
+	uint64_t v = lv->app->store.version;
+	tb_store_unlock(&lv->app->store);
+	tb_buf_printf(&s->queue, "retry: 1000\nevent: hello\ndata: {\"version\": %llu}\n\n",
+		      (unsigned long long)v);
+	s->next = lv->subs;
+	lv->subs = s;
+	lv->n_subs++;
+	pthread_mutex_unlock(&lv->hub);
+	return s;
+}
+
+void tb_live_sub_set_waker(tb_live_sub *s, void (*suspend)(void *), void (*resume)(void *), void *arg)
+{
+	pthread_mutex_lock(&s->lock);
+	s->suspend = suspend;
+	s->resume = resume;
+	s->arg = arg;
+	pthread_mutex_unlock(&s->lock);
+}
+
+int tb_live_sub_next(tb_live_sub *s, tb_buf *out)
+{
+	pthread_mutex_lock(&s->lock);
+	int rc;
+	if (s->queue.len) {
+		tb_buf_append(out, s->queue.data, s->queue.len);
+		tb_buf_reset(&s->queue);
+		rc = 1;
+	} else if (s->closing) {
+		rc = -1;
+	} else {
+		if (s->suspend) {
+			s->suspended = true;
+			s->suspend(s->arg);
+		}
+		rc = 2;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+void tb_live_sub_free(tb_live_sub *s)
+{
+	tb_live *lv = s->lv;
+	pthread_mutex_lock(&lv->hub);
+	for (tb_live_sub **p = &lv->subs; *p; p = &(*p)->next) {
+		if (*p == s) {
+			*p = s->next;
+			lv->n_subs--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&lv->hub);
+	tb_buf_release(&s->queue);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+unsigned tb_live_subscribers(tb_live *lv)
+{
+	pthread_mutex_lock(&lv->hub);
+	unsigned n = lv->n_subs;
+	pthread_mutex_unlock(&lv->hub);
+	return n;
+}
+
+bool tb_live_is_polling(tb_live *lv)
+{
+	return lv->watch && tb_watch_polling(lv->watch);
+}
+
+/* ---- change notices ------------------------------------------------------ */
+
+static void series_notice(tb_buf *b, const tb_run *r, tb_series *se)
+{
+	bool reset = se->removals != se->notified_removals;
+	tb_buf_puts(b, "event: series\ndata: {\"run\": ");
+	tb_json_cstr(b, r->name);
+	tb_buf_puts(b, ", \"tag\": ");
+	tb_json_str(b, se->tag, se->tag_len);
+	tb_buf_puts(b, ", \"plugin\": ");
+	tb_json_cstr(b, se->plugin);
+	tb_buf_puts(b, ", \"step\": ");
+	if (se->n)
+		tb_json_int(b, tb_series_step(se, se->n - 1));
+	else
+		tb_json_null(b);
+	tb_buf_printf(b, ", \"points\": %zu, \"version\": %llu, \"reset\": %s}\n\n", se->n,
+		      (unsigned long long)se->version, reset ? "true" : "false");
+	se->notified_version = se->version;
+	se->notified_removals = se->removals;
+}
+
+/* Announce what changed in one run since the last announcement. */
+static void announce_run(tb_live *lv, tb_run *r, tb_buf *msg)
+{
+	tb_run_rdlock(r);
+	for (size_t k = 0; k < r->n_series; k++) {
+		tb_series *se = r->series[k];
+		if (se->version != se->notified_version)
+			series_notice(msg, r, se);
+	}
+	tb_run_unlock(r);
+	(void)lv;
+}
+
+static void announce_runs(tb_live *lv, tb_buf *msg)
+{
+	tb_store *s = &lv->app->store;
+	tb_store_rdlock(s);
+	uint64_t v = s->version;
+	tb_store_unlock(s);
+	if (v != lv->runs_version) {
+		lv->runs_version = v;
+		tb_buf_printf(msg, "event: runs\ndata: {\"version\": %llu}\n\n", (unsigned long long)v);
+	}
+}
+
+/* Mark everything loaded so far as announced (after the initial load,
+ * clients fetch it in full anyway). */
+static void mark_all_announced(tb_live *lv)
+{
+	tb_store *s = &lv->app->store;
+	tb_store_rdlock(s);
+	for (size_t i = 0; i < s->n_runs; i++) {
+		tb_run *r = s->runs[i];
+		tb_run_rdlock(r);
+		for (size_t k = 0; k < r->n_series; k++) {
+			r->series[k]->notified_version = r->series[k]->version;
+			r->series[k]->notified_removals = r->series[k]->removals;
+		}
+		tb_run_unlock(r);
+	}
+	tb_store_unlock(s);
+}
+
+/* ---- the live thread ------------------------------------------------------ */
+
+static void on_dir(void *arg, const char *dir)
+{
+	tb_watch_add(arg, dir);
+}
+
+/* Rescan every logdir (adding watches first, then scanning again so that
+ * nothing created in between is missed) and read every run. */
+static bool rescan_all(tb_live *lv, tb_buf *msg)
+{
+	tb_app *app = lv->app;
+	bool any = false;
+	for (size_t i = 0; i < app->n_loaders; i++) {
+		tb_loader *l = &app->loaders[i];
+		if (app->flags->event_file)
+			continue;
+		l->on_dir = on_dir;
+		l->on_dir_arg = lv->watch;
+		int rc = tb_loader_scan(l);
+		if (rc == 0)
+			rc = tb_loader_scan(l);
+		if (rc == 0)
+			any = true;
+		for (size_t k = 0; k < l->n_runs; k++) {
+			tb_loader_read_run(l, l->runs[k]);
+			announce_run(lv, l->runs[k]->run, msg);
+		}
+	}
+	announce_runs(lv, msg);
+	return any;
+}
+
+static void read_dirty(tb_live *lv, const tb_watch_result *res, tb_buf *msg)
+{
+	tb_app *app = lv->app;
+	for (size_t d = 0; d < res->n_dirty; d++) {
+		for (size_t i = 0; i < app->n_loaders; i++) {
+			tb_loader *l = &app->loaders[i];
+			for (size_t k = 0; k < l->n_runs; k++) {
+				if (strcmp(l->runs[k]->dir, res->dirty[d]))
+					continue;
+				tb_loader_read_run(l, l->runs[k]);
+				announce_run(lv, l->runs[k]->run, msg);
+			}
+		}
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *live_main(void *arg)
+{
+	tb_live *lv = arg;
+	tb_app *app = lv->app;
+	double interval = app->flags->reload_interval;
+	tb_buf msg = TB_BUF_INIT;
+
+	int rc = tb_app_load(app);
+	bool present = rc != -ENOENT;
+	if (!present)
+		tb_log(TB_LOG_INFO, "logdir %s does not exist yet; waiting for it",
+		       app->flags->logdir[0] ? app->flags->logdir : app->flags->logdir_spec);
+	else if (rc)
+		tb_log(TB_LOG_ERROR, "loading failed: %s", strerror(-rc));
+	else
+		tb_log(TB_LOG_INFO, "loaded %zu runs", app->store.n_runs);
+	mark_all_announced(lv);
+	announce_runs(lv, &msg);
+	publish(lv, &msg);
+	tb_buf_reset(&msg);
+
+	bool watching = interval > 0;
+	if (watching && present)
+		rescan_all(lv, &msg); /* sets up watches */
+	publish(lv, &msg);
+	double next_ping = now_s() + TB_LIVE_HEARTBEAT;
+	for (;;) {
+		pthread_mutex_lock(&lv->hub);
+		bool stop = lv->stop;
+		pthread_mutex_unlock(&lv->hub);
+		if (stop)
+			break;
+		int timeout_ms = TB_LIVE_HEARTBEAT * 1000;
+		if (watching && (!present || tb_watch_polling(lv->watch)))
+			timeout_ms = !present && interval > 0.5 ? 500 : (int)(interval * 1000);
+		double left = next_ping - now_s();
+		if (left * 1000 < timeout_ms)
+			timeout_ms = left > 0 ? (int)(left * 1000) + 1 : 0;
+		tb_watch_result res;
+		if (tb_watch_wait(lv->watch, timeout_ms, &res) == -EINTR)
+			continue;
+		tb_buf_reset(&msg);
+		if (watching) {
+			if (!present || res.rescan)
+				present = rescan_all(lv, &msg);
+			else
+				read_dirty(lv, &res, &msg);
+		}
+		if (now_s() >= next_ping) {
+			tb_buf_puts(&msg, ": ping\n\n");
+			next_ping = now_s() + TB_LIVE_HEARTBEAT;
+		}
+		publish(lv, &msg);
+	}
+	tb_buf_release(&msg);
+	return NULL;
+}
+
+tb_live *tb_live_start(tb_app *app)
+{
+	tb_live *lv = calloc(1, sizeof *lv);
+	if (!lv)
+		return NULL;
+	lv->app = app;
+	pthread_mutex_init(&lv->hub, NULL);
+	const char *mode = app->flags->watch ? app->flags->watch : "auto";
+	lv->watch = tb_watch_new(app->n_loaders ? app->loaders[0].logdir : NULL,
+				 !strcmp(mode, "poll") ? TB_WATCH_POLL :
+				 !strcmp(mode, "inotify") ? TB_WATCH_INOTIFY : TB_WATCH_AUTO);
+	if (!lv->watch) {
+		free(lv);
+		return NULL;
+	}
+	app->live = lv;
+	if (pthread_create(&lv->thread, NULL, live_main, lv)) {
+		app->live = NULL;
+		tb_watch_free(lv->watch);
+		free(lv);
+		return NULL;
+	}
+	return lv;
+}
+
+void tb_live_stop(tb_live *lv)
+{
+	if (!lv)
+		return;
+	pthread_mutex_lock(&lv->hub);
+	lv->stop = true;
+	for (tb_live_sub *s = lv->subs; s; s = s->next) {
+		pthread_mutex_lock(&s->lock);
+		s->closing = true;
+		if (s->suspended && s->resume) {
+			s->suspended = false;
+			s->resume(s->arg);
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	pthread_mutex_unlock(&lv->hub);
+	tb_watch_wake(lv->watch);
+	pthread_join(lv->thread, NULL);
+}
+
+void tb_live_free(tb_live *lv)
+{
+	if (!lv)
+		return;
+	if (lv->app->live == lv)
+		lv->app->live = NULL;
+	tb_watch_free(lv->watch);
+	pthread_mutex_destroy(&lv->hub);
+	free(lv);
+}
