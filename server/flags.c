@@ -111,6 +111,18 @@ static int parse_bool(const char *v, bool *out)
 	return -1;
 }
 
+static void trim(const char **p, size_t *len)
+{
+	while (*len && (**p == ' ' || **p == '\t')) {
+		(*p)++;
+		(*len)--;
+	}
+	while (*len && ((*p)[*len - 1] == ' ' || (*p)[*len - 1] == '\t'))
+		(*len)--;
+}
+
+/* "plugin=N,plugin=N" as TensorBoard parses it: tokens stripped, a repeated
+ * plugin keeps its last value. */
 int tb_flags_parse_samples(const char *s, tb_store_opts *opts)
 {
 	opts->n_samples = 0;
@@ -118,32 +130,40 @@ int tb_flags_parse_samples(const char *s, tb_store_opts *opts)
 	while (*p) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		const char *eq = memchr(p, '=', len);
-		if (len == 0) {
-			p += comma ? 1 : 0;
-			if (!comma)
-				break;
+		const char *tok = p;
+		p += len + (comma ? 1 : 0);
+		trim(&tok, &len);
+		if (len == 0)
 			continue;
-		}
-		if (!eq || eq == p || (size_t)(eq - p) >= sizeof opts->samples[0].plugin ||
-		    opts->n_samples == TB_MAX_SAMPLE_RULES)
+		const char *eq = memchr(tok, '=', len);
+		if (!eq)
 			return -EINVAL;
-		char num[32];
-		size_t nlen = len - (size_t)(eq - p) - 1;
-		if (nlen == 0 || nlen >= sizeof num)
+		const char *name = tok, *num = eq + 1;
+		size_t nlen = (size_t)(eq - tok), vlen = len - nlen - 1;
+		trim(&name, &nlen);
+		trim(&num, &vlen);
+		char digits[32];
+		if (!nlen || nlen >= sizeof opts->samples[0].plugin || !vlen || vlen >= sizeof digits)
 			return -EINVAL;
-		memcpy(num, eq + 1, nlen);
-		num[nlen] = '\0';
+		memcpy(digits, num, vlen);
+		digits[vlen] = '\0';
 		char *end;
 		errno = 0;
-		long long v = strtoll(num, &end, 10);
+		long long v = strtoll(digits, &end, 10);
 		if (*end || errno || v < 0)
 			return -EINVAL;
-		size_t k = opts->n_samples++;
-		memcpy(opts->samples[k].plugin, p, (size_t)(eq - p));
-		opts->samples[k].plugin[eq - p] = '\0';
+		size_t k = 0;
+		while (k < opts->n_samples && (strlen(opts->samples[k].plugin) != nlen ||
+					       memcmp(opts->samples[k].plugin, name, nlen)))
+			k++;
+		if (k == opts->n_samples) {
+			if (k == TB_MAX_SAMPLE_RULES)
+				return -EINVAL;
+			opts->n_samples++;
+		}
+		memcpy(opts->samples[k].plugin, name, nlen);
+		opts->samples[k].plugin[nlen] = '\0';
 		opts->samples[k].keep = (uint64_t)v;
-		p += len + (comma ? 1 : 0);
 	}
 	return 0;
 }
@@ -271,6 +291,10 @@ static int check(tb_flags *f, char *err, size_t errlen)
 	if (f->cmd == TB_CMD_HELP || f->cmd == TB_CMD_VERSION)
 		return 0;
 	bool have_logdir = f->logdir[0] != '\0', have_spec = f->logdir_spec[0] != '\0';
+	if (f->cmd == TB_CMD_INSPECT && have_spec) {
+		snprintf(err, errlen, "Error: --logdir_spec is not supported with --inspect.");
+		return 1;
+	}
 	if (f->cmd == TB_CMD_INSPECT && f->event_file) {
 		if (have_logdir || have_spec) {
 			snprintf(err, errlen, "Error: --inspect takes exactly one of --logdir and --event_file");

@@ -59,17 +59,19 @@ static int fast_scalar(tb_ingest *g, const tb_fast_scalar *f)
 {
 	tb_run *r = g->run;
 	note_event(r, f->wall);
+	/* purge state advances for every summary event, as on the general path */
+	char tagbuf[TB_MAX_NAME_LEN + 1];
+	size_t len = f->tag_len > TB_MAX_NAME_LEN ? TB_MAX_NAME_LEN : f->tag_len;
+	memcpy(tagbuf, f->tag, len);
+	tagbuf[len] = '\0';
+	const char *tags[1] = { tagbuf };
+	purge_old_style(g, f->step, tags, f->tag_len > TB_MAX_NAME_LEN ? 0 : 1);
+	r->prev_step = f->step;
+	r->has_prev_step = true;
 	if (f->tag_len > TB_MAX_NAME_LEN) {
 		r->bad_values++;
 		return 0;
 	}
-	char tagbuf[TB_MAX_NAME_LEN + 1];
-	memcpy(tagbuf, f->tag, f->tag_len);
-	tagbuf[f->tag_len] = '\0';
-	const char *tags[1] = { tagbuf };
-	purge_old_style(g, f->step, tags, 1);
-	r->prev_step = f->step;
-	r->has_prev_step = true;
 
 	tb_series *se = tb_run_find(r, f->tag, f->tag_len);
 	if (!se) {
@@ -80,6 +82,7 @@ static int fast_scalar(tb_ingest *g, const tb_fast_scalar *f)
 	}
 	if (se->kind != TB_KIND_SCALAR) {
 		se->dropped++;
+		r->bad_values++;
 		return 0;
 	}
 	tb_scalar v = { TB_NUM_F32, f->value, 0 };
