@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "export.h"
 #include "json.h"
 #include "live.h"
@@ -32,6 +33,8 @@ void tb_response_init(tb_response *r)
 void tb_response_release(tb_response *r)
 {
 	tb_buf_release(&r->body);
+	tb_body_unref(r->shared);
+	r->shared = NULL;
 	if (r->stream && r->stream_free)
 		r->stream_free(r->stream);
 	r->stream = NULL;

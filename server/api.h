@@ -55,6 +55,8 @@ typedef struct tb_response {
 	const char *content_type; /* static string */
 	tb_buf body;
 	const char *static_body;  /* instead of body: bytes owned elsewhere */
+	struct tb_body *shared;   /* instead of body: a cached body (cache.h);
+				   * the response holds one reference */
 	size_t static_len;
 	const char *content_encoding; /* for precompressed static bodies */
 	char location[512];       /* redirects */

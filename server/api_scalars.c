@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "cache.h"
 #include "json.h"
 
 /* buckets= above this is refused: a chart never needs more than a few
@@ -193,6 +194,56 @@ static size_t pick_buckets(const tb_series *se, size_t from, size_t to, size_t n
 	return n;
 }
 
+static void points_json(tb_buf *b, const tb_series *se, size_t from, size_t to)
+{
+	tb_buf_grow(b, (to - from) * 48 + 2);
+	tb_buf_putc(b, '[');
+	for (size_t i = from; i < to; i++) {
+		if (i > from)
+			tb_buf_puts(b, ", ");
+		point_json(b, se, i);
+	}
+	tb_buf_putc(b, ']');
+}
+
+/* The whole series as JSON (gzip'ed when the client takes it), from the
+ * per-version cache or built and cached now. Run read lock held. */
+static bool serve_cached(const tb_request *req, tb_response *resp, tb_series *se,
+			 size_t from, size_t to)
+{
+	int slot = req->accept_gzip ? TB_CACHE_JSON_GZIP : TB_CACHE_JSON;
+	tb_body *body = tb_cache_get(se, slot);
+	if (!body) {
+		tb_body *plain = tb_cache_get(se, TB_CACHE_JSON);
+		if (!plain) {
+			tb_buf b = TB_BUF_INIT;
+			points_json(&b, se, from, to);
+			plain = b.oom ? NULL : tb_body_new(b.data, b.len, se->version);
+			tb_buf_release(&b);
+			if (!plain)
+				return false;
+			tb_cache_put(se, TB_CACHE_JSON, plain);
+		}
+		if (slot == TB_CACHE_JSON) {
+			body = plain;
+		} else {
+			tb_buf gz = TB_BUF_INIT;
+			if (tb_gzip(plain->data, plain->len, &gz) == 0)
+				body = tb_body_new(gz.data, gz.len, se->version);
+			tb_buf_release(&gz);
+			tb_body_unref(plain);
+			if (!body)
+				return false;
+			tb_cache_put(se, slot, body);
+		}
+	}
+	tb_resp_json(resp);
+	resp->shared = body;
+	if (slot == TB_CACHE_JSON_GZIP)
+		resp->content_encoding = "gzip";
+	return true;
+}
+
 void tb_api_scalars(const tb_request *req, tb_response *resp)
 {
 	const char *run = tb_req_arg(req, "run"), *tag = tb_req_arg(req, "tag");
@@ -233,6 +284,12 @@ void tb_api_scalars(const tb_request *req, tb_response *resp)
 	}
 	size_t from, to;
 	tb_serve_range(req, se, "scalars", &from, &to);
+	if (!csv && !has_buckets && !has_since &&
+	    serve_cached(req, resp, (tb_series *)se, from, to)) {
+		tb_run_unlock(r);
+		tb_store_unlock(s);
+		return;
+	}
 	size_t *pick = NULL, npick = 0;
 	if (has_buckets && to > from) {
 		int64_t lo = INT64_MAX, hi = INT64_MIN;

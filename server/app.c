@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "log.h"
 
 static int threads_for(const tb_flags *f)
@@ -56,6 +57,7 @@ int tb_app_init(tb_app *a, const tb_flags *f, char *err, size_t errlen)
 	memset(a, 0, sizeof *a);
 	a->flags = f;
 	tb_store_init(&a->store, &f->store);
+	a->store.opts.cache_drop = tb_cache_drop;
 	if (f->logdir_spec && f->logdir_spec[0]) {
 		char *spec = strdup(f->logdir_spec);
 		if (!spec)

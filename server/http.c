@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "api.h"
+#include "cache.h"
 #include "form.h"
 #include "log.h"
 #include "tblimits.h"
@@ -52,27 +53,6 @@ int tb_http_accepts_gzip(const char *ae)
 		p += len;
 	}
 	return 0;
-}
-
-int tb_http_gzip(const void *data, size_t n, tb_buf *out)
-{
-	z_stream z;
-	memset(&z, 0, sizeof z);
-	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -ENOMEM;
-	size_t bound = deflateBound(&z, (uLong)n);
-	if (tb_buf_grow(out, bound)) {
-		deflateEnd(&z);
-		return -ENOMEM;
-	}
-	z.next_in = (Bytef *)data;
-	z.avail_in = (uInt)n;
-	z.next_out = (Bytef *)out->data + out->len;
-	z.avail_out = (uInt)bound;
-	int rc = deflate(&z, Z_FINISH);
-	out->len += bound - z.avail_out;
-	deflateEnd(&z);
-	return rc == Z_STREAM_END ? 0 : -ENOMEM;
 }
 
 static void request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -166,6 +146,11 @@ static void stream_free(void *cls)
 	free(s);
 }
 
+static void free_shared(void *data)
+{
+	tb_body_unref(tb_body_of(data));
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *c, tb_response *r, int gzip_ok)
 {
 	if (r->stream) {
@@ -195,25 +180,33 @@ static enum MHD_Result send_response(struct MHD_Connection *c, tb_response *r, i
 		MHD_destroy_response(resp);
 		return ret;
 	}
-	const void *data = r->static_body ? (const void *)r->static_body : r->body.data;
-	size_t len = r->static_body ? r->static_len : r->body.len;
-	tb_buf gz = TB_BUF_INIT;
-	const char *encoding = r->content_encoding;
-	if (!encoding && gzip_ok && !r->no_gzip && len && is_textual(r->content_type) &&
-	    tb_http_gzip(data, len, &gz) == 0) {
-		data = gz.data;
-		len = gz.len;
-		encoding = "gzip";
-	}
 	struct MHD_Response *resp;
-	if (gz.data || (!r->static_body && r->body.data)) {
-		/* copy into a buffer the response owns */
-		resp = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
-	} else {
-		resp = MHD_create_response_from_buffer(len, (void *)(data ? data : ""),
+	const char *encoding = r->content_encoding;
+	if (r->shared) {
+		/* a cached body: shared, released by libmicrohttpd when sent */
+		tb_body *b = r->shared;
+		r->shared = NULL;
+		resp = MHD_create_response_from_buffer_with_free_callback(b->len, b->data, free_shared);
+		if (!resp)
+			tb_body_unref(b);
+	} else if (r->static_body) {
+		resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body,
 						       MHD_RESPMEM_PERSISTENT);
+	} else {
+		tb_buf *body = &r->body, gz = TB_BUF_INIT;
+		if (!encoding && gzip_ok && !r->no_gzip && body->len && is_textual(r->content_type) &&
+		    tb_gzip(body->data, body->len, &gz) == 0) {
+			body = &gz;
+			encoding = "gzip";
+		}
+		size_t len = body->len;
+		char *data = len ? tb_buf_detach(body, NULL) : NULL;
+		tb_buf_release(&gz);
+		resp = data ? MHD_create_response_from_buffer_with_free_callback(len, data, free) :
+			      MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+		if (!resp)
+			free(data);
 	}
-	tb_buf_release(&gz);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", r->content_type);
@@ -281,7 +274,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (cr->too_large)
 		return send_plain(c, 413, "Request body too large");
 	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect_arg, cr);
-	if (cr->query_error)
+	if (cr->query_error || cr->query.n > TB_HTTP_MAX_QUERY_PARAMS)
 		return send_plain(c, 400, "Invalid argument: too many query parameters");
 
 	tb_params form = { 0 };
@@ -345,7 +338,7 @@ tb_http *tb_http_start(tb_app *app, int listen_fd)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = cpus < 1 ? 1 : cpus > 16 ? 16 : (unsigned)cpus;
 	h->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO |
 			MHD_ALLOW_SUSPEND_RESUME,
 		0, NULL, NULL, handle, h,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,

@@ -24,7 +24,4 @@ void tb_http_stop(tb_http *h);
  * directly followed by ";q=0" (exposed for tests). */
 int tb_http_accepts_gzip(const char *accept_encoding);
 
-/* gzip-compress (level 1, no mtime) into out. Returns 0 or -ENOMEM. */
-int tb_http_gzip(const void *data, size_t n, tb_buf *out);
-
 #endif

@@ -42,10 +42,12 @@ static void heavy_free(tb_series *se, size_t i)
 	}
 }
 
-static void series_free(tb_series *se)
+static void series_free(tb_series *se, void (*cache_drop)(void **))
 {
 	if (!se)
 		return;
+	if (cache_drop)
+		cache_drop(se->cache);
 	for (size_t i = 0; i < se->n; i++)
 		heavy_free(se, i);
 	free(se->heavy);
@@ -515,7 +517,7 @@ tb_series *tb_run_create(tb_store *s, tb_run *r, const char *tag, size_t tag_len
 	se->description = dup_str(meta->description);
 	se->content = malloc(meta->content_len ? meta->content_len : 1);
 	if (!se->tag || !se->plugin || !se->display_name || !se->description || !se->content) {
-		series_free(se);
+		series_free(se, NULL);
 		return NULL;
 	}
 	memcpy(se->tag, tag, tag_len);
@@ -558,10 +560,10 @@ void tb_run_purge(tb_run *r, int64_t step, const char *const *only, size_t n_onl
 	}
 }
 
-static void run_free(tb_run *r)
+static void run_free(tb_run *r, void (*cache_drop)(void **))
 {
 	for (size_t k = 0; k < r->n_series; k++)
-		series_free(r->series[k]);
+		series_free(r->series[k], cache_drop);
 	free(r->series);
 	free(r->index);
 	free(r->name);
@@ -583,7 +585,7 @@ int tb_store_init(tb_store *s, const tb_store_opts *opts)
 void tb_store_release(tb_store *s)
 {
 	for (size_t i = 0; i < s->n_runs; i++)
-		run_free(s->runs[i]);
+		run_free(s->runs[i], s->opts.cache_drop);
 	free(s->runs);
 	pthread_rwlock_destroy(&s->lock);
 	memset(s, 0, sizeof *s);
@@ -634,7 +636,7 @@ void tb_store_remove_run(tb_store *s, const char *name)
 	for (size_t i = 0; i < s->n_runs; i++) {
 		if (strcmp(s->runs[i]->name, name))
 			continue;
-		run_free(s->runs[i]);
+		run_free(s->runs[i], s->opts.cache_drop);
 		memmove(&s->runs[i], &s->runs[i + 1], (s->n_runs - i - 1) * sizeof *s->runs);
 		s->n_runs--;
 		s->version++;

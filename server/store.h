@@ -42,6 +42,7 @@ typedef enum tb_purge_rule {
 } tb_purge_rule;
 
 #define TB_MAX_SAMPLE_RULES 32
+#define TB_CACHE_SLOTS 2
 
 typedef struct tb_store_opts {
 	tb_purge_rule rule;
@@ -50,6 +51,9 @@ typedef struct tb_store_opts {
 		char plugin[64];
 		uint64_t keep;  /* 0 = keep everything */
 	} samples[TB_MAX_SAMPLE_RULES];
+	/* releases a series' cache slots when the series is freed (set by the
+	 * query layer; NULL when nothing is cached) */
+	void (*cache_drop)(void *slots[TB_CACHE_SLOTS]);
 } tb_store_opts;
 
 /* Heavy points. One allocation each; the store frees them. */
@@ -111,6 +115,9 @@ typedef struct tb_series {
 	uint64_t dropped;      /* values that did not convert to this kind */
 	/* what live push last announced (written by the live thread only) */
 	uint64_t notified_version, notified_removals;
+	/* serialised bodies kept by the query layer (cache.h); opaque here,
+	 * released through tb_store_opts.cache_drop */
+	void *cache[TB_CACHE_SLOTS];
 } tb_series;
 
 typedef struct tb_run {

@@ -44,18 +44,20 @@
 /* ---- HTTP ---------------------------------------------------------------- */
 
 /* Memory for one connection's request line, headers and parsed query
- * (libmicrohttpd's per-connection pool, mapped lazily): bounds URL and
- * header size (larger requests get 414/431) and leaves room to parse a few
- * thousand query fields so that too many of them get a precise 400. */
-#define TB_HTTP_CONN_MEMORY (256u * 1024)
+ * (libmicrohttpd's per-connection pool): bounds URL and header size (larger
+ * requests get 414/431; a query so long that its parsed fields overflow the
+ * pool has the connection closed). libmicrohttpd clears the pool on every
+ * request, so this size costs time per request: 256 KiB halved throughput. */
+#define TB_HTTP_CONN_MEMORY (64u * 1024)
 
 /* POST body we accept (timeSeries and scalars_multirun forms are small;
  * 1 MiB allows thousands of runs in one request). Larger: 413. */
 #define TB_HTTP_MAX_BODY (1u * 1024 * 1024)
 
 /* Query or form fields per request; more is a 400 (nothing legitimate
- * sends thousands of fields). */
+ * sends hundreds of query fields; forms of many runs stay well below). */
 #define TB_HTTP_MAX_PARAMS 1024
+#define TB_HTTP_MAX_QUERY_PARAMS 256
 
 /* Simultaneous connections, and per client address: enough for many
  * browser tabs and scripts, not enough to exhaust file descriptors. */
@@ -65,6 +67,10 @@
 /* Seconds a connection may sit idle (or trickle bytes) before it is closed:
  * a client sending one byte a second cannot hold a slot for long. */
 #define TB_HTTP_IDLE_TIMEOUT 30
+
+/* Serialised response bodies kept for reuse (cache.c), all series
+ * together; beyond this bodies are still built, just not kept. */
+#define TB_CACHE_MAX_BYTES (256u * 1024 * 1024)
 
 /* Live push (server-sent events) streams open at once; each costs a
  * connection and a queue. More get 503. */
