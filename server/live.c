@@ -304,26 +304,40 @@ static void *live_main(void *arg)
 		rescan_all(lv, &msg); /* sets up watches */
 	publish(lv, &msg);
 	double next_ping = now_s() + TB_LIVE_HEARTBEAT;
+	double next_poll = now_s() + (interval > 0 ? interval : TB_LIVE_HEARTBEAT);
 	for (;;) {
 		pthread_mutex_lock(&lv->hub);
 		bool stop = lv->stop;
 		pthread_mutex_unlock(&lv->hub);
 		if (stop)
 			break;
-		int timeout_ms = TB_LIVE_HEARTBEAT * 1000;
-		if (watching && (!present || tb_watch_polling(lv->watch)))
-			timeout_ms = !present && interval > 0.5 ? 500 : (int)(interval * 1000);
-		double left = next_ping - now_s();
-		if (left * 1000 < timeout_ms)
-			timeout_ms = left > 0 ? (int)(left * 1000) + 1 : 0;
+		/* polls keep a fixed schedule (the time a rescan takes does not
+		 * stretch the interval); a missing logdir is looked for often */
+		bool polling = watching && (!present || tb_watch_polling(lv->watch));
+		double deadline = next_ping;
+		if (polling) {
+			if (!present && next_poll > now_s() + 0.5)
+				next_poll = now_s() + 0.5;
+			if (next_poll < deadline)
+				deadline = next_poll;
+		}
+		double left = deadline - now_s();
+		int timeout_ms = left > 0 ? (int)(left * 1000) + 1 : 0;
 		tb_watch_result res;
 		if (tb_watch_wait(lv->watch, timeout_ms, &res) == -EINTR)
 			continue;
 		tb_buf_reset(&msg);
+		double now = now_s();
 		if (watching) {
-			if (!present || res.rescan)
+			bool poll_due = polling && now >= next_poll;
+			if (poll_due) {
+				next_poll += interval;
+				if (next_poll < now)
+					next_poll = now + interval;
+			}
+			if (!present || poll_due || (!polling && res.rescan))
 				present = rescan_all(lv, &msg);
-			else
+			else if (!polling)
 				read_dirty(lv, &res, &msg);
 		}
 		if (now_s() >= next_ping) {
