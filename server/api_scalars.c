@@ -10,6 +10,9 @@
  *                              point (file order kept, duplicates once), so
  *                              a chart of any zoom never hides a spike
  *   scalars_multirun (POST)    {run: [[wall, step, value], ...]}
+ *          [?since_step=&buckets=&min_step=&max_step=]
+ *                              the same options, applied to every run (the
+ *                              web page fetches all runs of a chart at once)
  */
 #include <errno.h>
 #include <math.h>
@@ -244,6 +247,76 @@ static bool serve_cached(const tb_request *req, tb_response *resp, tb_series *se
 	return true;
 }
 
+/* The optional arguments of scalars and scalars_multirun. */
+struct scalar_query {
+	long long since, nbuckets, min_step, max_step;
+	bool has_since, has_buckets, has_min, has_max, csv;
+};
+
+/* Parse them; false (and a 400 in resp) when one is malformed. */
+static bool parse_query(const tb_request *req, tb_response *resp, struct scalar_query *q)
+{
+	memset(q, 0, sizeof *q);
+	if (int_arg(req, "since_step", &q->since, &q->has_since) ||
+	    int_arg(req, "buckets", &q->nbuckets, &q->has_buckets) ||
+	    int_arg(req, "min_step", &q->min_step, &q->has_min) ||
+	    int_arg(req, "max_step", &q->max_step, &q->has_max)) {
+		tb_resp_error(resp, 400, "since_step, buckets, min_step and max_step must be integers");
+		return false;
+	}
+	if (q->has_buckets && (q->nbuckets < 1 || q->nbuckets > TB_MAX_BUCKETS)) {
+		tb_resp_error(resp, 400, "buckets must be between 1 and %d", TB_MAX_BUCKETS);
+		return false;
+	}
+	const char *format = tb_req_arg(req, "format");
+	q->csv = format && !strcmp(format, "csv");
+	return true;
+}
+
+/* Write points [from, to) of se as the query asks: all of them, those after
+ * since_step, or the bucket picks of the step range. JSON is a bare array;
+ * CSV rows follow the header the caller wrote. Run read lock held. */
+static void emit_points(tb_buf *b, const tb_series *se, size_t from, size_t to,
+			const struct scalar_query *q)
+{
+	size_t *pick = NULL, npick = 0;
+	if (q->has_buckets && to > from) {
+		int64_t lo = INT64_MAX, hi = INT64_MIN;
+		for (size_t i = from; i < to; i++) {
+			int64_t st = tb_series_step(se, i);
+			lo = st < lo ? st : lo;
+			hi = st > hi ? st : hi;
+		}
+		if (q->has_min && q->min_step > lo)
+			lo = q->min_step;
+		if (q->has_max && q->max_step < hi)
+			hi = q->max_step;
+		if (q->has_since && q->since + 1 > lo)
+			lo = q->since + 1;
+		pick = malloc(5 * (size_t)q->nbuckets * sizeof *pick);
+		if (pick && lo <= hi)
+			npick = pick_buckets(se, from, to, (size_t)q->nbuckets, lo, hi, pick);
+	}
+	if (!q->csv)
+		tb_buf_putc(b, '[');
+	size_t count = q->has_buckets ? npick : to - from, written = 0;
+	for (size_t j = 0; j < count; j++) {
+		size_t i = q->has_buckets ? pick[j] : from + j;
+		if (q->has_since && !q->has_buckets && tb_series_step(se, i) <= q->since)
+			continue;
+		if (q->csv) {
+			point_csv(b, se, i);
+		} else {
+			if (written++)
+				tb_buf_puts(b, ", ");
+			point_json(b, se, i);
+		}
+	}
+	if (!q->csv)
+		tb_buf_putc(b, ']');
+	free(pick);
+}
+
 void tb_api_scalars(const tb_request *req, tb_response *resp)
 {
 	const char *run = tb_req_arg(req, "run"), *tag = tb_req_arg(req, "tag");
@@ -254,21 +327,9 @@ void tb_api_scalars(const tb_request *req, tb_response *resp)
 		tb_resp_error(resp, 400, "Both run and tag must be specified: tag=%s, run=%s", rt, rr);
 		return;
 	}
-	long long since = 0, nbuckets = 0, min_step = 0, max_step = 0;
-	bool has_since, has_buckets, has_min, has_max;
-	if (int_arg(req, "since_step", &since, &has_since) ||
-	    int_arg(req, "buckets", &nbuckets, &has_buckets) ||
-	    int_arg(req, "min_step", &min_step, &has_min) ||
-	    int_arg(req, "max_step", &max_step, &has_max)) {
-		tb_resp_error(resp, 400, "since_step, buckets, min_step and max_step must be integers");
+	struct scalar_query q;
+	if (!parse_query(req, resp, &q))
 		return;
-	}
-	if (has_buckets && (nbuckets < 1 || nbuckets > TB_MAX_BUCKETS)) {
-		tb_resp_error(resp, 400, "buckets must be between 1 and %d", TB_MAX_BUCKETS);
-		return;
-	}
-	const char *format = tb_req_arg(req, "format");
-	bool csv = format && !strcmp(format, "csv");
 	tb_store *s = &req->app->store;
 	tb_store_rdlock(s);
 	tb_run *r = tb_store_find_run(s, run);
@@ -284,57 +345,23 @@ void tb_api_scalars(const tb_request *req, tb_response *resp)
 	}
 	size_t from, to;
 	tb_serve_range(req, se, "scalars", &from, &to);
-	if (!csv && !has_buckets && !has_since &&
+	if (!q.csv && !q.has_buckets && !q.has_since &&
 	    serve_cached(req, resp, (tb_series *)se, from, to)) {
 		tb_run_unlock(r);
 		tb_store_unlock(s);
 		return;
 	}
-	size_t *pick = NULL, npick = 0;
-	if (has_buckets && to > from) {
-		int64_t lo = INT64_MAX, hi = INT64_MIN;
-		for (size_t i = from; i < to; i++) {
-			int64_t st = tb_series_step(se, i);
-			lo = st < lo ? st : lo;
-			hi = st > hi ? st : hi;
-		}
-		if (has_min && min_step > lo)
-			lo = min_step;
-		if (has_max && max_step < hi)
-			hi = max_step;
-		if (has_since && since + 1 > lo)
-			lo = since + 1;
-		pick = malloc(5 * (size_t)nbuckets * sizeof *pick);
-		if (pick && lo <= hi)
-			npick = pick_buckets(se, from, to, (size_t)nbuckets, lo, hi, pick);
-	}
 	tb_buf *b = &resp->body;
-	if (csv) {
+	if (q.csv) {
 		resp->status = 200;
 		resp->content_type = "text/csv; charset=utf-8";
 		tb_buf_puts(b, "Wall time,Step,Value\r\n");
 	} else {
 		tb_resp_json(resp);
-		tb_buf_putc(b, '[');
 	}
-	size_t count = has_buckets ? npick : to - from, written = 0;
-	for (size_t j = 0; j < count; j++) {
-		size_t i = has_buckets ? pick[j] : from + j;
-		if (has_since && !has_buckets && tb_series_step(se, i) <= since)
-			continue;
-		if (csv) {
-			point_csv(b, se, i);
-		} else {
-			if (written++)
-				tb_buf_puts(b, ", ");
-			point_json(b, se, i);
-		}
-	}
-	if (!csv)
-		tb_buf_putc(b, ']');
+	emit_points(b, se, from, to, &q);
 	tb_run_unlock(r);
 	tb_store_unlock(s);
-	free(pick);
 }
 
 void tb_api_scalars_multirun(const tb_request *req, tb_response *resp)
@@ -360,6 +387,10 @@ void tb_api_scalars_multirun(const tb_request *req, tb_response *resp)
 		tb_resp_error(resp, 400, "tag must be specified exactly once");
 		return;
 	}
+	struct scalar_query q;
+	if (!parse_query(req, resp, &q))
+		return;
+	q.csv = false;
 	tb_store *s = &req->app->store;
 	tb_buf *b = &resp->body;
 	tb_resp_json(resp);
@@ -384,13 +415,8 @@ void tb_api_scalars_multirun(const tb_request *req, tb_response *resp)
 			if (written++)
 				tb_buf_puts(b, ", ");
 			tb_json_cstr(b, run);
-			tb_buf_puts(b, ": [");
-			for (size_t p = from; p < to; p++) {
-				if (p > from)
-					tb_buf_puts(b, ", ");
-				point_json(b, se, p);
-			}
-			tb_buf_putc(b, ']');
+			tb_buf_puts(b, ": ");
+			emit_points(b, se, from, to, &q);
 		}
 		tb_run_unlock(r);
 	}
