@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Install what tbserve needs to build and test on Debian 12, idempotently:
 # only missing packages are installed, and apt's lists are refreshed only then.
+# Then the npm packages pinned in package-lock.json (Chart.js, embedded into
+# the binary; playwright-core, for the browser tests), via scripts/npm-deps.sh.
+# `--test` adds what the tests need: wrk, Debian's chromium for the browser tests.
 set -euo pipefail
 
 packages=(
@@ -9,8 +12,11 @@ packages=(
   libcjson-dev libmd4c-dev libmd4c-html0-dev libcmocka-dev
   python3 curl
 )
+# Node.js and npm: any install that provides the commands will do.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(wrk)
+  packages+=(wrk chromium)
 fi
 
 missing=()
@@ -24,3 +30,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+"$(dirname "$0")/npm-deps.sh"

@@ -3,7 +3,11 @@
 
 For each file: its path relative to ROOT (the URL path), MIME type, raw bytes,
 gzip bytes (level 9, mtime 0) and an ETag (first 16 hex digits of SHA-256).
-Generated at build time; never committed."""
+Generated at build time; never committed.
+
+Vendored files live outside ROOT (node_modules/, installed by
+scripts/npm-deps.sh): a FILE outside ROOT is served as vendor/<basename>, and
+an argument URL=FILE names the URL path explicitly."""
 import gzip
 import hashlib
 import os
@@ -30,12 +34,25 @@ def c_bytes(data):
     return "\n".join(out)
 
 
+def url_path(root, arg):
+    """(URL path, file) for one argument: URL=FILE, a file under ROOT, or a
+    vendored file outside ROOT (served as vendor/<basename>)."""
+    if "=" in arg and not os.path.exists(arg):
+        url, path = arg.split("=", 1)
+        return "/" + url.lstrip("/"), path
+    rel = os.path.relpath(arg, root).replace(os.sep, "/")
+    if rel.startswith("../"):
+        rel = "vendor/" + os.path.basename(arg)
+    return "/" + rel, arg
+
+
 def main():
     out, root, files = sys.argv[1], sys.argv[2], sys.argv[3:]
     parts = ['#include "static_files.h"', ""]
     entries = []
-    for n, path in enumerate(sorted(files)):
-        rel = "/" + os.path.relpath(path, root).replace(os.sep, "/")
+    for n, (rel, path) in enumerate(sorted(url_path(root, f) for f in files)):
+        if not os.path.isfile(path):
+            sys.exit("embed_static.py: %s is missing (for node_modules/, run scripts/npm-deps.sh)" % path)
         raw = open(path, "rb").read()
         gz = gzip.compress(raw, compresslevel=9, mtime=0)
         etag = '"' + hashlib.sha256(raw).hexdigest()[:16] + '"'

@@ -3,7 +3,8 @@
 # warnings as errors, the same suites again under AddressSanitizer and
 # UndefinedBehaviorSanitizer, the concurrency test under ThreadSanitizer,
 # the golden replay of TensorBoard's recorded HTTP answers and the
-# hostile-client tests against a running server.
+# hostile-client tests against a running server, live tailing, and the web
+# dashboard in Debian's Chromium (playwright-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test
@@ -21,8 +22,8 @@ run() {
   "$@" 2>&1 | tee "$log" || rc=1
   [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
   local p f
-  p=$(sed -nE 's/^Ok: +([0-9]+).*/\1/p; s/^\[  PASSED  \] ([0-9]+) test.*/\1/p; s/^(tests: )?([0-9]+) passed, [0-9]+ failed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
-  f=$(sed -nE 's/^(Fail|Timeout|Unexpected Pass): +([0-9]+).*/\2/p; s/^\[  FAILED  \] ([0-9]+) test.*/\1/p; s/^(tests: )?[0-9]+ passed, ([0-9]+) failed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
+  p=$(sed -nE 's/^Ok: +([0-9]+).*/\1/p; s/^\[  PASSED  \] ([0-9]+) test.*/\1/p; s/^(tests: )?([0-9]+) passed, [0-9]+ failed.*/\2/p; s/^# pass ([0-9]+)$/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+  f=$(sed -nE 's/^(Fail|Timeout|Unexpected Pass): +([0-9]+).*/\2/p; s/^\[  FAILED  \] ([0-9]+) test.*/\1/p; s/^(tests: )?[0-9]+ passed, ([0-9]+) failed.*/\2/p; s/^# fail ([0-9]+)$/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
   passed=$((passed + p))
   failed=$((failed + f))
   if [ $rc -ne 0 ]; then
@@ -49,6 +50,11 @@ run python3 tests/http/hostile_client.py build-test/server/tbserve
 # Live tailing: inotify, then the same scenarios forced onto polling.
 run python3 tests/live/live_test.py build-test/server/tbserve
 run python3 tests/live/live_test.py build-test/server/tbserve --watch poll
+
+# The web dashboard: the pure smoothing module under node, then the page in
+# headless Chromium against a real tbserve on real fixture data.
+run node --test --test-reporter=tap tests/browser/smoothing.test.mjs
+TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/dashboard.test.mjs
 
 echo "tests: $passed passed, $failed failed"
 exit $status

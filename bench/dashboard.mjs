@@ -1,0 +1,178 @@
+// bench/dashboard.mjs - the dashboard's speed on a big logdir, measured in the browser.
+// Run by bench/dashboard.sh (a release build); not part of the test command.
+//
+// 20 runs × 20 tags × 20,000 points (8 M points, ~180 MB of event files,
+// generated once into tests/browser/out/big-logdir and reused). Measures,
+// in a fresh page:
+//   - first chart: ms from navigation start until the first chart has been
+//     drawn and painted (target ≤ 300 ms)
+//   - hover: the work of each hover frame over a chart of 20 runs (binary
+//     search per run, overlay redraw, tooltip) and the interval between
+//     animation frames while the mouse moves (target < 16 ms)
+// Prints the numbers (docs/PERFORMANCE.md records them).
+// TB_PERF_BUDGET=1 also fails when a target is missed.
+
+import { it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { OUT, startServer, launch, openPage, stats, round, sleep, hasLive } from '../tests/browser/harness.mjs';
+import { eventRecord, scalarEventEncoder } from '../tests/browser/tfrecord.mjs';
+
+const RUNS = 20;
+const TAGS = 20;
+const POINTS = 20000;
+const BIG = path.join(OUT, '../../../bench/out/big-logdir');
+const STAMP = path.join(BIG, `.complete-v1-${RUNS}x${TAGS}x${POINTS}`);
+const enforce = process.env.TB_PERF_BUDGET === '1';
+
+const TAG_NAMES = [
+  'loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'lr', 'grad_norm/total',
+  'grad_norm/encoder', 'grad_norm/decoder', 'gpu/memory_gb', 'gpu/util', 'throughput/samples_per_s',
+  'throughput/tokens_per_s', 'perplexity/train', 'perplexity/val', 'weight_norm', 'loss/aux',
+  'time/step_ms', 'time/data_ms', 'eval/bleu', 'eval/f1',
+];
+
+// deterministic pseudo-random numbers (mulberry32)
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function generate() {
+  if (fs.existsSync(STAMP)) return;
+  fs.rmSync(BIG, { recursive: true, force: true });
+  const t0 = Date.now();
+  const enc = scalarEventEncoder(TAG_NAMES.slice(0, TAGS));
+  for (let r = 0; r < RUNS; r++) {
+    const dir = path.join(BIG, `run_${String(r).padStart(2, '0')}_lr${(0.1 / (r + 1)).toFixed(4)}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const fd = fs.openSync(path.join(dir, `events.out.tfevents.1700000000.bench.${r}`), 'w');
+    const rand = rng(r + 1);
+    const wall0 = 1700000000 + r * 60;
+    fs.writeSync(fd, eventRecord({ wall: wall0, step: 0, fileVersion: 'brain.Event:2' }));
+    let chunk = [];
+    const values = new Array(TAGS);
+    for (let s = 0; s < POINTS; s++) {
+      const decay = Math.exp(-s / (3000 + 300 * r));
+      for (let k = 0; k < TAGS; k++) {
+        const noise = (rand() - 0.5) * (0.1 + 0.05 * k);
+        const spike = rand() < 0.0005 ? 5 * rand() : 0;
+        values[k] = (1 + k * 0.1) * (0.2 + decay) + noise * (0.3 + decay) + spike;
+      }
+      chunk.push(enc(wall0 + s * 0.5 + rand() * 0.01, s, values));
+      if (chunk.length === 2000) {
+        fs.writeSync(fd, Buffer.concat(chunk));
+        chunk = [];
+      }
+    }
+    if (chunk.length) fs.writeSync(fd, Buffer.concat(chunk));
+    fs.closeSync(fd);
+  }
+  fs.writeFileSync(STAMP, '');
+  console.log(`# generated ${BIG} in ${Date.now() - t0} ms`);
+}
+
+let server;
+let browser;
+
+before(async () => {
+  generate();
+  const t0 = Date.now();
+  server = await startServer(BIG, ['--reload_interval', '5']);
+  // wait until every point of every run is loaded
+  for (;;) {
+    const runs = await (await fetch(`${server.url}data/runs`)).json();
+    if (runs.length === RUNS) {
+      const lasts = await Promise.all(runs.map(async (r) => {
+        const u = `${server.url}data/plugin/scalars/scalars?run=${encodeURIComponent(r)}&tag=${encodeURIComponent(TAG_NAMES[TAGS - 1])}&buckets=1`;
+        const res = await fetch(u);
+        if (!res.ok) return -1;
+        const pts = await res.json();
+        return pts.length ? pts[pts.length - 1][1] : -1;
+      }));
+      if (lasts.every((s) => s === POINTS - 1)) break;
+    }
+    if (Date.now() - t0 > 600000) throw new Error('big logdir did not load in 10 minutes');
+    await sleep(250);
+  }
+  console.log(`# tbserve loaded ${RUNS * TAGS * POINTS} points in ${Date.now() - t0} ms; live endpoint: ${await hasLive(server.url) ? 'yes' : 'no'}`);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+it(`first chart and hover with ${RUNS} runs × ${TAGS} tags × ${POINTS} points`, async () => {
+  const allow = (text, where) => /\/favicon\.ico$/.test(where) || /data\/live/.test(where);
+  // a warm-up load (the OS file cache, the server's first requests), then the measured ones
+  const firsts = [];
+  let page;
+  let P;
+  for (let i = 0; i < 4; i++) {
+    if (P) await P.context.close();
+    P = await openPage(browser, server.url, { allow });
+    page = P.page;
+    await page.waitForFunction(() => window.__tbserve.timings().firstChartPainted !== null, null, { timeout: 60000 });
+    const t = await page.evaluate(() => ({ ...window.__tbserve.timings(), nav: performance.getEntriesByType('navigation')[0].toJSON() }));
+    if (i > 0) firsts.push(t);
+  }
+  const first = stats(firsts.map((t) => t.firstChartPainted));
+  const dcl = stats(firsts.map((t) => t.nav.domContentLoadedEventEnd));
+  console.log(`# first chart painted: median ${round(first.p50)} ms, max ${round(first.max)} ms after navigation start ` +
+    `(DOMContentLoaded ${round(dcl.p50)} ms; ${firsts.length} loads)`);
+  await page.screenshot({ path: path.join(OUT, 'big-logdir.png') });
+
+  // hover: synthetic mouse moves across the first chart, 20 runs overlaid
+  await page.waitForFunction(() => window.__tbserve.snapshot({ points: false }).scalars.filter((c) => c.drawn).length >= 2);
+  const card = await page.evaluate(() => {
+    const c = window.__tbserve.snapshot({ points: false }).scalars.find((x) => x.drawn && x.onScreen);
+    return { tag: c.tag, runs: c.series.length, points: c.series.reduce((a, s) => a + s.n, 0) };
+  });
+  const box = await page.locator(`.scalar-card[data-tag="${card.tag}"] .chart-overlay`).boundingBox();
+  await page.evaluate(() => {
+    window.__frames = [];
+    let last = performance.now();
+    const loop = (t) => {
+      window.__frames.push(t - last);
+      last = t;
+      if (window.__frames.length < 100000 && !window.__stopFrames) requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+  });
+  const before = (await page.evaluate(() => window.__tbserve.hoverTimes())).length;
+  const moves = 300;
+  for (let i = 0; i < moves; i++) {
+    const f = i / (moves - 1);
+    await page.mouse.move(box.x + box.width * (0.08 + 0.84 * f), box.y + box.height * (0.3 + 0.4 * Math.sin(f * 12)));
+  }
+  await sleep(100);
+  const { hover, frames } = await page.evaluate(() => {
+    window.__stopFrames = true;
+    return { hover: window.__tbserve.hoverTimes(), frames: window.__frames.slice(1) };
+  });
+  await page.screenshot({ path: path.join(OUT, 'big-logdir-hover.png') });
+  const h = stats(hover.slice(before));
+  const fr = stats(frames);
+  console.log(`# hover over "${card.tag}" (${card.runs} runs, ${card.points} points drawn): work per frame ` +
+    `p50 ${round(h.p50, 2)} ms, p95 ${round(h.p95, 2)} ms, max ${round(h.max, 2)} ms over ${h.n} frames; ` +
+    `frame interval p50 ${round(fr.p50)} ms, p95 ${round(fr.p95)} ms, max ${round(fr.max)} ms`);
+  console.log(`# machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);
+  assert.deepEqual(P.errors, []);
+  assert.ok(h.n > 50, 'hover frames were measured');
+  if (enforce) {
+    assert.ok(first.p50 <= 300, `first chart after ${first.p50} ms (target 300 ms)`);
+    assert.ok(h.p95 < 16, `hover work p95 ${h.p95} ms (target 16 ms)`);
+    assert.ok(fr.p95 < 20, `frame interval p95 ${fr.p95} ms while hovering`);
+  }
+  await P.context.close();
+});

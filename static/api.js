@@ -1,0 +1,299 @@
+// api.js - every request the page makes, and the live feed.
+//
+// All URLs are relative (no leading '/'), so the page works under
+// --path_prefix, behind a reverse proxy and through `ssh -L`. This module only
+// fetches and decodes; it never touches the DOM.
+// Scalar series are decoded into parallel arrays {wall, step, value} with the
+// JSON strings "NaN"/"Infinity"/"-Infinity" turned into numbers.
+
+export class HttpError extends Error {
+  constructor(status, url, body) {
+    super(`${status} for ${url}: ${body.slice(0, 200)}`);
+    this.status = status;
+  }
+}
+
+export function url(path, params) {
+  if (!params) return path;
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null) q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+// At most MAX_INFLIGHT data requests at a time, first come first served: a
+// page of 6 charts × 20 runs asks for 120 series at once, and the first
+// chart should not wait behind the last one's. (Browsers allow 6 connections
+// per host; the live stream holds one.)
+const MAX_INFLIGHT = 100;
+let inflight = 0;
+const waiting = [];
+
+function slot() {
+  if (inflight < MAX_INFLIGHT) {
+    inflight++;
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => waiting.push(resolve));
+}
+
+function release() {
+  const next = waiting.shift();
+  if (next) next();
+  else inflight--;
+}
+
+async function getJSON(path, params, signal) {
+  const u = url(path, params);
+  await slot();
+  try {
+    const r = await fetch(u, { signal }); // plain, so that index.html's preloads match
+    if (!r.ok) throw new HttpError(r.status, u, await r.text().catch(() => ''));
+    return await r.json();
+  } finally {
+    release();
+  }
+}
+
+// ---- batching of scalar requests ----------------------------------------------------
+
+const batches = new Map(); // tag + options → {tag, params, runs: Map(run → [{resolve, reject}])}
+
+function batched(run, tag, params) {
+  const k = JSON.stringify([tag, params]);
+  let b = batches.get(k);
+  if (!b) {
+    b = { tag, params, runs: new Map() };
+    batches.set(k, b);
+    queueMicrotask(() => { batches.delete(k); sendBatch(b); });
+  }
+  return new Promise((resolve, reject) => {
+    if (!b.runs.has(run)) b.runs.set(run, []);
+    b.runs.get(run).push({ resolve, reject });
+  });
+}
+
+async function sendBatch(b) {
+  const settle = (run, fn) => { for (const w of b.runs.get(run)) fn(w); };
+  if (b.runs.size === 1) {
+    const [run] = b.runs.keys();
+    try {
+      const d = decodeScalars(await getJSON('data/plugin/scalars/scalars', { run, tag: b.tag, ...b.params }));
+      settle(run, (w) => w.resolve(d));
+    } catch (err) {
+      settle(run, (w) => w.reject(err));
+    }
+    return;
+  }
+  const u = url('data/plugin/scalars/scalars_multirun', b.params);
+  const body = new URLSearchParams([['tag', b.tag], ...[...b.runs.keys()].map((r) => ['runs', r])]);
+  let result;
+  await slot();
+  try {
+    const r = await fetch(u, { method: 'POST', body });
+    if (!r.ok) throw new HttpError(r.status, u, await r.text().catch(() => ''));
+    result = await r.json();
+  } catch (err) {
+    for (const run of b.runs.keys()) settle(run, (w) => w.reject(err));
+    return;
+  } finally {
+    release();
+  }
+  for (const run of b.runs.keys()) {
+    if (Object.hasOwn(result, run)) {
+      const d = decodeScalars(result[run]);
+      settle(run, (w) => w.resolve(d));
+    } else {
+      const err = new HttpError(404, u, `No scalar data for run='${run}'`);
+      settle(run, (w) => w.reject(err));
+    }
+  }
+}
+
+export function num(v) {
+  if (typeof v === 'number') return v;
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return Number(v);
+}
+
+/** [[wall, step, value], ...] → {wall, step, value} arrays. */
+export function decodeScalars(rows) {
+  const n = rows.length;
+  const wall = new Array(n);
+  const step = new Array(n);
+  const value = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    wall[i] = num(r[0]);
+    step[i] = r[1];
+    value[i] = num(r[2]);
+  }
+  return { wall, step, value };
+}
+
+export const api = {
+  environment: () => getJSON('data/environment'),
+  runs: () => getJSON('data/runs'),
+  pluginsListing: () => getJSON('data/plugins_listing'),
+  scalarTags: () => getJSON('data/plugin/scalars/tags'),
+  /** opts: {buckets, minStep, maxStep, sinceStep, signal}. Calls made in
+   * the same task for one tag with the same options are sent as one
+   * scalars_multirun request (a chart of 20 runs: one request, not 20). */
+  scalars(run, tag, opts = {}) {
+    const params = {
+      buckets: opts.buckets,
+      min_step: opts.minStep,
+      max_step: opts.maxStep,
+      since_step: opts.sinceStep,
+    };
+    if (opts.signal) return getJSON('data/plugin/scalars/scalars', { run, tag, ...params }, opts.signal).then(decodeScalars);
+    return batched(run, tag, params);
+  },
+  scalarsRaw: (run, tag) => getJSON('data/plugin/scalars/scalars', { run, tag }),
+  scalarsCsv: async (run, tag) => {
+    const r = await fetch(url('data/plugin/scalars/scalars', { run, tag, format: 'csv' }));
+    if (!r.ok) throw new HttpError(r.status, 'scalars csv', '');
+    return r.text();
+  },
+  histogramTags: () => getJSON('data/plugin/histograms/tags'),
+  histograms: (run, tag) => getJSON('data/plugin/histograms/histograms', { run, tag }),
+  distributionTags: () => getJSON('data/plugin/distributions/tags'),
+  distributions: (run, tag) => getJSON('data/plugin/distributions/distributions', { run, tag }),
+  textTags: () => getJSON('data/plugin/text/tags'),
+  text: (run, tag) => getJSON('data/plugin/text/text', { run, tag }),
+};
+
+/**
+ * The live feed: server-sent events from data/live, with a polling fallback.
+ *
+ * handlers: onSeries(ev) for `series` events, onRuns(ev) for `runs` events,
+ * onResync({mode}) after a (re)connection ('reset': refetch everything) or
+ * on the first connection and each poll ('append': fetch what is new),
+ * onStatus(status) with status one of
+ *   'connecting' | 'live' | 'reconnecting' | 'polling' | 'paused'.
+ * EventSource reconnects by itself after a dropped connection; when the
+ * server has no data/live (the connection fails for good) the feed polls
+ * every `pollMs` and tries the stream again every 30 s.
+ */
+export class LiveFeed {
+  constructor(handlers, pollMs = 1000) {
+    this.h = handlers;
+    this.pollMs = pollMs;
+    this.es = null;
+    this.status = 'connecting';
+    this.paused = false;
+    this.everOpen = false;
+    this.lostSince = false; // a resync is due at the next open
+    this.pollTimer = 0;
+    this.retryTimer = 0;
+  }
+
+  start() {
+    if (this.paused) return;
+    this.stop();
+    this.setStatus(this.everOpen ? 'reconnecting' : 'connecting');
+    let es;
+    try {
+      es = new EventSource('data/live');
+    } catch {
+      this.fallback();
+      return;
+    }
+    this.es = es;
+    es.onopen = () => {
+      this.stopPolling();
+      this.setStatus('live');
+      // after a lost connection anything may have changed: refetch it all;
+      // on the first open, only what was appended since the page loaded
+      this.h.onResync({ mode: this.everOpen || this.lostSince ? 'reset' : 'append' });
+      this.everOpen = true;
+      this.lostSince = false;
+    };
+    es.addEventListener('series', (e) => this.dispatch(e, this.h.onSeries));
+    es.addEventListener('runs', (e) => this.dispatch(e, this.h.onRuns));
+    es.addEventListener('hello', () => {});
+    es.onerror = () => {
+      if (this.es !== es) return;
+      this.lostSince = true;
+      if (es.readyState === EventSource.CLOSED) this.fallback();
+      else this.setStatus('reconnecting');
+    };
+  }
+
+  dispatch(e, fn) {
+    if (this.paused) return;
+    let data;
+    try {
+      data = JSON.parse(e.data);
+    } catch {
+      return;
+    }
+    fn(data);
+  }
+
+  fallback() {
+    this.closeStream();
+    this.setStatus('polling');
+    this.startPolling();
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.start(), 30000);
+  }
+
+  startPolling() {
+    if (this.pollTimer) return;
+    const tick = async () => {
+      const t0 = performance.now();
+      try {
+        await this.h.onResync({ mode: 'append' });
+      } catch {
+        /* the next tick retries */
+      }
+      if (!this.pollTimer) return;
+      // never spend more than a quarter of the time polling
+      const spent = performance.now() - t0;
+      this.pollTimer = setTimeout(tick, Math.max(this.pollMs, 4 * spent));
+    };
+    this.pollTimer = setTimeout(tick, this.pollMs);
+  }
+
+  stopPolling() {
+    clearTimeout(this.pollTimer);
+    this.pollTimer = 0;
+  }
+
+  closeStream() {
+    if (this.es) {
+      this.es.onerror = null;
+      this.es.close();
+      this.es = null;
+    }
+  }
+
+  stop() {
+    this.closeStream();
+    this.stopPolling();
+    clearTimeout(this.retryTimer);
+  }
+
+  pause() {
+    this.paused = true;
+    this.stop();
+    this.setStatus('paused');
+  }
+
+  resume() {
+    this.paused = false;
+    this.lostSince = true;
+    this.start();
+  }
+
+  setStatus(s) {
+    this.status = s;
+    this.h.onStatus(s);
+  }
+}

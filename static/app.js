@@ -1,0 +1,310 @@
+// app.js - the page shell: tabs, settings, run list, theme, live feed.
+//
+// Wires the modules together and owns nothing else: api.js fetches,
+// state.js keeps the view in the URL and localStorage, runs.js draws the run
+// list, scalars.js / histograms.js / distributions.js / text.js draw the
+// tabs. Exposes a small read-only hook, window.__tbserve, that the browser
+// tests use to see what is drawn.
+
+import { api, LiveFeed } from './api.js';
+import { state } from './state.js';
+import { Runs } from './runs.js';
+import { ScalarsView } from './scalars.js';
+import { HistogramsView } from './histograms.js';
+import { DistributionsView } from './distributions.js';
+import { TextView } from './text.js';
+import { hoverTimes } from './charts.js';
+import { icon } from './icons.js';
+import { userRegex } from './format.js';
+
+const $ = (sel) => document.querySelector(sel);
+const timings = { firstChart: null, firstChartPainted: null };
+let draws = 0;
+
+// ---- theme ---------------------------------------------------------------------
+
+const darkQuery = matchMedia('(prefers-color-scheme: dark)');
+const isDark = () => (state.get('theme') === 'auto' ? darkQuery.matches : state.get('theme') === 'dark');
+function applyTheme() {
+  document.documentElement.dataset.theme = isDark() ? 'dark' : 'light';
+  const t = state.get('theme');
+  const btn = $('.theme-toggle');
+  btn.replaceChildren(icon(t === 'auto' ? 'auto' : t === 'dark' ? 'moon' : 'sun', 18));
+  btn.title = `Theme: ${t === 'auto' ? 'follows the system' : t} (click to change)`;
+}
+applyTheme();
+
+// ---- modules ---------------------------------------------------------------------
+
+const runs = new Runs($('.runs'), () => {});
+runs.dark = isDark();
+const hooks = {
+  firstChart(t) {
+    timings.firstChart = t;
+    requestAnimationFrame(() => {
+      timings.firstChartPainted = performance.now();
+      startLive();
+    });
+  },
+  drawn() { draws++; },
+};
+const views = {
+  scalars: new ScalarsView($('[data-view=scalars]'), runs, hooks),
+  histograms: new HistogramsView($('[data-view=histograms]'), runs),
+  distributions: new DistributionsView($('[data-view=distributions]'), runs),
+  text: new TextView($('[data-view=text]'), runs),
+};
+const tagLoaders = {
+  scalars: () => api.scalarTags(),
+  histograms: () => api.histogramTags(),
+  distributions: () => api.distributionTags().catch(() => api.histogramTags()),
+  text: () => api.textTags(),
+};
+
+// ---- loading -------------------------------------------------------------------------
+
+let env = null;
+async function loadRuns() {
+  const list = await api.runs();
+  const changed = !runs.loaded || list.length !== runs.all.length || list.some((r, i) => r !== runs.all[i]);
+  if (changed) {
+    runs.setRuns(list);
+    for (const t of loadedTabs) if (views[t].loaded) views[t].onState(new Set(['hidden']));
+    status();
+  }
+  return changed;
+}
+
+const tagTimers = {};
+async function loadTags(tab) {
+  try {
+    views[tab].setTags(await tagLoaders[tab]());
+  } catch (err) {
+    const msg = err.status === 501 ? 'This tbserve build does not serve them yet.' : `The server answered: ${err.message}`;
+    views[tab].setError(msg);
+  }
+  status();
+}
+
+/** Refetch a tab's tags soon (coalesces bursts of live events). */
+function tagsSoon(tab) {
+  clearTimeout(tagTimers[tab]);
+  tagTimers[tab] = setTimeout(() => loadTags(tab), 100);
+}
+
+const loadedTabs = new Set();
+function ensureTab(tab) {
+  if (loadedTabs.has(tab)) return;
+  loadedTabs.add(tab);
+  loadTags(tab);
+}
+
+async function reloadAll(mode) {
+  await loadRuns().catch(() => {});
+  await Promise.all([...loadedTabs].map((t) => loadTags(t)));
+  if (mode) for (const t of loadedTabs) views[t].resync(mode);
+}
+
+// ---- live ----------------------------------------------------------------------------
+
+const liveBtn = $('.live-indicator');
+const LIVE_TEXT = {
+  connecting: ['Connecting…', 'Connecting to the live feed'],
+  live: ['Live', 'New points appear as they are written. Click to pause.'],
+  reconnecting: ['Reconnecting…', 'The connection to tbserve was lost; retrying. Click to pause.'],
+  polling: ['Live (polling)', 'The server has no live feed: checking for new data every second. Click to pause.'],
+  paused: ['Paused', 'Live updates are paused. Click to resume.'],
+};
+const feed = new LiveFeed({
+  onSeries(ev) {
+    const tabs = ev.plugin === 'scalars' ? ['scalars'] : ev.plugin === 'histograms' ? ['histograms', 'distributions']
+      : ev.plugin === 'text' ? ['text'] : [];
+    for (const t of tabs) {
+      if (!loadedTabs.has(t)) continue;
+      if (!views[t].onSeries(ev)) tagsSoon(t);
+    }
+  },
+  onRuns() {
+    reloadAll(null);
+  },
+  onResync(opts) {
+    return reloadAll(opts.mode);
+  },
+  onStatus(s) {
+    liveBtn.dataset.status = s;
+    liveBtn.querySelector('.live-label').textContent = LIVE_TEXT[s][0];
+    liveBtn.title = LIVE_TEXT[s][1];
+  },
+}, 1000);
+liveBtn.addEventListener('click', () => (feed.paused ? feed.resume() : feed.pause()));
+
+// ---- tabs and settings ------------------------------------------------------------------
+
+function showTab() {
+  const tab = state.get('tab');
+  for (const b of document.querySelectorAll('.tabs [data-tab]')) {
+    const on = b.dataset.tab === tab;
+    b.setAttribute('aria-selected', String(on));
+    b.tabIndex = on ? 0 : -1;
+  }
+  for (const v of document.querySelectorAll('[data-view]')) v.hidden = v.dataset.view !== tab;
+  for (const s of document.querySelectorAll('[data-for]')) s.hidden = !s.dataset.for.split(' ').includes(tab);
+  ensureTab(tab);
+  status();
+}
+
+$('.tabs').addEventListener('click', (e) => {
+  const b = e.target.closest('[data-tab]');
+  if (b) state.set({ tab: b.dataset.tab });
+});
+$('.tabs').addEventListener('keydown', (e) => {
+  if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+  const tabs = [...document.querySelectorAll('.tabs [data-tab]')];
+  const i = tabs.findIndex((b) => b.dataset.tab === state.get('tab'));
+  const next = tabs[(i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
+  state.set({ tab: next.dataset.tab });
+  next.focus();
+});
+
+const smoothRange = $('.smoothing-range');
+const smoothNum = $('.smoothing-number');
+const tagFilter = $('.tag-filter');
+function syncControls() {
+  const w = state.get('smoothing');
+  smoothRange.value = String(w);
+  if (document.activeElement !== smoothNum) smoothNum.value = String(w);
+  for (const b of document.querySelectorAll('[data-set]')) {
+    const [k, v] = b.dataset.set.split('=');
+    b.setAttribute('aria-pressed', String(String(state.get(k)) === v));
+  }
+  $('.outliers').checked = state.get('ignoreOutliers');
+  if (tagFilter.value !== state.get('tagFilter')) tagFilter.value = state.get('tagFilter');
+  tagFilter.classList.toggle('invalid', userRegex(state.get('tagFilter')) === null);
+}
+smoothRange.addEventListener('input', () => state.set({ smoothing: Number(smoothRange.value) }));
+smoothNum.addEventListener('change', () => state.set({ smoothing: Number(smoothNum.value) }));
+$('.outliers').addEventListener('change', (e) => state.set({ ignoreOutliers: e.target.checked }));
+for (const b of document.querySelectorAll('[data-set]')) {
+  b.addEventListener('click', () => {
+    const [k, v] = b.dataset.set.split('=');
+    state.set({ [k]: v });
+  });
+}
+tagFilter.addEventListener('input', () => state.set({ tagFilter: tagFilter.value }));
+$('.theme-toggle').addEventListener('click', () => {
+  const order = ['auto', 'light', 'dark'];
+  state.set({ theme: order[(order.indexOf(state.get('theme')) + 1) % 3] });
+});
+$('.reload').addEventListener('click', () => reloadAll('reset'));
+$('.sidebar-toggle').addEventListener('click', () => document.body.classList.toggle('sidebar-open'));
+$('.scrim').addEventListener('click', () => document.body.classList.remove('sidebar-open'));
+
+document.addEventListener('keydown', (e) => {
+  const t = e.target;
+  const typing = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t.isContentEditable;
+  if (e.key === '/' && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+    e.preventDefault();
+    tagFilter.focus();
+    tagFilter.select();
+  } else if (e.key === 'Escape') {
+    if (typing) t.blur();
+    document.body.classList.remove('sidebar-open');
+    for (const d of document.querySelectorAll('details.menu[open]')) d.open = false;
+  }
+});
+// close download menus when clicking elsewhere
+document.addEventListener('click', (e) => {
+  for (const d of document.querySelectorAll('details.menu[open]')) if (!d.contains(e.target)) d.open = false;
+});
+
+darkQuery.addEventListener('change', () => {
+  if (state.get('theme') === 'auto') themeChanged();
+});
+function themeChanged() {
+  applyTheme();
+  runs.setDark(isDark());
+  for (const v of Object.values(views)) v.applyTheme();
+}
+
+state.subscribe((changed) => {
+  if (changed.has('theme')) themeChanged();
+  if (changed.has('hidden') || changed.has('runFilter')) runs.render();
+  for (const [tab, v] of Object.entries(views)) if (loadedTabs.has(tab)) v.onState(changed);
+  if (changed.has('tab')) showTab();
+  syncControls();
+  status();
+});
+
+function status() {
+  const tab = state.get('tab');
+  const v = views[tab];
+  const el = $('.status-line');
+  if (!v.loaded) { el.textContent = 'Loading…'; return; }
+  const n = v.tags.size;
+  el.textContent = `${runs.visible().length} of ${runs.all.length} runs · ${n} tag${n === 1 ? '' : 's'}`;
+}
+
+// ---- start ------------------------------------------------------------------------------
+
+async function start() {
+  syncControls();
+  ensureTab('scalars'); // always: its tags are preloaded by index.html
+  showTab();
+  const banner = $('.banner');
+  try {
+    const [e] = await Promise.all([api.environment(), loadRuns()]);
+    env = e;
+    document.title = e.window_title || 'tbserve';
+    if (e.window_title) $('.window-title').textContent = e.window_title;
+    if (!e.data_location) {
+      banner.textContent = 'tbserve was started without a log directory. Restart it with --logdir /path/to/runs (a directory that holds one subdirectory per run with tfevents files).';
+      banner.hidden = false;
+    } else {
+      $('.logdir').textContent = e.data_location;
+      $('.logdir').title = `Log directory: ${e.data_location}`;
+    }
+  } catch (err) {
+    banner.textContent = `Cannot reach tbserve (${err.message}). The page retries when the live feed reconnects.`;
+    banner.hidden = false;
+  }
+  status();
+  // the poll interval of the fallback follows the server's reload interval
+  const ri = Number(env?.debug?.flags?.reload_interval);
+  if (Number.isFinite(ri) && ri > 0) feed.pollMs = Math.min(5000, Math.max(500, (ri * 1000) / 2));
+  // the live stream holds a connection: open it once the first charts are
+  // drawn (or after a second, when there is nothing to draw)
+  setTimeout(startLive, 1000);
+}
+
+let liveStarted = false;
+function startLive() {
+  if (liveStarted) return;
+  liveStarted = true;
+  feed.start();
+}
+
+window.__tbserve = Object.freeze({
+  /** What is drawn now (copies; changing them changes nothing). */
+  snapshot(opts = {}) {
+    const tab = state.get('tab');
+    const scalars = views.scalars.describe();
+    if (opts.points === false) for (const c of scalars) for (const s of c.series) { delete s.x; delete s.raw; delete s.smooth; }
+    return {
+      tab,
+      live: feed.status,
+      runs: runs.all.map((r) => ({ name: r, color: runs.color(r), drawn: runs.visible().includes(r) })),
+      scalars,
+      histograms: views.histograms.describe(),
+      distributions: views.distributions.describe(),
+      text: views.text.describe(),
+      state: { smoothing: state.get('smoothing'), yScale: state.get('yScale'), xAxis: state.get('xAxis'), ignoreOutliers: state.get('ignoreOutliers') },
+      draws,
+    };
+  },
+  series: (tag, run) => views.scalars.seriesOf(tag, run),
+  timings: () => ({ ...timings }),
+  hoverTimes: () => hoverTimes.slice(),
+  draws: () => draws,
+});
+
+start();

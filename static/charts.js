@@ -1,0 +1,524 @@
+// charts.js - the scalar chart: a thin wrapper around Chart.js.
+//
+// Chart.js (window.Chart, vendor/chart.umd.js) lays out and draws the frame:
+// axes, ticks, grid, resizing; parsing, animation and its own events are off.
+// The lines are stroked by a Chart.js plugin straight from the series arrays
+// (drawLines): Chart.js's per-point element objects cost about a microsecond
+// a point, 40-150 ms for a card of 20 runs, which the page cannot afford.
+// Hover, the tooltip and drag-to-zoom are done on a transparent overlay
+// canvas, so moving the mouse never redraws the chart: a hover frame is a
+// binary search per run plus a few circles. This module knows nothing about the API or the page
+// state; it draws what update() is given.
+
+import { yExtent, indexRange, lowerBound } from './extent.js';
+import { formatValue, formatTick, formatStep, formatDuration, formatWall, formatWallTick } from './format.js';
+
+const Chart = window.Chart;
+Chart.defaults.font.family = getComputedStyle(document.documentElement).getPropertyValue('--font').trim() || 'system-ui, sans-serif';
+Chart.defaults.font.size = 11;
+
+/** Hover work per frame in ms (the last 2000), read by the test hook. */
+export const hoverTimes = [];
+
+/** Colours of the current theme, read from the CSS custom properties. */
+export function themeColors() {
+  const cs = getComputedStyle(document.documentElement);
+  const v = (name) => cs.getPropertyValue(name).trim();
+  return { grid: v('--chart-grid'), text: v('--chart-text'), bg: v('--card-bg'), fg: v('--fg'), zoom: v('--zoom-fill') };
+}
+
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
+  43200, 86400, 172800, 604800, 2592000]; // seconds
+
+/**
+ * Ticks of a time axis (relative: seconds; wall: ms since the epoch, aligned
+ * to local time) at a "nice" duration, at most `max` of them.
+ */
+export function timeTicks(min, max, unitMs, maxTicks = 6) {
+  const span = (max - min) * (unitMs ? 0.001 : 1);
+  let step = TIME_STEPS.find((s) => span / s <= maxTicks) || Math.ceil(span / maxTicks / 86400) * 86400;
+  if (span < 5) return null; // sub-second spans: plain numbers are fine
+  const k = unitMs ? 1000 : 1;
+  step *= k;
+  const tz = unitMs ? new Date(min).getTimezoneOffset() * 60000 : 0;
+  const out = [];
+  for (let v = Math.ceil((min - tz) / step) * step + tz; v <= max; v += step) out.push({ value: v });
+  return out;
+}
+
+/** Drop the first/last tick when it is only there because it is a bound. */
+function dropBoundTicks(scale) {
+  const t = scale.ticks;
+  if (t.length < 3) return;
+  const step = t[2].value - t[1].value;
+  const nice = (v) => Math.abs(v / step - Math.round(v / step)) < 1e-6;
+  scale.ticks = t.filter((tk, i) => (i > 0 && i < t.length - 1) || nice(tk.value));
+}
+
+/** Chart.js options of an x axis for a mode (step | relative | wall). */
+export function xAxisOptions(mode, colors, min, max) {
+  const span = Number.isFinite(min) && Number.isFinite(max) ? max - min : 0;
+  const fmt = mode === 'wall' ? (v) => formatWallTick(v, span)
+    : mode === 'relative' ? (v) => formatDuration(v) : (v) => formatTick(v);
+  return {
+    type: 'linear', min, max, bounds: 'data',
+    grid: { color: colors.grid, drawTicks: false },
+    border: { color: colors.grid },
+    ticks: { color: colors.text, maxTicksLimit: 6, maxRotation: 0, padding: 6, includeBounds: false, callback: fmt },
+    afterBuildTicks: (scale) => {
+      const t = mode === 'step' ? null : timeTicks(scale.min, scale.max, mode === 'wall');
+      if (t) scale.ticks = t;
+      else dropBoundTicks(scale);
+    },
+  };
+}
+
+export function yAxisOptions(log, colors, ext) {
+  return {
+    type: log ? 'logarithmic' : 'linear',
+    min: ext ? ext.min : undefined,
+    max: ext ? ext.max : undefined,
+    grid: { color: colors.grid, drawTicks: false },
+    border: { display: false },
+    ticks: {
+      color: colors.text, maxTicksLimit: 7, padding: 6, includeBounds: false,
+      callback: log ? logTick(ext) : (v) => formatTick(v),
+    },
+    afterBuildTicks: log ? undefined : dropBoundTicks,
+  };
+}
+
+function logTick(ext) {
+  const decades = ext ? Math.log10(ext.max / ext.min) : 10;
+  return (v) => {
+    const m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
+    const r = Math.round(m * 1000) / 1000;
+    if (r === 1 || (decades < 2 && (r === 2 || r === 5))) return formatTick(v);
+    return '';
+  };
+}
+
+function withAlpha(hex, a) {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
+}
+
+/**
+ * Stroke every line inside the chart area. Points that are not finite, or not
+ * positive on a log axis, are gaps. Consecutive points falling in the same
+ * pixel column are merged into one vertical stroke through their min and max
+ * (first and last kept), so a series denser than the screen costs one
+ * segment per pixel and still shows every spike.
+ */
+function drawLines(chart, lines) {
+  const { ctx, chartArea: a, scales } = chart;
+  if (!a || !lines.length) return;
+  const sx = scales.x;
+  const sy = scales.y;
+  const log = sy.type === 'logarithmic';
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(a.left, a.top, a.right - a.left, a.bottom - a.top);
+  ctx.clip();
+  ctx.lineJoin = 'round';
+  ctx.lineCap = 'round';
+  for (const line of lines) {
+    const { x: xs, y: ys } = line;
+    const from = line.range ? line.range[0] : 0;
+    const to = line.range ? line.range[1] : xs.length;
+    ctx.beginPath();
+    ctx.strokeStyle = line.color;
+    ctx.lineWidth = line.width;
+    let pen = false;
+    let col = NaN;
+    let cx = 0;
+    let lo = 0;
+    let hi = 0;
+    let last = 0;
+    const flush = () => {
+      if (!pen) return;
+      if (lo !== hi) {
+        ctx.lineTo(cx, lo);
+        ctx.lineTo(cx, hi);
+      }
+      ctx.lineTo(cx, last);
+    };
+    for (let i = from; i < to; i++) {
+      const y = ys[i];
+      if (!Number.isFinite(y) || (log && y <= 0)) {
+        flush();
+        pen = false;
+        col = NaN;
+        continue;
+      }
+      const px = sx.getPixelForValue(xs[i]);
+      const py = sy.getPixelForValue(y);
+      const c = Math.round(px);
+      if (pen && c === col) {
+        if (py < lo) lo = py;
+        if (py > hi) hi = py;
+        last = py;
+        continue;
+      }
+      flush();
+      if (pen) ctx.lineTo(px, py);
+      else ctx.moveTo(px, py);
+      pen = true;
+      col = c;
+      cx = px;
+      lo = hi = last = py;
+    }
+    flush();
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+/** The one tooltip element of the page (position: fixed, rows reused). */
+class Tooltip {
+  constructor() {
+    this.el = document.createElement('div');
+    this.el.className = 'chart-tooltip';
+    this.el.hidden = true;
+    this.el.setAttribute('role', 'tooltip');
+    const table = document.createElement('table');
+    const head = table.createTHead().insertRow();
+    for (const h of ['', 'Run', 'Smoothed', 'Value', 'Step', 'Time', 'Relative']) {
+      const th = document.createElement('th');
+      th.textContent = h;
+      head.append(th);
+    }
+    this.body = table.createTBody();
+    this.more = document.createElement('div');
+    this.more.className = 'tooltip-more';
+    this.el.append(table, this.more);
+    document.body.append(this.el);
+    this.rows = [];
+  }
+
+  show(items, clientX, clientY, total) {
+    const n = items.length;
+    while (this.rows.length < n) {
+      const tr = this.body.insertRow();
+      const cells = [];
+      for (let i = 0; i < 7; i++) cells.push(tr.insertCell());
+      const sw = document.createElement('span');
+      sw.className = 'swatch';
+      cells[0].append(sw);
+      this.rows.push({ tr, cells, sw });
+    }
+    for (let i = 0; i < this.rows.length; i++) {
+      const r = this.rows[i];
+      if (i >= n) { r.tr.hidden = true; continue; }
+      const it = items[i];
+      r.tr.hidden = false;
+      r.tr.classList.toggle('nearest', i === 0);
+      r.sw.style.background = it.color;
+      r.cells[1].textContent = it.run;
+      r.cells[2].textContent = formatValue(it.smoothed);
+      r.cells[3].textContent = formatValue(it.value);
+      r.cells[4].textContent = formatStep(it.step);
+      r.cells[5].textContent = formatWall(it.wall * 1000);
+      r.cells[6].textContent = formatDuration(it.relative);
+    }
+    this.more.textContent = total > n ? `+ ${total - n} more runs` : '';
+    this.more.hidden = total <= n;
+    this.el.hidden = false;
+    const w = this.el.offsetWidth;
+    const h = this.el.offsetHeight;
+    let x = clientX + 16;
+    let y = clientY + 16;
+    if (x + w > innerWidth - 4) x = Math.max(4, clientX - w - 16);
+    if (y + h > innerHeight - 4) y = Math.max(4, clientY - h - 16);
+    this.el.style.transform = `translate(${x}px, ${y}px)`;
+  }
+
+  hide() {
+    this.el.hidden = true;
+  }
+}
+
+let tooltip = null;
+const TOOLTIP_ROWS = 12;
+
+/**
+ * A scalar chart in `host` (a positioned element). onZoom([lo, hi] | null) is
+ * called with an x range in the axis' units after a drag, null on double-click.
+ */
+export class ScalarChart {
+  constructor(host, { onZoom }) {
+    if (!tooltip) tooltip = new Tooltip();
+    this.onZoom = onZoom;
+    this.host = host;
+    this.canvas = document.createElement('canvas');
+    this.overlay = document.createElement('canvas');
+    this.overlay.className = 'chart-overlay';
+    host.append(this.canvas, this.overlay);
+    this.series = [];
+    this.view = null;
+    this.drag = null;
+    this.pending = null;
+    this.colors = themeColors();
+    this.lines = [];
+    this.chart = new Chart(this.canvas, {
+      type: 'line',
+      data: { datasets: [] },
+      plugins: [{ id: 'tbLines', afterDatasetsDraw: (chart) => drawLines(chart, this.lines) }],
+      options: {
+        animation: false,
+        parsing: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        events: [],
+        spanGaps: false,
+        layout: { padding: { top: 6, right: 10 } },
+        elements: { point: { radius: 0, hitRadius: 0 }, line: { borderWidth: 1.5, tension: 0, capBezierPoints: false } },
+        scales: { x: xAxisOptions('step', this.colors), y: yAxisOptions(false, this.colors, null) },
+        plugins: {
+          legend: { display: false },
+          tooltip: { enabled: false },
+          // lines are drawn by drawLines(), which merges the points of each
+          // pixel column (min/max kept) when a series is denser than that
+          decimation: { enabled: false },
+        },
+      },
+    });
+    this.bindEvents();
+  }
+
+  /**
+   * series: [{run, color, x, raw, smooth, step, wall, wall0}] (x in axis units);
+   * view: {log, xAxis, ignoreOutliers, smoothing, xRange}
+   */
+  update(series, view) {
+    this.series = series;
+    this.view = view;
+    const log = view.log;
+    let xmin = Infinity;
+    let xmax = -Infinity;
+    for (const s of series) {
+      const n = s.x.length;
+      for (let i = 0; i < n; i++) {
+        const x = s.x[i];
+        if (x < xmin) xmin = x;
+        if (x > xmax) xmax = x;
+      }
+    }
+    if (xmin === Infinity) { xmin = 0; xmax = 1; }
+    if (xmin === xmax) { xmin -= 1; xmax += 1; }
+    if (view.xRange) [xmin, xmax] = view.xRange;
+    const ranges = series.map((s) => (view.xRange ? indexRange(s.x, xmin, xmax) : null));
+    const ext = yExtent(series.map((s) => s.smooth), { ignoreOutliers: view.ignoreOutliers, log }, view.xRange ? ranges : null);
+    // The lines are drawn by the plugin below straight from the arrays: the
+    // chart holds no datasets, so Chart.js builds no per-point objects.
+    const smoothing = view.smoothing > 0;
+    const lines = [];
+    if (smoothing) {
+      series.forEach((s, i) => lines.push({ x: s.x, y: s.raw, color: withAlpha(s.color, 0.25), width: 1, range: ranges[i] }));
+    }
+    series.forEach((s, i) => lines.push({ x: s.x, y: smoothing ? s.smooth : s.raw, color: s.color, width: 1.6, range: ranges[i] }));
+    this.lines = lines;
+    const o = this.chart.options;
+    o.scales.x = xAxisOptions(view.xAxis, this.colors, xmin, xmax);
+    o.scales.y = yAxisOptions(log, this.colors, ext || (log ? { min: 1, max: 10 } : { min: 0, max: 1 }));
+    this.chart.update('none');
+    this.extent = ext;
+    this.clearOverlay();
+  }
+
+  applyTheme() {
+    this.colors = themeColors();
+    if (this.view) this.update(this.series, this.view);
+  }
+
+  resize() {
+    this.chart.resize();
+  }
+
+  destroy() {
+    this.chart.destroy();
+    tooltip.hide();
+    this.host.replaceChildren();
+  }
+
+  // ---- overlay: hover, tooltip, drag-zoom -----------------------------------
+
+  bindEvents() {
+    const ov = this.overlay;
+    ov.addEventListener('pointermove', (e) => {
+      this.pending = e;
+      if (!this.raf) this.raf = requestAnimationFrame(() => this.frame());
+    });
+    ov.addEventListener('pointerleave', () => {
+      this.pending = null;
+      if (!this.drag) {
+        this.clearOverlay();
+        tooltip.hide();
+      }
+    });
+    ov.addEventListener('pointerdown', (e) => {
+      if (e.button !== 0 || !this.inArea(e.offsetX, e.offsetY)) return;
+      ov.setPointerCapture(e.pointerId);
+      this.drag = { x0: e.offsetX, x1: e.offsetX };
+    });
+    ov.addEventListener('pointerup', (e) => {
+      const d = this.drag;
+      this.drag = null;
+      if (!d) return;
+      const area = this.chart.chartArea;
+      const a = Math.max(area.left, Math.min(d.x0, d.x1));
+      const b = Math.min(area.right, Math.max(d.x0, d.x1));
+      this.clearOverlay();
+      if (b - a < 5) return;
+      const sx = this.chart.scales.x;
+      this.onZoom([sx.getValueForPixel(a), sx.getValueForPixel(b)]);
+    });
+    ov.addEventListener('dblclick', () => this.onZoom(null));
+  }
+
+  inArea(x, y) {
+    const a = this.chart.chartArea;
+    return a && x >= a.left && x <= a.right && y >= a.top && y <= a.bottom;
+  }
+
+  sizeOverlay() {
+    const c = this.canvas;
+    const ov = this.overlay;
+    if (ov.width !== c.width || ov.height !== c.height) {
+      ov.width = c.width;
+      ov.height = c.height;
+    }
+    const ctx = ov.getContext('2d');
+    const dpr = this.chart.currentDevicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    return ctx;
+  }
+
+  clearOverlay() {
+    const ctx = this.overlay.getContext('2d');
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
+  }
+
+  frame() {
+    this.raf = 0;
+    const e = this.pending;
+    if (!e) return;
+    const t0 = performance.now();
+    const ctx = this.sizeOverlay();
+    ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
+    if (this.drag) {
+      this.drag.x1 = e.offsetX;
+      this.drawDrag(ctx);
+      tooltip.hide();
+    } else if (this.inArea(e.offsetX, e.offsetY)) {
+      this.hover(ctx, e);
+    } else {
+      tooltip.hide();
+    }
+    hoverTimes.push(performance.now() - t0);
+    if (hoverTimes.length > 2000) hoverTimes.splice(0, 1000);
+  }
+
+  drawDrag(ctx) {
+    const a = this.chart.chartArea;
+    const x0 = Math.max(a.left, Math.min(this.drag.x0, this.drag.x1));
+    const x1 = Math.min(a.right, Math.max(this.drag.x0, this.drag.x1));
+    ctx.fillStyle = this.colors.zoom;
+    ctx.fillRect(x0, a.top, x1 - x0, a.bottom - a.top);
+  }
+
+  /** Nearest point of every run, sorted by pixel distance to the cursor. */
+  nearest(px, py) {
+    const sx = this.chart.scales.x;
+    const sy = this.chart.scales.y;
+    const xv = sx.getValueForPixel(px);
+    const log = this.view.log;
+    const smoothing = this.view.smoothing > 0;
+    const items = [];
+    for (const s of this.series) {
+      const n = s.x.length;
+      if (!n) continue;
+      let i = lowerBound(s.x, xv);
+      if (i >= n) i = n - 1;
+      if (i > 0 && Math.abs(s.x[i - 1] - xv) < Math.abs(s.x[i] - xv)) i--;
+      const ys = smoothing ? s.smooth : s.raw;
+      const y = ys[i];
+      const ok = Number.isFinite(y) && !(log && y <= 0);
+      const ppx = sx.getPixelForValue(s.x[i]);
+      const ppy = ok ? sy.getPixelForValue(y) : py;
+      const d = Math.hypot(ppx - px, ppy - py) + (ok ? 0 : 1e6);
+      items.push({
+        d, px: ppx, py: ppy, ok, run: s.run, color: s.color,
+        smoothed: smoothing ? s.smooth[i] : s.raw[i], value: s.raw[i], step: s.step[i],
+        wall: s.wall[i], relative: s.wall[i] - s.wall0,
+      });
+    }
+    items.sort((a, b) => a.d - b.d);
+    return items;
+  }
+
+  hover(ctx, e) {
+    const items = this.nearest(e.offsetX, e.offsetY);
+    if (!items.length) {
+      tooltip.hide();
+      return;
+    }
+    const a = this.chart.chartArea;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(a.left, a.top, a.right - a.left, a.bottom - a.top);
+    ctx.clip();
+    ctx.strokeStyle = this.colors.grid;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(Math.round(items[0].px) + 0.5, a.top);
+    ctx.lineTo(Math.round(items[0].px) + 0.5, a.bottom);
+    ctx.stroke();
+    const drawn = Math.min(items.length, 64);
+    for (let k = drawn - 1; k >= 0; k--) {
+      const it = items[k];
+      if (!it.ok) continue;
+      ctx.beginPath();
+      ctx.arc(it.px, it.py, k === 0 ? 5 : 3, 0, 2 * Math.PI);
+      ctx.fillStyle = it.color;
+      ctx.fill();
+      if (k === 0) {
+        ctx.lineWidth = 2;
+        ctx.strokeStyle = this.colors.bg;
+        ctx.stroke();
+      }
+    }
+    ctx.restore();
+    tooltip.show(items.slice(0, TOOLTIP_ROWS), e.clientX, e.clientY, items.length);
+  }
+
+  /** The chart as a PNG data URL on the card's background, with a title. */
+  toPNG(title) {
+    const src = this.canvas;
+    const dpr = this.chart.currentDevicePixelRatio || 1;
+    const head = Math.round(28 * dpr);
+    const out = document.createElement('canvas');
+    out.width = src.width;
+    out.height = src.height + head;
+    const ctx = out.getContext('2d');
+    ctx.fillStyle = this.colors.bg || '#fff';
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.fillStyle = this.colors.fg || '#000';
+    ctx.font = `${Math.round(13 * dpr)}px ${Chart.defaults.font.family}`;
+    ctx.textBaseline = 'middle';
+    ctx.fillText(title, 10 * dpr, head / 2);
+    ctx.drawImage(src, 0, head);
+    return out.toDataURL('image/png');
+  }
+
+  /** What is drawn, for the test hook (read-only copy). */
+  describe() {
+    const sx = this.chart.scales.x;
+    const sy = this.chart.scales.y;
+    return {
+      yType: sy.type, xMin: sx.min, xMax: sx.max, yMin: sy.min, yMax: sy.max,
+      datasets: this.lines.length,
+    };
+  }
+}

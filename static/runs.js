@@ -1,0 +1,145 @@
+// runs.js - the run list: checkboxes, colours, regex filter, all/none.
+//
+// Run names come from directory names anyone can create: they are only ever
+// set with textContent / attributes, never parsed as HTML.
+// Colours are assigned in first-seen order (the order of data/runs) and stick
+// for the life of the page, so a run keeps its colour when others appear.
+// A run is drawn when it is checked and matches the run filter.
+
+import { state } from './state.js';
+import { userRegex } from './format.js';
+
+// TensorBoard's palette first (reference §6.4), then more distinct hues;
+// the dark palette holds lighter variants of the same hues, index for index.
+const LIGHT = ['#425066', '#12b5cb', '#e52592', '#f9ab00', '#9334e6', '#7cb342', '#e8710a',
+  '#1a73e8', '#d93025', '#00897b', '#8d6e63', '#afb42b'];
+const DARK = ['#a4b3cc', '#4dd0e1', '#ff6eb4', '#fbc02d', '#b388ff', '#9ccc65', '#ff9e40',
+  '#8ab4f8', '#f28b82', '#4db6ac', '#bcaaa4', '#dce775'];
+
+export class Runs {
+  constructor(root, onChange) {
+    this.root = root;
+    this.onChange = onChange;
+    this.all = [];
+    this.loaded = false;
+    this.index = new Map(); // run -> colour index, first-seen order
+    this.dark = false;
+    this.list = root.querySelector('.run-list');
+    this.count = root.querySelector('.run-count');
+    this.filterInput = root.querySelector('.run-filter');
+    this.rows = new Map();
+    this.filterInput.value = state.get('runFilter');
+    this.filterInput.addEventListener('input', () => {
+      state.set({ runFilter: this.filterInput.value });
+    });
+    root.querySelector('.runs-all').addEventListener('click', () => this.setMatching(true));
+    root.querySelector('.runs-none').addEventListener('click', () => this.setMatching(false));
+    this.list.addEventListener('change', (e) => {
+      const row = e.target.closest('.run-row');
+      if (row) this.toggle(row.dataset.run, e.target.checked);
+    });
+    // double-click a run name: show only that run
+    this.list.addEventListener('dblclick', (e) => {
+      const row = e.target.closest('.run-row');
+      if (!row) return;
+      e.preventDefault();
+      const only = row.dataset.run;
+      state.set({ hidden: this.all.filter((r) => r !== only) });
+    });
+  }
+
+  setRuns(runs) {
+    this.all = runs;
+    this.loaded = true;
+    for (const r of runs) if (!this.index.has(r)) this.index.set(r, this.index.size);
+    state.setRuns(runs);
+    this.render();
+  }
+
+  color(run) {
+    let i = this.index.get(run);
+    if (i === undefined) {
+      i = this.index.size;
+      this.index.set(run, i);
+    }
+    const p = this.dark ? DARK : LIGHT;
+    return p[i % p.length];
+  }
+
+  setDark(dark) {
+    this.dark = dark;
+    this.render();
+  }
+
+  /** Runs that are drawn: checked and matching the filter, in data/runs order. */
+  visible() {
+    const re = userRegex(state.get('runFilter'));
+    const hidden = new Set(state.get('hidden'));
+    return this.all.filter((r) => !hidden.has(r) && re !== null && re.test(r));
+  }
+
+  matching() {
+    const re = userRegex(state.get('runFilter'));
+    return re ? this.all.filter((r) => re.test(r)) : [];
+  }
+
+  toggle(run, on) {
+    const hidden = new Set(state.get('hidden'));
+    if (on) hidden.delete(run);
+    else hidden.add(run);
+    state.set({ hidden: [...hidden] });
+  }
+
+  setMatching(on) {
+    const hidden = new Set(state.get('hidden'));
+    for (const r of this.matching()) {
+      if (on) hidden.delete(r);
+      else hidden.add(r);
+    }
+    state.set({ hidden: [...hidden] });
+  }
+
+  /** Rebuild the rows (cheap: one row per run, reused across renders). */
+  render() {
+    const hidden = new Set(state.get('hidden'));
+    const re = userRegex(state.get('runFilter'));
+    this.filterInput.classList.toggle('invalid', re === null);
+    if (this.filterInput.value !== state.get('runFilter')) this.filterInput.value = state.get('runFilter');
+    const frag = document.createDocumentFragment();
+    let shown = 0;
+    let checked = 0;
+    for (const run of this.all) {
+      let row = this.rows.get(run);
+      if (!row) {
+        row = document.createElement('label');
+        row.className = 'run-row';
+        row.dataset.run = run;
+        row.title = run;
+        const box = document.createElement('input');
+        box.type = 'checkbox';
+        const sw = document.createElement('span');
+        sw.className = 'swatch';
+        const name = document.createElement('span');
+        name.className = 'run-name';
+        name.textContent = run;
+        row.append(box, sw, name);
+        this.rows.set(run, row);
+      }
+      const match = re !== null && re.test(run);
+      const on = !hidden.has(run);
+      row.hidden = !match;
+      const box = row.firstChild;
+      box.checked = on;
+      const c = this.color(run);
+      row.style.setProperty('--run-color', c);
+      if (match) shown++;
+      if (match && on) checked++;
+      frag.append(row);
+    }
+    for (const [run, row] of this.rows) if (!this.all.includes(run)) { row.remove(); this.rows.delete(run); }
+    this.list.replaceChildren(frag);
+    this.count.textContent = this.all.length
+      ? `${checked} of ${this.all.length} shown` + (shown < this.all.length ? ` · ${shown} match` : '')
+      : 'no runs';
+  }
+}

@@ -1,0 +1,560 @@
+// scalars.js - the Scalars tab: one chart card per tag, every drawn run overlaid.
+//
+// Data: each (run, tag) series is fetched once with ?buckets=N (N = half the
+// plot width in px, so about two points per pixel, spikes kept by the
+// server's first/min/max/last buckets), then grown with ?since_step= when
+// the live feed says it grew, and refetched when it says it was reset or when
+// enough points were appended to be worth re-bucketing. A drag-zoom fetches
+// buckets of just the zoomed step range. Only cards on screen fetch and draw;
+// the others are marked dirty and catch up when scrolled to.
+
+import { api, HttpError } from './api.js';
+import { state } from './state.js';
+import { smooth } from './smoothing.js';
+import { ScalarChart } from './charts.js';
+import { Board } from './board.js';
+import { iconButton, icon } from './icons.js';
+import { formatStep, formatDuration, formatWall, htmlToText, userRegex } from './format.js';
+import { downloadBlob, downloadDataUrl, fileName, csvField } from './download.js';
+
+const MAX_CHARTS = 48; // live Chart.js instances kept; older off-screen ones are freed
+
+export class ScalarsView {
+  constructor(root, runs, hooks) {
+    this.root = root;
+    this.runs = runs;
+    this.hooks = hooks; // {firstChart(ms), drawn()}
+    this.tags = new Map(); // tag -> {runs: Set, description}
+    this.cache = new Map(); // run \0 tag -> entry
+    this.cards = new Map(); // tag -> card
+    this.pendingDraw = new Set();
+    this.raf = 0;
+    this.firstDrawn = false;
+    this.loaded = false;
+    this.board = new Board(root, 'scalars', {
+      create: (item) => this.createCard(item.tag),
+      visible: (item, el, on) => this.cardVisible(item.tag, on),
+      removed: (item) => this.dropCard(item.tag),
+    });
+  }
+
+  // ---- tags and layout --------------------------------------------------------
+
+  setTags(tagsByRun) {
+    const sig = JSON.stringify(tagsByRun);
+    if (sig === this.tagsSig) return; // a poll or reconnect that changed nothing
+    this.tagsSig = sig;
+    const tags = new Map();
+    for (const [run, byTag] of Object.entries(tagsByRun)) {
+      for (const [tag, info] of Object.entries(byTag)) {
+        let t = tags.get(tag);
+        if (!t) {
+          t = { runs: new Set(), description: '' };
+          tags.set(tag, t);
+        }
+        t.runs.add(run);
+        if (!t.description && info && info.description) t.description = htmlToText(info.description);
+      }
+    }
+    this.tags = tags;
+    this.loaded = true;
+    mark('tags');
+    for (const [key, e] of this.cache) {
+      if (!tags.get(e.tag)?.runs.has(e.run)) this.cache.delete(key);
+    }
+    this.layout();
+    this.invalidateAll();
+  }
+
+  layout() {
+    if (!this.runs.loaded) return; // drawn when the run list arrives
+    const re = userRegex(state.get('tagFilter'));
+    const visibleRuns = new Set(this.runs.visible());
+    const items = [];
+    let hiddenNoRuns = 0;
+    for (const [tag, t] of this.tags) {
+      if (!re || !re.test(tag)) continue;
+      let any = false;
+      for (const r of t.runs) if (visibleRuns.has(r)) { any = true; break; }
+      if (!any) { hiddenNoRuns++; continue; }
+      items.push({ key: tag, tag });
+    }
+    let empty = null;
+    if (!this.tags.size) {
+      empty = this.runs.all.length
+        ? { title: 'No scalar data yet', text: 'None of the runs has logged a scalar. Log one (e.g. writer.add_scalar("loss", value, step) or tf.summary.scalar) and it appears here by itself.' }
+        : { title: 'No runs yet', text: 'tbserve watches the log directory; runs appear here as soon as a training job writes its first event file.' };
+    } else if (!re) {
+      empty = { title: 'Invalid tag filter', text: 'The filter is a regular expression; fix it to see tags again.' };
+    } else if (!visibleRuns.size) {
+      empty = { title: 'No runs selected', text: 'Tick one or more runs in the run list (or clear the run filter) to draw their curves.' };
+    } else if (hiddenNoRuns && !items.length) {
+      empty = { title: 'No tags for the selected runs', text: 'The selected runs have no scalar tags matching the filter.' };
+    } else if (!items.length) {
+      empty = { title: 'No matching tags', text: `No tag matches “${state.get('tagFilter')}”. Press / to edit the filter.` };
+    }
+    this.board.update(items, empty);
+    mark('layout');
+    if (!this.firstDrawn) this.drawFirstScreen();
+  }
+
+  /**
+   * Before the first chart: start fetching for the cards already in the
+   * viewport now, instead of a frame later when the IntersectionObserver
+   * reports them.
+   */
+  drawFirstScreen() {
+    if (this.root.hidden) return;
+    const h = innerHeight;
+    for (const card of this.cards.values()) {
+      if (card.chart || card.busy || !card.el.isConnected) continue;
+      const r = card.el.getBoundingClientRect();
+      if (r.height && r.bottom > 0 && r.top < h) {
+        card.onScreen = true;
+        card.lastVisible = performance.now();
+        this.draw(card);
+      }
+    }
+  }
+
+  // ---- cards ------------------------------------------------------------------
+
+  createCard(tag) {
+    const el = document.createElement('article');
+    el.className = 'card scalar-card';
+    el.dataset.tag = tag;
+    const head = document.createElement('header');
+    head.className = 'card-head';
+    const title = document.createElement('h3');
+    title.className = 'card-title';
+    title.title = tag;
+    const slash = tag.indexOf('/');
+    if (slash > 0) {
+      const g = document.createElement('span');
+      g.className = 'tag-prefix';
+      g.textContent = tag.slice(0, slash + 1);
+      title.append(g, document.createTextNode(tag.slice(slash + 1)));
+    } else {
+      title.textContent = tag;
+    }
+    head.append(title);
+    const desc = this.tags.get(tag)?.description;
+    if (desc) {
+      const d = document.createElement('span');
+      d.className = 'card-desc';
+      d.title = desc;
+      d.append(icon('info', 14));
+      head.append(d);
+    }
+    const actions = document.createElement('div');
+    actions.className = 'card-actions';
+    const reset = iconButton('reset', 'Reset zoom (double-click the chart)', 'unzoom');
+    reset.hidden = true;
+    const menu = document.createElement('details');
+    menu.className = 'menu';
+    const sum = document.createElement('summary');
+    sum.className = 'icon-btn';
+    sum.title = 'Download';
+    sum.setAttribute('aria-label', 'Download');
+    sum.append(icon('download'));
+    const items = document.createElement('div');
+    items.className = 'menu-items';
+    for (const [act, label] of [['csv', 'Data as CSV'], ['json', 'Data as JSON'], ['png', 'Chart as PNG']]) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.act = act;
+      b.textContent = label;
+      items.append(b);
+    }
+    menu.append(sum, items);
+    const enlarge = iconButton('expand', 'Enlarge', 'enlarge');
+    actions.append(reset, menu, enlarge);
+    head.append(actions);
+    const host = document.createElement('div');
+    host.className = 'chart-host';
+    const foot = document.createElement('footer');
+    foot.className = 'card-foot';
+    el.append(head, host, foot);
+    const card = { tag, el, host, foot, reset, enlarge, chart: null, onScreen: false, dirty: true, zoom: null, gen: 0, lastVisible: 0, model: [] };
+    actions.addEventListener('click', (e) => {
+      const b = e.target.closest('[data-act]');
+      if (b) this.action(card, b.dataset.act, menu);
+    });
+    this.cards.set(tag, card);
+    return el;
+  }
+
+  dropCard(tag) {
+    const card = this.cards.get(tag);
+    if (card?.chart) card.chart.destroy();
+    this.cards.delete(tag);
+  }
+
+  cardVisible(tag, on) {
+    const card = this.cards.get(tag);
+    if (!card) return;
+    card.onScreen = on;
+    if (on) {
+      mark('visible');
+      card.lastVisible = performance.now();
+      if (card.dirty || !card.chart) this.schedule(card);
+    }
+  }
+
+  async action(card, act, menu) {
+    if (menu) menu.open = false;
+    if (act === 'unzoom') return this.zoom(card, null);
+    if (act === 'enlarge') {
+      const wide = card.el.classList.toggle('card-wide');
+      card.enlarge.replaceChildren(icon(wide ? 'shrink' : 'expand'));
+      card.enlarge.title = wide ? 'Shrink' : 'Enlarge';
+      if (wide) card.el.scrollIntoView({ block: 'nearest' });
+      setTimeout(() => { card.dirty = true; card.force = true; this.schedule(card); }, 0);
+      return;
+    }
+    const runs = this.drawnRuns(card.tag);
+    if (act === 'png') {
+      if (card.chart) downloadDataUrl(card.chart.toPNG(card.tag), fileName(card.tag, 'png'));
+      return;
+    }
+    const all = await Promise.all(runs.map((r) => api.scalarsRaw(r, card.tag).catch(() => [])));
+    if (act === 'json') {
+      const obj = {};
+      runs.forEach((r, i) => { obj[r] = all[i]; });
+      downloadBlob(new Blob([JSON.stringify(obj)], { type: 'application/json' }), fileName(card.tag, 'json'));
+    } else if (act === 'csv') {
+      const lines = ['run,wall_time,step,value'];
+      runs.forEach((r, i) => {
+        for (const [w, s, v] of all[i]) lines.push(`${csvField(r)},${w},${s},${v}`);
+      });
+      downloadBlob(new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv' }), fileName(card.tag, 'csv'));
+    }
+  }
+
+  drawnRuns(tag) {
+    const t = this.tags.get(tag);
+    if (!t) return [];
+    return this.runs.visible().filter((r) => t.runs.has(r));
+  }
+
+  // ---- drawing ------------------------------------------------------------------
+
+  /** Everything must be redrawn (a setting changed): on screen now, the rest when seen. */
+  invalidateAll() {
+    for (const card of this.cards.values()) {
+      card.dirty = true;
+      card.force = true;
+      if (card.onScreen) this.schedule(card);
+    }
+  }
+
+  schedule(card) {
+    this.pendingDraw.add(card);
+    if (!this.raf) this.raf = requestAnimationFrame(() => this.flush());
+  }
+
+  flush() {
+    this.raf = 0;
+    const cards = [...this.pendingDraw];
+    this.pendingDraw.clear();
+    for (const card of cards) if (card.onScreen && this.cards.get(card.tag) === card) this.draw(card);
+  }
+
+  /** Buckets to ask for: one per two pixels of plot width. */
+  buckets(card) {
+    const w = card.host.clientWidth || 400;
+    return Math.max(64, Math.ceil((w - 50) / 2));
+  }
+
+  async draw(card) {
+    const gen = ++card.gen;
+    card.dirty = false;
+    card.busy = true;
+    const runs = this.drawnRuns(card.tag);
+
+    const nb = this.buckets(card);
+    const zoom = card.zoom;
+    mark('fetch');
+    const loading = Promise.all(runs.map((r) => this.ensure(r, card.tag, nb)));
+    // the page's first chart frame is built while its data is on the way:
+    // the first Chart.js chart of a page costs tens of ms of cold code
+    if (!card.chart && !this.anyChart) this.createChart(card);
+    try {
+      await loading;
+      mark('data');
+      if (zoom) await this.ensureZoom(card, zoom, runs);
+    } catch (err) {
+      console.warn('tbserve: loading', card.tag, err);
+    }
+    if (gen !== card.gen || !this.cards.has(card.tag)) return; // superseded
+    card.busy = false;
+    if (!card.onScreen) { card.dirty = true; return; }
+    // a live update or poll that brought nothing new draws nothing; card.force
+    // (a setting changed) stays set until a render has happened
+    const sig = runs.map((r) => `${r}:${this.cache.get(key(r, card.tag))?.version}`).join('|');
+    if (!card.force && card.chart && sig === card.sig) return;
+    card.sig = sig;
+    card.force = false;
+    this.render(card, runs);
+  }
+
+  render(card, runs) {
+    const xAxis = state.get('xAxis');
+    const w = state.get('smoothing');
+    const zoom = card.zoom;
+    const series = [];
+    for (const run of runs) {
+      const e = this.cache.get(key(run, card.tag));
+      if (!e || !e.loaded) continue;
+      const d = zoom?.data.get(run) || e;
+      const n = d.step.length;
+      const x = new Array(n);
+      const wall0 = e.wall.length ? e.wall[0] : 0;
+      for (let i = 0; i < n; i++) {
+        x[i] = xAxis === 'step' ? d.step[i] : xAxis === 'relative' ? d.wall[i] - wall0 : d.wall[i] * 1000;
+      }
+      series.push({
+        run, color: this.runs.color(run), x, raw: d.value, smooth: smooth(d.value, w),
+        step: d.step, wall: d.wall, wall0,
+      });
+    }
+    if (!card.chart) this.createChart(card);
+    card.chart.update(series, {
+      log: state.get('yScale') === 'log', xAxis, ignoreOutliers: state.get('ignoreOutliers'),
+      smoothing: w, xRange: zoom ? zoom.xRange : null,
+    });
+    card.model = series;
+    card.reset.hidden = !zoom;
+    this.footer(card, series, zoom);
+    mark('render');
+    if (!this.firstDrawn && series.length) {
+      this.firstDrawn = true;
+      this.hooks.firstChart(performance.now());
+    }
+    this.hooks.drawn();
+  }
+
+  createChart(card) {
+    this.anyChart = true;
+    this.freeCharts();
+    card.chart = new ScalarChart(card.host, { onZoom: (r) => this.zoom(card, r) });
+    card.foot.textContent = 'Loading…';
+  }
+
+  footer(card, series, zoom) {
+    let pts = 0;
+    for (const s of series) pts += s.x.length;
+    const parts = [`${series.length} run${series.length === 1 ? '' : 's'}`];
+    if (zoom) {
+      const [a, b] = zoom.xRange;
+      const x = state.get('xAxis');
+      const f = x === 'step' ? formatStep : x === 'relative' ? formatDuration : formatWall;
+      parts.push(`zoomed to ${f(a)} – ${f(b)}`);
+    }
+    parts.push(`${formatStep(pts)} points drawn`);
+    card.foot.textContent = parts.join(' · ');
+    if (!series.length) card.foot.textContent = 'No data for the selected runs yet.';
+  }
+
+  /** Keep at most MAX_CHARTS Chart.js instances: free the longest-unseen off-screen ones. */
+  freeCharts() {
+    const live = [...this.cards.values()].filter((c) => c.chart);
+    if (live.length < MAX_CHARTS) return;
+    live.filter((c) => !c.onScreen).sort((a, b) => a.lastVisible - b.lastVisible)
+      .slice(0, live.length - MAX_CHARTS + 1)
+      .forEach((c) => { c.chart.destroy(); c.chart = null; c.dirty = true; c.force = true; });
+  }
+
+  // ---- zoom ---------------------------------------------------------------------
+
+  zoom(card, range) {
+    if (!range) {
+      if (!card.zoom) return;
+      card.zoom = null;
+    } else {
+      card.zoom = { xRange: range, data: new Map() };
+    }
+    card.dirty = true;
+    card.force = true;
+    this.schedule(card);
+  }
+
+  /** Fetch buckets of the zoomed step range for every run (padded by 5 %). */
+  async ensureZoom(card, zoom, runs) {
+    const nb = this.buckets(card);
+    const xAxis = state.get('xAxis');
+    await Promise.all(runs.map(async (run) => {
+      if (zoom.data.has(run)) return;
+      const e = this.cache.get(key(run, card.tag));
+      if (!e || !e.step.length) return;
+      let [lo, hi] = zoom.xRange;
+      let a;
+      let b;
+      if (xAxis === 'step') {
+        a = lo;
+        b = hi;
+      } else {
+        const wall0 = e.wall[0];
+        const toX = (i) => (xAxis === 'relative' ? e.wall[i] - wall0 : e.wall[i] * 1000);
+        a = Infinity;
+        b = -Infinity;
+        for (let i = 0; i < e.step.length; i++) {
+          const x = toX(i);
+          if (x >= lo && x <= hi) {
+            a = Math.min(a, e.step[Math.max(0, i - 1)]);
+            b = Math.max(b, e.step[Math.min(e.step.length - 1, i + 1)]);
+          }
+        }
+        if (a === Infinity) return;
+      }
+      const pad = (b - a) * 0.05;
+      const d = await api.scalars(run, card.tag, {
+        buckets: nb, minStep: Math.floor(a - pad), maxStep: Math.ceil(b + pad),
+      });
+      zoom.data.set(run, d);
+    }));
+  }
+
+  // ---- the series cache -----------------------------------------------------------
+
+  /** Make sure (run, tag) is loaded and up to date; resolves when it is. */
+  ensure(run, tag, nb) {
+    const k = key(run, tag);
+    let e = this.cache.get(k);
+    if (!e) {
+      e = { run, tag, wall: [], step: [], value: [], loaded: false, stale: 'reset', buckets: nb, appended: 0, inflight: null, again: false };
+      this.cache.set(k, e);
+    }
+    if (nb > e.buckets * 1.3 && e.loaded) e.stale = 'reset'; // the card got wider
+    if (!e.stale) return e.inflight || Promise.resolve();
+    return this.refresh(e, nb);
+  }
+
+  refresh(e, nb) {
+    if (e.inflight) {
+      e.again = true;
+      return e.inflight;
+    }
+    e.inflight = (async () => {
+      do {
+        e.again = false;
+        const mode = e.stale;
+        e.stale = null;
+        if (!mode) continue;
+        try {
+          if (mode === 'reset' || !e.loaded || e.appended > 2 * e.buckets) {
+            const nbk = Math.max(nb || 0, e.buckets);
+            const d = await api.scalars(e.run, e.tag, { buckets: nbk });
+            Object.assign(e, d, { loaded: true, buckets: nbk, appended: 0 });
+          } else {
+            const last = e.step.length ? maxOf(e.step) : -1;
+            const d = await api.scalars(e.run, e.tag, { sinceStep: last });
+            for (let i = 0; i < d.step.length; i++) {
+              e.wall.push(d.wall[i]);
+              e.step.push(d.step[i]);
+              e.value.push(d.value[i]);
+            }
+            e.appended += d.step.length;
+            if (!d.step.length) continue;
+          }
+        } catch (err) {
+          if (err instanceof HttpError && err.status === 404) {
+            Object.assign(e, { wall: [], step: [], value: [], loaded: true });
+          } else {
+            e.stale = e.stale || mode;
+            throw err;
+          }
+        }
+        e.version = (e.version || 0) + 1;
+      } while (e.again || e.stale);
+    })().finally(() => { e.inflight = null; });
+    return e.inflight;
+  }
+
+  // ---- live -----------------------------------------------------------------------
+
+  /** A `series` event from the live feed (plugin scalars). */
+  onSeries(ev) {
+    const t = this.tags.get(ev.tag);
+    if (!t || !t.runs.has(ev.run)) return false; // unknown: the caller refetches tags
+    const e = this.cache.get(key(ev.run, ev.tag));
+    if (e) {
+      if (ev.reset) e.stale = 'reset';
+      else if (e.stale !== 'reset') e.stale = 'append';
+    }
+    const card = this.cards.get(ev.tag);
+    if (card) {
+      if (card.zoom && ev.reset) { card.zoom.data.delete(ev.run); card.force = true; }
+      card.dirty = true;
+      if (card.onScreen) this.schedule(card);
+    }
+    return true;
+  }
+
+  /** After a reconnection (reset) or on a poll tick (append): bring everything up to date. */
+  resync(mode) {
+    for (const e of this.cache.values()) if (e.stale !== 'reset') e.stale = mode;
+    for (const card of this.cards.values()) {
+      if (mode === 'reset' && card.zoom) { card.zoom.data.clear(); card.force = true; }
+      card.dirty = true;
+      if (card.onScreen) this.schedule(card);
+    }
+  }
+
+  onState(changed) {
+    if (changed.has('tagFilter') || changed.has('hidden') || changed.has('runFilter') || changed.has('collapsed')) this.layout();
+    if (changed.has('xAxis')) for (const c of this.cards.values()) c.zoom = null;
+    if (['smoothing', 'yScale', 'xAxis', 'ignoreOutliers', 'hidden', 'runFilter'].some((k) => changed.has(k))) this.invalidateAll();
+  }
+
+  applyTheme() {
+    for (const c of this.cards.values()) {
+      if (!c.chart) continue;
+      if (c.onScreen) c.chart.applyTheme();
+      else { c.chart.destroy(); c.chart = null; c.dirty = true; c.force = true; }
+    }
+  }
+
+  /** One drawn series of a card (copies), for the test hook; null if not drawn. */
+  seriesOf(tag, run) {
+    const c = this.cards.get(tag);
+    const s = c && c.model.find((m) => m.run === run);
+    if (!s) return null;
+    return { n: s.x.length, step: Array.from(s.step), x: Array.from(s.x), raw: Array.from(s.raw), smooth: Array.from(s.smooth) };
+  }
+
+  /** Read-only description of what is drawn, for the test hook. */
+  describe() {
+    const cards = [];
+    for (const [tag, c] of this.cards) {
+      cards.push({
+        tag, onScreen: c.onScreen, drawn: !!c.chart, zoomed: !!c.zoom,
+        fresh: !c.dirty && !c.busy && !this.pendingDraw.has(c),
+        ...(c.chart ? c.chart.describe() : {}),
+        series: c.model.map((s) => ({
+          run: s.run, color: s.color, n: s.x.length,
+          x: Array.from(s.x), raw: Array.from(s.raw), smooth: Array.from(s.smooth),
+        })),
+      });
+    }
+    return cards;
+  }
+}
+
+/** A performance mark the first time each step of the first draw happens. */
+const marked = new Set();
+function mark(name) {
+  if (marked.has(name)) return;
+  marked.add(name);
+  performance.mark(`tb:${name}`);
+}
+
+function key(run, tag) {
+  return `${run}\u0000${tag}`;
+}
+
+function maxOf(a) {
+  let m = -Infinity;
+  for (const v of a) if (v > m) m = v;
+  return m;
+}

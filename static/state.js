@@ -1,0 +1,174 @@
+// state.js - the page state, mirrored into the URL and localStorage.
+//
+// The view (tab, filters, smoothing, axes, which runs are hidden) lives in the
+// URL's query string so that a copied link reproduces it; preferences
+// (smoothing, axes, outliers, histogram mode, theme, collapsed groups) are
+// also kept in localStorage as the defaults for the next visit. The URL wins
+// over localStorage. Only values that differ from the defaults are written.
+// Subscribers get the set of keys that changed.
+
+import { SMOOTHING_DEFAULT, SMOOTHING_MAX } from './smoothing.js';
+
+const PREFS_KEY = 'tbserve.prefs.v1';
+
+export const DEFAULTS = Object.freeze({
+  tab: 'scalars',          // scalars | histograms | distributions | text
+  smoothing: SMOOTHING_DEFAULT,
+  yScale: 'linear',        // linear | log
+  xAxis: 'step',           // step | relative | wall
+  ignoreOutliers: true,
+  tagFilter: '',
+  runFilter: '',
+  histMode: 'offset',      // offset | overlay
+  hidden: [],              // runs unchecked in the run list
+  theme: 'auto',           // auto | light | dark (localStorage only)
+  collapsed: [],           // collapsed tag groups (localStorage only)
+});
+
+const TABS = ['scalars', 'histograms', 'distributions', 'text'];
+// key -> [URL parameter, kept in localStorage]
+const URL_KEYS = {
+  tab: 'tab', smoothing: 'smoothing', yScale: 'yScale', xAxis: 'xAxis',
+  ignoreOutliers: 'outliers', tagFilter: 'tagFilter', runFilter: 'runFilter',
+  histMode: 'histMode', hidden: 'hide',
+};
+const PREF_KEYS = ['smoothing', 'yScale', 'xAxis', 'ignoreOutliers', 'histMode', 'theme', 'collapsed'];
+
+function validate(key, v) {
+  switch (key) {
+    case 'tab': return TABS.includes(v) ? v : undefined;
+    case 'smoothing': {
+      const x = Number(v);
+      return Number.isFinite(x) ? Math.min(Math.max(x, 0), SMOOTHING_MAX) : undefined;
+    }
+    case 'yScale': return v === 'log' || v === 'linear' ? v : undefined;
+    case 'xAxis': return ['step', 'relative', 'wall'].includes(v) ? v : undefined;
+    case 'ignoreOutliers': return typeof v === 'boolean' ? v : v === '1' ? true : v === '0' ? false : undefined;
+    case 'histMode': return v === 'offset' || v === 'overlay' ? v : undefined;
+    case 'theme': return ['auto', 'light', 'dark'].includes(v) ? v : undefined;
+    case 'tagFilter':
+    case 'runFilter': return typeof v === 'string' ? v : undefined;
+    case 'hidden':
+    case 'collapsed': return Array.isArray(v) ? v.filter((s) => typeof s === 'string') : undefined;
+    default: return undefined;
+  }
+}
+
+function readPrefs() {
+  try {
+    const p = JSON.parse(localStorage.getItem(PREFS_KEY) || '{}');
+    const out = {};
+    for (const k of PREF_KEYS) {
+      const v = validate(k, p[k]);
+      if (v !== undefined) out[k] = v;
+    }
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+function readUrl() {
+  const q = new URLSearchParams(location.search);
+  const out = {};
+  // `show=` lists the checked runs instead when most runs are unchecked
+  if (q.has('show')) out.shown = q.getAll('show');
+  for (const [key, param] of Object.entries(URL_KEYS)) {
+    if (key === 'hidden') {
+      const all = q.getAll(param);
+      if (all.length) out.hidden = all;
+      continue;
+    }
+    if (!q.has(param)) continue;
+    const v = validate(key, q.get(param));
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+class State {
+  constructor() {
+    const fromUrl = readUrl();
+    this.shown = fromUrl.shown || null; // resolved by setRuns()
+    delete fromUrl.shown;
+    this.v = { ...DEFAULTS, ...readPrefs(), ...fromUrl };
+    this.runs = [];
+    this.subs = [];
+    this.urlTimer = 0;
+  }
+
+  get(key) {
+    return this.v[key];
+  }
+
+  /** Merge a patch; notify subscribers with the changed keys. */
+  set(patch) {
+    const changed = new Set();
+    for (const [k, raw] of Object.entries(patch)) {
+      const v = validate(k, raw);
+      if (v === undefined) continue;
+      if (JSON.stringify(this.v[k]) === JSON.stringify(v)) continue;
+      this.v[k] = v;
+      changed.add(k);
+    }
+    if (!changed.size) return;
+    this.persist(changed);
+    for (const fn of this.subs) fn(changed);
+  }
+
+  /** The runs the server lists; resolves a `show=` link into hidden runs. */
+  setRuns(runs) {
+    this.runs = runs;
+    if (this.shown) {
+      const shown = new Set(this.shown);
+      this.shown = null;
+      this.v.hidden = runs.filter((r) => !shown.has(r));
+    }
+  }
+
+  subscribe(fn) {
+    this.subs.push(fn);
+  }
+
+  persist(changed) {
+    if (PREF_KEYS.some((k) => changed.has(k))) {
+      const p = {};
+      for (const k of PREF_KEYS) p[k] = this.v[k];
+      try {
+        localStorage.setItem(PREFS_KEY, JSON.stringify(p));
+      } catch {
+        /* private mode or full: preferences are a convenience */
+      }
+    }
+    if (Object.keys(URL_KEYS).some((k) => changed.has(k))) {
+      clearTimeout(this.urlTimer);
+      this.urlTimer = setTimeout(() => this.writeUrl(), 150);
+    }
+  }
+
+  writeUrl() {
+    const q = new URLSearchParams();
+    for (const [key, param] of Object.entries(URL_KEYS)) {
+      const v = this.v[key];
+      if (key === 'hidden') {
+        if (v.length > this.runs.length / 2) {
+          const hidden = new Set(v);
+          for (const r of this.runs) if (!hidden.has(r)) q.append('show', r);
+          if (!q.has('show')) q.set('show', '');
+        } else {
+          for (const r of v) q.append(param, r);
+        }
+        continue;
+      }
+      if (JSON.stringify(v) === JSON.stringify(DEFAULTS[key])) continue;
+      q.set(param, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+    }
+    const s = q.toString();
+    const next = location.pathname + (s ? `?${s}` : '') + location.hash;
+    if (next !== location.pathname + location.search + location.hash) {
+      history.replaceState(null, '', next);
+    }
+  }
+}
+
+export const state = new State();
