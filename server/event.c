@@ -70,8 +70,47 @@ static int fast_value(const unsigned char *p, const unsigned char *end, tb_fast_
 	return have_tag && have_val && out->tag_len > 0;
 }
 
+/* The exact layout PyTorch, tensorboardX and most writers produce for one
+ * scalar, with one-byte lengths:
+ *   09 wall[8] [10 step-varint] 2a L 0a L-2 0a T tag[T] 15 value[4]
+ * Anything else goes to the general loop below. */
+static int exact_scalar(const unsigned char *p, size_t n, tb_fast_scalar *out)
+{
+	const unsigned char *end = p + n;
+	if (n < 9 + 2 + 2 + 2 + 1 + 5 || p[0] != 0x09)
+		return 0;
+	memcpy(&out->wall, p + 1, 8);
+	p += 9;
+	out->step = 0;
+	if (*p == 0x10) {
+		uint64_t st;
+		p++;
+		if (read_varint(&p, end, &st))
+			return 0;
+		out->step = (int64_t)st;
+	}
+	if (end - p < 6 || p[0] != 0x2a || p[1] >= 0x80)
+		return 0;
+	size_t l1 = p[1];
+	p += 2;
+	if ((size_t)(end - p) != l1 || p[0] != 0x0a || p[1] != l1 - 2 || p[2] != 0x0a)
+		return 0;
+	size_t tl = p[3];
+	if (tl == 0 || tl >= 0x80 || l1 != 4 + tl + 5)
+		return 0;
+	p += 4;
+	if (p[tl] != 0x15 || memchr(p, 0, tl))
+		return 0;
+	out->tag = (const char *)p;
+	out->tag_len = tl;
+	memcpy(&out->value, p + tl + 1, 4);
+	return 1;
+}
+
 int tb_event_fast_scalar(const unsigned char *p, size_t n, tb_fast_scalar *out)
 {
+	if (exact_scalar(p, n, out))
+		return 1;
 	const unsigned char *end = p + n;
 	int have_wall = 0, have_step = 0, have_sum = 0;
 	out->wall = 0;

@@ -55,17 +55,47 @@ static void purge_old_style(tb_ingest *g, int64_t step, const char *const *tags,
 		tb_run_purge(r, step, tags, n);
 }
 
+/* tb_run_find(), trying first the series that followed the previous one
+ * last time: one tag compare instead of a hash for a writer that repeats
+ * its tag order every step (nearly all do). */
+static tb_series *find_series(tb_ingest *g, const char *tag, size_t len)
+{
+	tb_run *r = g->run;
+	tb_series *prev = g->last && g->last <= r->n_series ? r->series[g->last - 1] : NULL;
+	if (prev && prev->next_hint && prev->next_hint <= r->n_series) {
+		tb_series *se = r->series[prev->next_hint - 1];
+		if (se->tag_len == len && !memcmp(se->tag, tag, len)) {
+			g->last = se->slot + 1;
+			return se;
+		}
+	}
+	tb_series *se = tb_run_find(r, tag, len);
+	if (se) {
+		if (prev)
+			prev->next_hint = se->slot + 1;
+		g->last = se->slot + 1;
+	}
+	return se;
+}
+
 static int fast_scalar(tb_ingest *g, const tb_fast_scalar *f)
 {
 	tb_run *r = g->run;
 	note_event(r, f->wall);
-	/* purge state advances for every summary event, as on the general path */
+	/* purge state advances for every summary event, as on the general path;
+	 * the tag is copied (NUL-terminated) only when the old-style rule can
+	 * apply or a new series is made */
 	char tagbuf[TB_MAX_NAME_LEN + 1];
-	size_t len = f->tag_len > TB_MAX_NAME_LEN ? TB_MAX_NAME_LEN : f->tag_len;
-	memcpy(tagbuf, f->tag, len);
-	tagbuf[len] = '\0';
-	const char *tags[1] = { tagbuf };
-	purge_old_style(g, f->step, tags, f->tag_len > TB_MAX_NAME_LEN ? 0 : 1);
+	bool copied = false;
+	if (g->store->opts.rule == TB_PURGE_SESSION && r->file_version < 2 &&
+	    r->has_prev_step && f->step < r->prev_step) {
+		size_t len = f->tag_len > TB_MAX_NAME_LEN ? TB_MAX_NAME_LEN : f->tag_len;
+		memcpy(tagbuf, f->tag, len);
+		tagbuf[len] = '\0';
+		copied = true;
+		const char *tags[1] = { tagbuf };
+		purge_old_style(g, f->step, tags, f->tag_len > TB_MAX_NAME_LEN ? 0 : 1);
+	}
 	r->prev_step = f->step;
 	r->has_prev_step = true;
 	if (f->tag_len > TB_MAX_NAME_LEN) {
@@ -73,8 +103,12 @@ static int fast_scalar(tb_ingest *g, const tb_fast_scalar *f)
 		return 0;
 	}
 
-	tb_series *se = tb_run_find(r, f->tag, f->tag_len);
+	tb_series *se = find_series(g, f->tag, f->tag_len);
 	if (!se) {
+		if (!copied) {
+			memcpy(tagbuf, f->tag, f->tag_len);
+			tagbuf[f->tag_len] = '\0';
+		}
 		tb_series_meta m = { "scalars", TB_CLASS_SCALAR, tagbuf, "", NULL, 0 };
 		se = tb_run_create(g->store, r, f->tag, f->tag_len, TB_KIND_SCALAR, &m);
 		if (!se)
@@ -105,7 +139,7 @@ static int is_legacy_kind(const tb_pb_value *v)
 static tb_series *series_for(tb_ingest *g, const char *tag, const tb_pb_value *v)
 {
 	size_t len = strlen(tag);
-	tb_series *se = tb_run_find(g->run, tag, len);
+	tb_series *se = find_series(g, tag, len);
 	if (se)
 		return se;
 	const char *plugin;

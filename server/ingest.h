@@ -26,6 +26,7 @@ typedef struct tb_ingest {
 	int use_fast;           /* 1 unless a test compares the two decoders */
 	uint64_t records;       /* payloads applied */
 	uint64_t fast;          /* of which by the fast path */
+	uint32_t last;          /* slot + 1 of the series written last; 0 = none */
 } tb_ingest;
 
 void tb_ingest_init(tb_ingest *g, tb_store *s, tb_run *r);

@@ -296,6 +296,25 @@ static void bump(tb_series *se)
 int tb_series_append_scalar(tb_store *s, tb_series *se, double wall, int64_t step,
 			    const tb_scalar *v)
 {
+	/* The common case in three stores: a float32 point after the newest
+	 * step, room in the columns, no reservoir. Exactly what the general
+	 * path below does for it (no purge can apply to a newer step). */
+	if (v->type == TB_NUM_F32 && se->num_type == TB_NUM_F32 && se->step32 &&
+	    se->n && se->n < se->cap && !se->keep) {
+		size_t i = se->n;
+		int64_t off;
+		if (step > se->step_base + se->step32[i - 1] &&
+		    !__builtin_sub_overflow(step, se->step_base, &off) &&
+		    off >= INT32_MIN && off <= INT32_MAX) {
+			se->step32[i] = (int32_t)off;
+			se->wall[i] = wall;
+			se->f32[i] = (float)v->f;
+			se->seen++;
+			se->n = i + 1;
+			bump(se);
+			return 0;
+		}
+	}
 	int err;
 	if (se->n == 0 && se->seen == 0 && se->num_type != v->type) {
 		free(se->f32);
@@ -529,6 +548,7 @@ tb_series *tb_run_create(tb_store *s, tb_run *r, const char *tag, size_t tag_len
 	se->kind = kind;
 	se->data_class = meta->data_class;
 	se->keep = sample_keep(s, se->plugin);
+	se->slot = (uint32_t)r->n_series;
 	r->series[r->n_series++] = se;
 	size_t i = hash_bytes(tag, tag_len) & (r->index_cap - 1);
 	while (r->index[i])
