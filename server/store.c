@@ -85,10 +85,10 @@ static int columns_resize(tb_series *se, size_t cap)
 {
 	if (resize((void **)&se->wall, cap, sizeof *se->wall))
 		return -ENOMEM;
-	if (se->step32 || !se->step64) {
+	if (se->step32) {
 		if (resize((void **)&se->step32, cap, sizeof *se->step32))
 			return -ENOMEM;
-	} else if (resize((void **)&se->step64, cap, sizeof *se->step64)) {
+	} else if (se->step64 && resize((void **)&se->step64, cap, sizeof *se->step64)) {
 		return -ENOMEM;
 	}
 	if (se->kind == TB_KIND_SCALAR) {
@@ -113,22 +113,69 @@ static int ensure_room(tb_series *se)
 	return columns_resize(se, cap);
 }
 
-/* Steps no longer fit as int32 offsets: switch the column to int64. */
+static bool steps_implicit(const tb_series *se)
+{
+	return !se->step32 && !se->step64;
+}
+
+/* Steps no longer fit as int32 offsets: switch to an int64 column. */
 static int steps_widen(tb_series *se)
 {
 	int64_t *w = malloc((se->cap ? se->cap : 1) * sizeof *w);
 	if (!w)
 		return -ENOMEM;
 	for (size_t i = 0; i < se->n; i++)
-		w[i] = se->step_base + se->step32[i];
+		w[i] = tb_series_step(se, i);
 	free(se->step32);
 	se->step32 = NULL;
 	se->step64 = w;
 	return 0;
 }
 
+/* Steps stop being a progression: write them out, as int32 offsets from
+ * step_base when the progression's span fits, else as int64. */
+static int steps_materialise(tb_series *se)
+{
+	__int128 span = se->n ? (__int128)(se->n - 1) * se->step_stride : 0;
+	if (span > INT32_MAX)
+		return steps_widen(se);
+	int32_t *o = malloc((se->cap ? se->cap : 1) * sizeof *o);
+	if (!o)
+		return -ENOMEM;
+	for (size_t i = 0; i < se->n; i++)
+		o[i] = (int32_t)((int64_t)i * se->step_stride);
+	se->step32 = o;
+	return 0;
+}
+
+/* Store the step of point i (i <= n). Implicit steps stay implicit while
+ * the points continue the progression. */
 static int step_put(tb_series *se, size_t i, int64_t step)
 {
+	if (steps_implicit(se)) {
+		if (i == 0 && se->n <= 1) {
+			se->step_base = step;
+			se->step_stride = 0;
+			return 0;
+		}
+		if (i == se->n) {
+			int64_t d;
+			if (i == 1 && step > se->step_base &&
+			    !__builtin_sub_overflow(step, se->step_base, &d)) {
+				se->step_stride = d;
+				return 0;
+			}
+			__int128 want = (__int128)se->step_base + (__int128)i * se->step_stride;
+			if (i > 1 && want == step)
+				return 0;
+		} else if (step == tb_series_step(se, i)) {
+			return 0; /* a reservoir replacement at the same step */
+		}
+		if (se->n <= 1)
+			se->step_stride = 0;
+		if (steps_materialise(se))
+			return -ENOMEM;
+	}
 	if (se->step32) {
 		if (se->n == 0 || (i == 0 && se->n == 1))
 			se->step_base = step;
@@ -198,8 +245,10 @@ static uint64_t rng_next(uint64_t *state)
 }
 
 /* Remove point i, keeping order. */
-static void remove_at(tb_series *se, size_t i)
+static int remove_at(tb_series *se, size_t i)
 {
+	if (steps_implicit(se) && i + 1 < se->n && steps_materialise(se))
+		return -ENOMEM;
 	size_t tail = se->n - i - 1;
 	heavy_free(se, i);
 #define SHIFT(col) if (se->col) memmove(&se->col[i], &se->col[i + 1], tail * sizeof *se->col)
@@ -211,6 +260,7 @@ static void remove_at(tb_series *se, size_t i)
 	SHIFT(heavy);
 #undef SHIFT
 	se->n--;
+	return 0;
 }
 
 /* Keep, in order, the points whose step is below step; returns how many went. */
@@ -277,7 +327,8 @@ static size_t place(tb_store *s, tb_series *se, int64_t step, int *err)
 		uint64_t r = rng_next(&se->rng) % (seen + 1);
 		se->removals++;
 		if (r < se->keep) {
-			remove_at(se, (size_t)r);
+			if ((*err = remove_at(se, (size_t)r)))
+				return SIZE_MAX;
 		} else {
 			heavy_free(se, se->n - 1);
 			return se->n - 1;
@@ -296,17 +347,25 @@ static void bump(tb_series *se)
 int tb_series_append_scalar(tb_store *s, tb_series *se, double wall, int64_t step,
 			    const tb_scalar *v)
 {
-	/* The common case in three stores: a float32 point after the newest
-	 * step, room in the columns, no reservoir. Exactly what the general
-	 * path below does for it (no purge can apply to a newer step). */
-	if (v->type == TB_NUM_F32 && se->num_type == TB_NUM_F32 && se->step32 &&
-	    se->n && se->n < se->cap && !se->keep) {
+	/* The common case in two or three stores: a float32 point after the
+	 * newest step, room in the columns, no reservoir. Exactly what the
+	 * general path below does for it (no purge can apply to a newer step). */
+	if (v->type == TB_NUM_F32 && se->num_type == TB_NUM_F32 && se->n >= 2 &&
+	    se->n < se->cap && !se->keep) {
 		size_t i = se->n;
 		int64_t off;
-		if (step > se->step_base + se->step32[i - 1] &&
-		    !__builtin_sub_overflow(step, se->step_base, &off) &&
-		    off >= INT32_MIN && off <= INT32_MAX) {
+		bool ok = false;
+		if (steps_implicit(se)) {
+			int64_t want;
+			ok = !__builtin_mul_overflow((int64_t)i, se->step_stride, &want) &&
+			     !__builtin_add_overflow(want, se->step_base, &want) && want == step;
+		} else if (se->step32 && step > se->step_base + se->step32[i - 1] &&
+			   !__builtin_sub_overflow(step, se->step_base, &off) &&
+			   off >= INT32_MIN && off <= INT32_MAX) {
 			se->step32[i] = (int32_t)off;
+			ok = true;
+		}
+		if (ok) {
 			se->wall[i] = wall;
 			se->f32[i] = (float)v->f;
 			se->seen++;
@@ -431,7 +490,7 @@ int tb_series_append_blob(tb_store *s, tb_series *se, double wall, int64_t step,
 
 size_t tb_series_bytes(const tb_series *se)
 {
-	size_t per = sizeof(double) + (se->step32 ? 4 : 8);
+	size_t per = sizeof(double) + (se->step32 ? 4 : se->step64 ? 8 : 0);
 	if (se->kind == TB_KIND_SCALAR)
 		per += se->num_type == TB_NUM_F32 ? 4 : 8;
 	else

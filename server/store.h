@@ -99,9 +99,14 @@ typedef struct tb_series {
 
 	size_t n, cap;
 	double *wall;
+	/* Steps, in one of three forms. While they form an arithmetic
+	 * progression (a writer logging every k steps: nearly all scalars),
+	 * no column at all: step i = step_base + i * step_stride. Otherwise
+	 * step32 (offsets from step_base) while every step fits, else step64. */
 	int64_t step_base;
-	int32_t *step32;       /* used while every step fits as an offset */
-	int64_t *step64;       /* otherwise */
+	int64_t step_stride;   /* > 0; 0 while fewer than two points */
+	int32_t *step32;
+	int64_t *step64;
 	tb_num_type num_type;  /* scalars */
 	float *f32;            /* scalars of type F32 */
 	int64_t *w64;          /* other scalars: double bits or int64 */
@@ -215,7 +220,11 @@ static inline double tb_series_wall(const tb_series *se, size_t i)
 
 static inline int64_t tb_series_step(const tb_series *se, size_t i)
 {
-	return se->step32 ? se->step_base + se->step32[i] : se->step64[i];
+	if (se->step32)
+		return se->step_base + se->step32[i];
+	if (se->step64)
+		return se->step64[i];
+	return se->step_base + (int64_t)i * se->step_stride;
 }
 
 static inline tb_scalar tb_series_scalar(const tb_series *se, size_t i)

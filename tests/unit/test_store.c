@@ -779,19 +779,110 @@ static void test_bytes_per_point(void **state)
 	tb_store s;
 	new_store(&s, TB_PURGE_STEP);
 	tb_run *r = tb_store_add_run(&s, "run");
+	/* every 10th step: a progression, no step column at all */
 	tb_series *a = mk_series(&s, r, "train/loss", TB_KIND_SCALAR);
+	/* irregular steps: an int32 offset column */
+	tb_series *b = mk_series(&s, r, "eval/loss", TB_KIND_SCALAR);
 	const size_t N = 100000;
-	for (size_t i = 0; i < N; i++)
+	for (size_t i = 0; i < N; i++) {
 		put(&s, a, (int64_t)i * 10, sf32((float)i));
+		put(&s, b, (int64_t)(i * 10 + i % 3), sf32((float)i));
+	}
 	tb_store_compact(&s);
-	size_t bytes = tb_series_bytes(a);
-	double per = (double)bytes / (double)N;
-	if (per > 16.1)
-		fail_msg("%.3f bytes per float32 point", per);
-	/* and the accounting is not trivially small: the columns exist */
-	assert_true(bytes >= N * 16);
+	double pa = (double)tb_series_bytes(a) / (double)N;
+	double pb = (double)tb_series_bytes(b) / (double)N;
+	if (pa > 12.1 || pa < 12)
+		fail_msg("%.3f bytes per float32 point with regular steps", pa);
+	if (pb > 16.1 || pb < 16)
+		fail_msg("%.3f bytes per float32 point with irregular steps", pb);
+	assert_null(a->step32);
+	assert_null(a->step64);
+	assert_non_null(b->step32);
 	assert_int_equal(a->n, N);
-	assert_int_equal(tb_series_step(a, N - 1), (int64_t)(N - 1) * 10);
+	assert_int_equal(b->n, N);
+	for (size_t i = 0; i < N; i += 997) {
+		assert_int_equal(tb_series_step(a, i), (int64_t)i * 10);
+		assert_int_equal(tb_series_step(b, i), (int64_t)(i * 10 + i % 3));
+		assert_true(value_of(a, i) == (double)(float)i);
+	}
+	tb_store_release(&s);
+}
+
+/* Steps kept as a progression (no column) must read back exactly whatever
+ * breaks the progression: a gap, a purge, a restart, huge strides. */
+static void test_implicit_steps(void **state)
+{
+	(void)state;
+	tb_store s;
+	new_store(&s, TB_PURGE_STEP);
+	tb_run *r = tb_store_add_run(&s, "run");
+
+	/* a gap materialises int32 offsets; later points keep appending */
+	tb_series *a = mk_series(&s, r, "a", TB_KIND_SCALAR);
+	for (int64_t st = 5; st <= 50; st += 5)
+		put(&s, a, st, sf32((float)st));
+	assert_null(a->step32);
+	put(&s, a, 57, sf32(57));
+	assert_non_null(a->step32);
+	put(&s, a, 60, sf32(60));
+	assert_int_equal(a->n, 12);
+	assert_int_equal(tb_series_step(a, 9), 50);
+	assert_int_equal(tb_series_step(a, 10), 57);
+	assert_int_equal(tb_series_step(a, 11), 60);
+
+	/* a restart at an earlier step purges and the progression goes on */
+	tb_series *b = mk_series(&s, r, "b", TB_KIND_SCALAR);
+	for (int64_t st = 0; st < 100; st++)
+		put(&s, b, st, sf32((float)st));
+	put(&s, b, 40, sf32(-40)); /* purges 40..99, then appends 40 */
+	assert_int_equal(b->n, 41);
+	assert_null(b->step32);
+	assert_int_equal(tb_series_step(b, 40), 40);
+	assert_true(value_of(b, 40) == -40.0);
+	put(&s, b, 41, sf32(41));
+	assert_null(b->step32);
+	/* a restart down to one point: the next point sets a new stride */
+	put(&s, b, 0, sf32(0));
+	assert_int_equal(b->n, 1);
+	put(&s, b, 7, sf32(7));
+	put(&s, b, 14, sf32(14));
+	assert_null(b->step32);
+	assert_int_equal(tb_series_step(b, 2), 14);
+
+	/* a stride whose span leaves int32 goes straight to int64 */
+	tb_series *c = mk_series(&s, r, "c", TB_KIND_SCALAR);
+	const int64_t big = (int64_t)1 << 31;
+	for (int64_t k = 0; k < 4; k++)
+		put(&s, c, k * big, sf32((float)k));
+	put(&s, c, 4 * big + 1, sf32(4));
+	assert_null(c->step32);
+	assert_non_null(c->step64);
+	for (int64_t k = 0; k < 4; k++)
+		assert_int_equal(tb_series_step(c, (size_t)k), k * big);
+	assert_int_equal(tb_series_step(c, 4), 4 * big + 1);
+
+	/* steps near INT64_MAX never overflow the progression */
+	tb_series *d = mk_series(&s, r, "d", TB_KIND_SCALAR);
+	put(&s, d, INT64_MAX - 2, sf32(0));
+	put(&s, d, INT64_MAX - 1, sf32(1));
+	put(&s, d, INT64_MAX, sf32(2));
+	assert_int_equal(tb_series_step(d, 2), INT64_MAX);
+	assert_int_equal(d->n, 3);
+
+	/* negative steps, and a step going backwards under keep-everything */
+	tb_store s2;
+	new_store(&s2, TB_PURGE_NONE);
+	tb_run *r2 = tb_store_add_run(&s2, "run");
+	tb_series *e = mk_series(&s2, r2, "e", TB_KIND_SCALAR);
+	put(&s2, e, -10, sf32(0));
+	put(&s2, e, -5, sf32(1));
+	put(&s2, e, 0, sf32(2));
+	put(&s2, e, -5, sf32(3));
+	assert_int_equal(e->n, 4);
+	const int64_t want[] = { -10, -5, 0, -5 };
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(tb_series_step(e, i), want[i]);
+	tb_store_release(&s2);
 	tb_store_release(&s);
 }
 
@@ -815,6 +906,7 @@ int main(void)
 		cmocka_unit_test(test_series_lookup),
 		cmocka_unit_test(test_compact_keeps_values),
 		cmocka_unit_test(test_bytes_per_point),
+		cmocka_unit_test(test_implicit_steps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
