@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { OUT, startServer, launch, openPage, stats, round, sleep, hasLive } from '../tests/browser/harness.mjs';
 import { eventRecord, scalarEventEncoder } from '../tests/browser/tfrecord.mjs';
+import { rng } from '../tests/browser/rng.mjs';
 
 const RUNS = 20;
 const TAGS = 20;
@@ -34,17 +35,6 @@ const TAG_NAMES = [
   'time/step_ms', 'time/data_ms', 'eval/bleu', 'eval/f1',
 ];
 
-// deterministic pseudo-random numbers (mulberry32)
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generate() {
   if (fs.existsSync(STAMP)) return;

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { smooth, clampWeight, SMOOTHING_DEFAULT, SMOOTHING_MAX } from '../../static/smoothing.js';
 import { yExtent, indexRange } from '../../static/extent.js';
 import { tensorboardSmoothing } from './tb_smoothing.mjs';
+import { rng } from './rng.mjs';
 
 const tb = (ys, w) => tensorboardSmoothing(ys, w);
 
@@ -22,17 +23,6 @@ function same(actual, expected, msg) {
   }
 }
 
-// deterministic pseudo-random numbers (mulberry32)
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('defaults match TensorBoard', () => {
   assert.equal(SMOOTHING_DEFAULT, 0.6);
