@@ -77,7 +77,12 @@ void tb_cache_put(tb_series *se, int slot, tb_body *b)
 	pthread_mutex_lock(m);
 	tb_body *old = se->cache[slot];
 	size_t now = atomic_load(&cached_bytes) - (old ? old->len : 0);
-	if (now + b->len <= TB_CACHE_MAX_BYTES) {
+	/* Keep a body only when its version was asked for before: a series
+	 * that grows between every two reads (a live run) would only churn the
+	 * cache and hold a stale copy of itself. */
+	bool again = se->cache_seen[slot] == b->version + 1;
+	se->cache_seen[slot] = b->version + 1;
+	if (again && now + b->len <= TB_CACHE_MAX_BYTES) {
 		tb_body_ref(b);
 		se->cache[slot] = b;
 		atomic_fetch_add(&cached_bytes, b->len);

@@ -2,11 +2,13 @@
  * cache.h - serialised response bodies kept per series version.
  *
  * A chart asks for the same series again and again; between two writes the
- * JSON is the same bytes. A body is built once per (series, version,
- * encoding), kept in a slot of the series, and shared by every response
- * that needs it (reference counted, immutable). A new version simply
- * misses and replaces the slot. Cached bytes in total are capped at
- * TB_CACHE_MAX_BYTES; past that, bodies are built but not kept.
+ * JSON is the same bytes. From the second request for a (series, version,
+ * encoding) on, the body is kept in a slot of the series and shared by
+ * every response that needs it (reference counted, immutable); a series
+ * that changes between every two reads (a live run) is never copied into
+ * the cache. A new version simply misses and replaces the slot. Cached
+ * bytes in total are capped at TB_CACHE_MAX_BYTES; past that, bodies are
+ * built but not kept.
  *
  * Thread-safety: slots are read and replaced under a striped mutex, so
  * handlers holding only a run's read lock may use them.

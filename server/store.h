@@ -123,6 +123,7 @@ typedef struct tb_series {
 	/* serialised bodies kept by the query layer (cache.h); opaque here,
 	 * released through tb_store_opts.cache_drop */
 	void *cache[TB_CACHE_SLOTS];
+	uint64_t cache_seen[TB_CACHE_SLOTS];
 	/* position in the run's series[] (series are never removed from a
 	 * run), and the ingest's guess of which series comes next: writers
 	 * repeat their tag order every step. Written by the run's loader only. */

@@ -61,13 +61,20 @@ async function getJSON(path, params, signal) {
 
 const batches = new Map(); // tag + options → {tag, params, runs: Map(run → [{resolve, reject}])}
 
+/** Send the batches collected so far now, instead of at the end of the task. */
+export function flushBatches() {
+  const all = [...batches.values()];
+  batches.clear();
+  for (const b of all) sendBatch(b);
+}
+
 function batched(run, tag, params) {
   const k = JSON.stringify([tag, params]);
   let b = batches.get(k);
   if (!b) {
     b = { tag, params, runs: new Map() };
     batches.set(k, b);
-    queueMicrotask(() => { batches.delete(k); sendBatch(b); });
+    queueMicrotask(() => { if (batches.get(k) === b) { batches.delete(k); sendBatch(b); } });
   }
   return new Promise((resolve, reject) => {
     if (!b.runs.has(run)) b.runs.set(run, []);

@@ -8,7 +8,7 @@
 // buckets of just the zoomed step range. Only cards on screen fetch and draw;
 // the others are marked dirty and catch up when scrolled to.
 
-import { api, HttpError } from './api.js';
+import { api, HttpError, flushBatches } from './api.js';
 import { state } from './state.js';
 import { smooth } from './smoothing.js';
 import { ScalarChart } from './charts.js';
@@ -276,9 +276,14 @@ export class ScalarsView {
     const zoom = card.zoom;
     mark('fetch');
     const loading = Promise.all(runs.map((r) => this.ensure(r, card.tag, nb)));
-    // the page's first chart frame is built while its data is on the way:
-    // the first Chart.js chart of a page costs tens of ms of cold code
-    if (!card.chart && !this.anyChart) this.createChart(card);
+    flushBatches(); // the request leaves now, before any chart work below
+    // the page's first chart frame is built while its data is on the way
+    // (the first Chart.js chart of a page costs tens of ms of cold code),
+    // after the other cards on screen have sent their requests too
+    if (!card.chart && !this.anyChart) {
+      this.anyChart = true;
+      queueMicrotask(() => { if (!card.chart && this.cards.get(card.tag) === card) this.createChart(card); });
+    }
     try {
       await loading;
       mark('data');
