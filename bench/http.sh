@@ -17,6 +17,7 @@ ninja -C "$build" server/tbserve bench/gen_logdir >/dev/null
 out=bench/out/http
 if [ ! -d "$out" ]; then
 	rm -rf "$out.partial"
+	mkdir -p "$out.partial"
 	"$build/bench/gen_logdir" --runs 1 --tags 1 --steps 1000 --hist-every 0 "$out.partial/p1k" >/dev/null
 	"$build/bench/gen_logdir" --runs 1 --tags 1 --steps 100000 --hist-every 0 "$out.partial/p100k" >/dev/null
 	mv "$out.partial" "$out"
