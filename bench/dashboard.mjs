@@ -110,7 +110,7 @@ it(`first chart and hover with ${RUNS} runs × ${TAGS} tags × ${POINTS} points`
   let P;
   for (let i = 0; i < 4; i++) {
     if (P) await P.context.close();
-    P = await openPage(browser, server.url, { allow });
+    P = await openPage(browser, server.url, { allow, quiet: 3000 });
     page = P.page;
     await page.waitForFunction(() => window.__tbserve.timings().firstChartPainted !== null, null, { timeout: 60000 });
     const t = await page.evaluate(() => ({ ...window.__tbserve.timings(), nav: performance.getEntriesByType('navigation')[0].toJSON() }));

@@ -112,7 +112,8 @@ export async function launch() {
 /**
  * A page that records console errors, uncaught exceptions and dialogs.
  * allow(msg) may excuse a console error (e.g. data/live's 404 on a server
- * without the live endpoint).
+ * without the live endpoint); quiet: ms to wait without touching the page
+ * after it loads (for timing measurements).
  */
 export async function openPage(browser, url, opts = {}) {
   const context = await browser.newContext({
@@ -138,6 +139,9 @@ export async function openPage(browser, url, opts = {}) {
     await d.dismiss();
   });
   await page.goto(url);
+  // opts.quiet: no polling in the page while it loads (playwright's polling
+  // injects a script whose evaluation would be timed with the page's own)
+  if (opts.quiet) await sleep(opts.quiet);
   await page.waitForFunction(() => window.__tbserve !== undefined);
   return { page, context, errors, dialogs };
 }
