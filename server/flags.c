@@ -73,17 +73,31 @@ void tb_flags_usage(FILE *out)
 			fprintf(out, "  --%-22s %s\n", flags[i].name, flags[i].help);
 }
 
+/* Does the flag's name start with the len bytes of name? A '-' typed by
+ * the user matches the '_' of our (TensorBoard's) names: --static-dir is
+ * --static_dir. */
+static bool name_prefix(const char *flag, const char *name, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i] == '-' ? '_' : name[i];
+		if (flag[i] != c)
+			return false;
+	}
+	return true;
+}
+
 static const struct flag *lookup(const char *name, size_t len, char *err, size_t errlen)
 {
 	const struct flag *hit = NULL;
 	int n = 0;
 	for (size_t i = 0; i < N_FLAGS; i++) {
-		if (strlen(flags[i].name) == len && !strncmp(flags[i].name, name, len))
+		size_t fl = strlen(flags[i].name);
+		if (fl < len || !name_prefix(flags[i].name, name, len))
+			continue;
+		if (fl == len)
 			return &flags[i];
-		if (!strncmp(flags[i].name, name, len)) {
-			hit = &flags[i];
-			n++;
-		}
+		hit = &flags[i];
+		n++;
 	}
 	if (n == 1)
 		return hit;

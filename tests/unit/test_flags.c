@@ -127,6 +127,12 @@ static void test_prefixes(void **state)
 	assert_int_equal(PARSE(&f, err, "--version"), 0);
 	assert_int_equal(f.cmd, TB_CMD_VERSION);
 	tb_flags_release(&f);
+	/* '-' in a flag name stands for '_': --static-dir is --static_dir */
+	assert_int_equal(PARSE(&f, err, "--logdir", "x", "--static-dir", "/s", "--path-prefix", "/q",
+			       "--reload-interval", "2"), 0);
+	assert_string_equal(f.path_prefix, "/q");
+	assert_string_equal(f.static_dir, "/s");
+	tb_flags_release(&f);
 	/* an exact name wins over a longer flag it prefixes */
 	assert_int_equal(PARSE(&f, err, "--logdir", "x", "--reload_multifile", "true"), 0);
 	tb_flags_release(&f);
