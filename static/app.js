@@ -6,7 +6,7 @@
 // tabs. Exposes a small read-only hook, window.__tbserve, that the browser
 // tests use to see what is drawn.
 
-import { api, LiveFeed } from './api.js';
+import { api, LiveFeed, HttpError } from './api.js';
 import { state } from './state.js';
 import { Runs } from './runs.js';
 import { ScalarsView } from './scalars.js';
@@ -80,6 +80,9 @@ async function loadTags(tab) {
   try {
     views[tab].setTags(await tagLoaders[tab]());
   } catch (err) {
+    // no answer at all (the server is restarting, the tunnel dropped): keep
+    // what is drawn; the live feed reconnects and reloads everything
+    if (!(err instanceof HttpError)) return;
     const msg = err.status === 501 ? 'This tbserve build does not serve them yet.' : `The server answered: ${err.message}`;
     views[tab].setError(msg);
   }

@@ -58,6 +58,7 @@ export class ScalarsView {
     }
     this.tags = tags;
     this.loaded = true;
+    this.error = null;
     mark('tags');
     for (const [key, e] of this.cache) {
       if (!tags.get(e.tag)?.runs.has(e.run)) this.cache.delete(key);
@@ -66,8 +67,20 @@ export class ScalarsView {
     this.invalidateAll();
   }
 
+  /** The server answered the tags request with an error: say so instead of the charts. */
+  setError(msg) {
+    this.error = msg;
+    this.tagsSig = null;
+    this.loaded = true;
+    this.layout();
+  }
+
   layout() {
     if (!this.runs.loaded) return; // drawn when the run list arrives
+    if (this.error) {
+      this.board.update([], { title: 'Scalars are not available', text: this.error });
+      return;
+    }
     const re = userRegex(state.get('tagFilter'));
     const visibleRuns = new Set(this.runs.visible());
     const items = [];

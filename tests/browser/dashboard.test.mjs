@@ -462,4 +462,34 @@ describe('comfort', () => {
     await s2.stop();
     fs.rmSync(empty, { recursive: true, force: true });
   });
+
+  it('reconnects by itself when the server restarts, and catches up', async () => {
+    const dir = tempDir('tbui-restart-');
+    fs.mkdirSync(path.join(dir, 'fresh'));
+    const file = path.join(dir, 'fresh', 'events.out.tfevents.1700000000.test');
+    const recs = [eventRecord({ wall: 1700000000, step: 0, fileVersion: 'brain.Event:2' })];
+    for (let i = 0; i < 20; i++) recs.push(eventRecord({ wall: 1700000000 + i, step: i, scalars: { loss: 1 / (i + 1) } }));
+    fs.writeFileSync(file, Buffer.concat(recs));
+    const s1 = await startServer(dir);
+    // while the server is down the browser logs failed connections
+    const allow = (t, w) => /\/favicon\.ico$/.test(w) || /data\/live/.test(w) || /ERR_CONNECTION_REFUSED/.test(t);
+    const R = await openPage(browser, s1.url, { allow });
+    await R.page.waitForFunction(() => document.querySelector('.live-label').textContent === 'Live', null, { timeout: 10000 });
+    await s1.stop();
+    await R.page.waitForFunction(() => document.querySelector('.live-label').textContent === 'Reconnecting…', null, { timeout: 10000 });
+    await shot(R.page, 'reconnecting');
+    fs.appendFileSync(file, eventRecord({ wall: 1700000100, step: 20, scalars: { loss: 0.01 } }));
+    const s2 = await startServer(dir, [], { port: s1.port });
+    await R.page.waitForFunction(() => document.querySelector('.live-label').textContent === 'Live', null, { timeout: 20000 });
+    await R.page.waitForFunction(() => {
+      const x = window.__tbserve.series('loss', 'fresh');
+      return x && x.step.includes(20);
+    }, null, { timeout: 10000 });
+    const drawn = await R.page.evaluate(() => window.__tbserve.series('loss', 'fresh'));
+    assert.equal(drawn.step.length, 21);
+    assert.deepEqual(R.errors, []);
+    await R.context.close();
+    await s2.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 });

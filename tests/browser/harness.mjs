@@ -43,9 +43,9 @@ process.on('exit', () => {
 });
 
 /** Start tbserve on logdir; resolves once it answers data/runs. */
-export async function startServer(logdir, args = []) {
+export async function startServer(logdir, args = [], opts = {}) {
   if (!fs.existsSync(TBSERVE)) throw new Error(`no tbserve at ${TBSERVE} (build it, or set TBSERVE)`);
-  const port = await freePort();
+  const port = opts.port || await freePort(); // opts.port: e.g. a restart on the same port
   const proc = spawn(TBSERVE, ['--logdir', logdir, '--port', String(port), '--host', '127.0.0.1', ...STATIC_ARGS, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
