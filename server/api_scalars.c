@@ -125,6 +125,7 @@ static int int_arg(const tb_request *req, const char *key, long long *out, bool 
 
 struct bucket {
 	size_t first, last, min, max, nan;
+	double minv, maxv;      /* the values at min and max */
 	bool used, has_minmax, has_nan;
 };
 
@@ -161,14 +162,16 @@ static size_t pick_buckets(const tb_series *se, size_t from, size_t to, size_t n
 		if (!b->has_minmax) {
 			b->has_minmax = true;
 			b->min = b->max = i;
+			b->minv = b->maxv = x;
 		} else {
-			tb_scalar m = tb_series_scalar(se, b->min), M = tb_series_scalar(se, b->max);
-			double mv = m.type <= TB_NUM_F64 ? m.f : (double)m.i;
-			double Mv = M.type <= TB_NUM_F64 ? M.f : (double)M.i;
-			if (x < mv)
+			if (x < b->minv) {
 				b->min = i;
-			if (x > Mv)
+				b->minv = x;
+			}
+			if (x > b->maxv) {
 				b->max = i;
+				b->maxv = x;
+			}
 		}
 	}
 	size_t n = 0;

@@ -23,6 +23,8 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 
@@ -694,6 +696,126 @@ static void test_samples_cap(void **state)
 	fixture_free(fx);
 }
 
+/* [[wall, step, value], ...] -> steps and values (value: NaN for "NaN"). */
+static size_t scalar_rows(const tb_response *resp, int64_t *steps, double *vals, size_t max)
+{
+	jnode j;
+	assert_true(jparse(body_of(resp), resp->body.len, &j));
+	assert_int_equal(j.type, 'a');
+	size_t n = j.n < max ? j.n : max;
+	for (size_t i = 0; i < n; i++) {
+		const jnode *row = &j.kids[i];
+		assert_int_equal(row->n, 3);
+		steps[i] = strtoll(row->kids[1].text, NULL, 10);
+		vals[i] = row->kids[2].type == 's' ? NAN : strtod(row->kids[2].text, NULL);
+	}
+	size_t all = j.n;
+	jfree(&j);
+	return all;
+}
+
+/* tbserve's additions to scalars: spike-preserving buckets, since_step,
+ * min_step/max_step, the same on scalars_multirun, and their errors. */
+static void test_scalar_buckets(void **state)
+{
+	(void)state;
+	struct fixture *fx = fixture_new("/nonexistent-tbserve-test", GOLDEN_SAMPLES, false);
+	tb_app *app = &fx->app;
+	tb_series *a = add_series(app, "a", "loss", TB_KIND_SCALAR, "");
+	tb_series *b = add_series(app, "b", "loss", TB_KIND_SCALAR, "");
+	enum { N = 10000 };
+	for (int64_t st = 0; st < N; st++) {
+		double v = 1.0 + (double)(st % 7) / 100; /* 1.00 .. 1.06 */
+		if (st == 4321)
+			v = 50; /* a one-step spike */
+		if (st == 777)
+			v = -3; /* a one-step dip */
+		if (st == 9000)
+			v = NAN;
+		tb_scalar x = { TB_NUM_F32, v, 0 };
+		assert_int_equal(tb_series_append_scalar(&app->store, a, 1e9 + (double)st, st, &x), 0);
+		assert_int_equal(tb_series_append_scalar(&app->store, b, 1e9 + (double)st, st * 2, &x), 0);
+	}
+	static int64_t steps[5 * N];
+	static double vals[5 * N];
+	tb_response resp;
+
+	run_request(app, &resp, "GET", "/data/plugin/scalars/scalars?run=a&tag=loss&buckets=10", NULL, NULL);
+	assert_int_equal(resp.status, 200);
+	size_t n = scalar_rows(&resp, steps, vals, 5 * N);
+	tb_response_release(&resp);
+	assert_true(n >= 20 && n <= 50); /* first, min, max, NaN, last of 10 buckets */
+	assert_int_equal(steps[0], 0);
+	assert_int_equal(steps[n - 1], N - 1);
+	bool spike = false, dip = false, nan = false;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			assert_true(steps[i] > steps[i - 1]); /* in order, each once */
+		spike |= steps[i] == 4321 && vals[i] == 50;
+		dip |= steps[i] == 777 && vals[i] == -3;
+		nan |= steps[i] == 9000 && isnan(vals[i]);
+	}
+	assert_true(spike && dip && nan);
+
+	/* a narrowed range: only its steps, still every extreme inside it */
+	run_request(app, &resp, "GET", "/data/plugin/scalars/scalars?run=a&tag=loss&buckets=4&min_step=4000&max_step=4999",
+		    NULL, NULL);
+	n = scalar_rows(&resp, steps, vals, 5 * N);
+	tb_response_release(&resp);
+	assert_true(n >= 8 && n <= 20);
+	assert_int_equal(steps[0], 4000);
+	assert_int_equal(steps[n - 1], 4999);
+	spike = false;
+	for (size_t i = 0; i < n; i++) {
+		assert_true(steps[i] >= 4000 && steps[i] <= 4999);
+		spike |= steps[i] == 4321;
+	}
+	assert_true(spike);
+
+	/* more buckets than points: every point, once */
+	run_request(app, &resp, "GET", "/data/plugin/scalars/scalars?run=a&tag=loss&buckets=100000", NULL, NULL);
+	assert_int_equal(scalar_rows(&resp, steps, vals, 5 * N), N);
+	tb_response_release(&resp);
+
+	/* since_step: only newer points */
+	run_request(app, &resp, "GET", "/data/plugin/scalars/scalars?run=a&tag=loss&since_step=9995", NULL, NULL);
+	n = scalar_rows(&resp, steps, vals, 5 * N);
+	tb_response_release(&resp);
+	assert_int_equal(n, 4);
+	assert_int_equal(steps[0], 9996);
+	assert_int_equal(steps[3], 9999);
+
+	/* the same options on scalars_multirun, for every run */
+	run_request(app, &resp, "POST", "/data/plugin/scalars/scalars_multirun?since_step=19996",
+		    "application/x-www-form-urlencoded", "tag=loss&runs=a&runs=b&runs=nope");
+	assert_int_equal(resp.status, 200);
+	jnode j;
+	assert_true(jparse(body_of(&resp), resp.body.len, &j));
+	assert_int_equal(j.n, 2); /* a has nothing past 19996 but is listed; nope is not */
+	assert_int_equal(j.kids[0].n, 0);
+	assert_int_equal(j.kids[1].n, 1);
+	assert_memory_equal(j.kids[1].kids[0].kids[1].text, "19998", 5);
+	jfree(&j);
+	tb_response_release(&resp);
+	run_request(app, &resp, "POST", "/data/plugin/scalars/scalars_multirun?buckets=10",
+		    "application/x-www-form-urlencoded", "tag=loss&runs=b");
+	assert_true(jparse(body_of(&resp), resp.body.len, &j));
+	assert_true(j.kids[0].n >= 20 && j.kids[0].n <= 50);
+	jfree(&j);
+	tb_response_release(&resp);
+
+	/* bad values are 400s that say what is wrong */
+	expect_json(app, "GET", "/data/plugin/scalars/scalars?run=a&tag=loss&buckets=0", NULL, NULL, 400,
+		    "Invalid argument: buckets must be between 1 and 100000");
+	expect_json(app, "GET", "/data/plugin/scalars/scalars?run=a&tag=loss&buckets=100001", NULL, NULL, 400,
+		    "Invalid argument: buckets must be between 1 and 100000");
+	expect_json(app, "GET", "/data/plugin/scalars/scalars?run=a&tag=loss&since_step=1x", NULL, NULL, 400,
+		    "Invalid argument: since_step, buckets, min_step and max_step must be integers");
+	expect_json(app, "POST", "/data/plugin/scalars/scalars_multirun?buckets=-1", "application/x-www-form-urlencoded",
+		    "tag=loss&runs=a", 400, "Invalid argument: buckets must be between 1 and 100000");
+	fixture_free(fx);
+}
+
 #define TS "/data/plugin/timeseries/timeSeries"
 #define FORM "application/x-www-form-urlencoded"
 
@@ -840,6 +962,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compress),
 		cmocka_unit_test(test_samples_cap),
+		cmocka_unit_test(test_scalar_buckets),
 		cmocka_unit_test(test_timeseries_requests),
 		cmocka_unit_test(test_timeseries_descriptions),
 		cmocka_unit_test(test_text_errors),
