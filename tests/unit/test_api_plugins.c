@@ -11,7 +11,9 @@
  *     randomly sampled histogram/distribution points found in order among
  *     ours), other bodies byte for byte. The deliberate differences
  *     (missing run/tag -> 400; images not in timeseries) are checked as such.
- *  2. Hand-built series: compress_histogram on the reference §2.4 example,
+ *  2. Hand-built series: tbserve's scalar additions (buckets, since_step,
+ *     min/max_step, on scalars and scalars_multirun); compress_histogram
+ *     on the reference §2.4 example,
  *     empty, constant and edge-bucket histograms; --samples_per_plugin caps;
  *     timeSeries validation and hostile requests; combined descriptions.
  */
