@@ -46,13 +46,17 @@ static void note_event(tb_run *r, double wall)
 
 /* The Python loader's rules for a run whose files predate file_version 2:
  * a summary step below the previous one purges the event's own tags. */
+static bool old_style_purge_due(const tb_ingest *g, int64_t step)
+{
+	const tb_run *r = g->run;
+	return g->store->opts.rule == TB_PURGE_SESSION && r->file_version < 2 &&
+	       r->has_prev_step && step < r->prev_step;
+}
+
 static void purge_old_style(tb_ingest *g, int64_t step, const char *const *tags, size_t n)
 {
-	tb_run *r = g->run;
-	if (g->store->opts.rule != TB_PURGE_SESSION || r->file_version >= 2)
-		return;
-	if (r->has_prev_step && step < r->prev_step)
-		tb_run_purge(r, step, tags, n);
+	if (old_style_purge_due(g, step))
+		tb_run_purge(g->run, step, tags, n);
 }
 
 /* tb_run_find(), trying first the series that followed the previous one
@@ -86,13 +90,10 @@ static int fast_scalar(tb_ingest *g, const tb_fast_scalar *f)
 	 * the tag is copied (NUL-terminated) only when the old-style rule can
 	 * apply or a new series is made */
 	char tagbuf[TB_MAX_NAME_LEN + 1];
-	bool copied = false;
-	if (g->store->opts.rule == TB_PURGE_SESSION && r->file_version < 2 &&
-	    r->has_prev_step && f->step < r->prev_step) {
+	if (old_style_purge_due(g, f->step)) {
 		size_t len = f->tag_len > TB_MAX_NAME_LEN ? TB_MAX_NAME_LEN : f->tag_len;
 		memcpy(tagbuf, f->tag, len);
 		tagbuf[len] = '\0';
-		copied = true;
 		const char *tags[1] = { tagbuf };
 		purge_old_style(g, f->step, tags, f->tag_len > TB_MAX_NAME_LEN ? 0 : 1);
 	}
@@ -105,10 +106,8 @@ static int fast_scalar(tb_ingest *g, const tb_fast_scalar *f)
 
 	tb_series *se = find_series(g, f->tag, f->tag_len);
 	if (!se) {
-		if (!copied) {
-			memcpy(tagbuf, f->tag, f->tag_len);
-			tagbuf[f->tag_len] = '\0';
-		}
+		memcpy(tagbuf, f->tag, f->tag_len);
+		tagbuf[f->tag_len] = '\0';
 		tb_series_meta m = { "scalars", TB_CLASS_SCALAR, tagbuf, "", NULL, 0 };
 		se = tb_run_create(g->store, r, f->tag, f->tag_len, TB_KIND_SCALAR, &m);
 		if (!se)
