@@ -152,6 +152,9 @@ function showTab() {
   }
   for (const v of document.querySelectorAll('[data-view]')) v.hidden = v.dataset.view !== tab;
   for (const s of document.querySelectorAll('[data-for]')) s.hidden = !s.dataset.for.split(' ').includes(tab);
+  // a tab without settings (text) shows no empty settings panel
+  const settings = $('.settings');
+  settings.hidden = ![...settings.querySelectorAll('[data-for]')].some((el) => !el.hidden);
   ensureTab(tab);
   status();
 }
