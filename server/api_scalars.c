@@ -13,6 +13,9 @@
  *          [?since_step=&buckets=&min_step=&max_step=]
  *                              the same options, applied to every run (the
  *                              web page fetches all runs of a chart at once)
+ *          [&format=binary]    the same points as little-endian arrays
+ *                              (docs/api.md): no number formatting on
+ *                              the server, no JSON parsing in the page
  */
 #include <errno.h>
 #include <math.h>
@@ -253,7 +256,7 @@ static bool serve_cached(const tb_request *req, tb_response *resp, tb_series *se
 /* The optional arguments of scalars and scalars_multirun. */
 struct scalar_query {
 	long long since, nbuckets, min_step, max_step;
-	bool has_since, has_buckets, has_min, has_max, csv;
+	bool has_since, has_buckets, has_min, has_max, csv, binary;
 };
 
 /* Parse them; false (and a 400 in resp) when one is malformed. */
@@ -273,40 +276,151 @@ static bool parse_query(const tb_request *req, tb_response *resp, struct scalar_
 	}
 	const char *format = tb_req_arg(req, "format");
 	q->csv = format && !strcmp(format, "csv");
+	q->binary = format && !strcmp(format, "binary");
 	return true;
 }
 
-/* Write points [from, to) of se as the query asks: all of them, those after
- * since_step, or the bucket picks of the step range. JSON is a bare array;
- * CSV rows follow the header the caller wrote. Run read lock held. */
+/* The points of a series that a query selects: every index of [from, to)
+ * after since_step, or the bucket picks of the step range (pick). */
+struct selection {
+	const tb_series *se;
+	size_t from, to;
+	bool bucketed;
+	size_t *pick; /* malloc'd bucket picks (NULL: none, or out of memory) */
+	size_t count; /* how many are selected */
+	bool has_since;
+	int64_t since;
+};
+
+static void select_points(struct selection *sel, const tb_series *se, size_t from, size_t to,
+			  const struct scalar_query *q)
+{
+	*sel = (struct selection){ .se = se, .from = from, .to = to, .bucketed = q->has_buckets,
+				   .has_since = q->has_since && !q->has_buckets, .since = q->since };
+	if (!q->has_buckets) {
+		sel->count = to - from;
+		if (sel->has_since)
+			for (size_t i = from; i < to; i++)
+				sel->count -= tb_series_step(se, i) <= q->since;
+		return;
+	}
+	if (to <= from)
+		return;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (size_t i = from; i < to; i++) {
+		int64_t st = tb_series_step(se, i);
+		lo = st < lo ? st : lo;
+		hi = st > hi ? st : hi;
+	}
+	if (q->has_min && q->min_step > lo)
+		lo = q->min_step;
+	if (q->has_max && q->max_step < hi)
+		hi = q->max_step;
+	if (q->has_since && q->since + 1 > lo)
+		lo = q->since + 1;
+	sel->pick = malloc(5 * (size_t)q->nbuckets * sizeof *sel->pick);
+	if (sel->pick && lo <= hi)
+		sel->count = pick_buckets(se, from, to, (size_t)q->nbuckets, lo, hi, sel->pick);
+}
+
+/* The selection's next index: start with *cursor = 0; false after the last. */
+static bool next_point(const struct selection *sel, size_t *cursor, size_t *i)
+{
+	if (sel->bucketed) {
+		if (!sel->pick || *cursor >= sel->count)
+			return false;
+		*i = sel->pick[(*cursor)++];
+		return true;
+	}
+	while (sel->from + *cursor < sel->to) {
+		size_t j = sel->from + (*cursor)++;
+		if (!sel->has_since || tb_series_step(sel->se, j) > sel->since) {
+			*i = j;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Little-endian, whatever the host. */
+static void put_u32le(tb_buf *b, uint32_t v)
+{
+	unsigned char x[4] = { (unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+			       (unsigned char)(v >> 24) };
+	tb_buf_append(b, x, sizeof x);
+}
+
+static void put_u64le(tb_buf *b, uint64_t v)
+{
+	put_u32le(b, (uint32_t)v);
+	put_u32le(b, (uint32_t)(v >> 32));
+}
+
+static void put_f64le(tb_buf *b, double d)
+{
+	uint64_t v;
+	memcpy(&v, &d, sizeof v);
+	put_u64le(b, v);
+}
+
+static void put_f32le(tb_buf *b, float f)
+{
+	uint32_t v;
+	memcpy(&v, &f, sizeof v);
+	put_u32le(b, v);
+}
+
+static void pad8(tb_buf *b)
+{
+	static const char zeros[8];
+	tb_buf_append(b, zeros, (8 - b->len % 8) % 8);
+}
+
+/* One run of the binary multirun body (docs/api.md): name, count, value
+ * width, then the walls, the steps and the values as arrays, each 8-byte
+ * aligned from the start of the body. */
+static void run_binary(tb_buf *b, const char *run, const tb_series *se, size_t from, size_t to,
+		       const struct scalar_query *q)
+{
+	struct selection sel;
+	select_points(&sel, se, from, to, q);
+	size_t len = strlen(run), cur, i;
+	bool f32 = se->num_type == TB_NUM_F32;
+	put_u32le(b, (uint32_t)len);
+	tb_buf_append(b, run, len);
+	pad8(b);
+	put_u32le(b, (uint32_t)sel.count);
+	put_u32le(b, f32 ? 4 : 8);
+	if (tb_buf_grow(b, sel.count * (f32 ? 20 : 24) + 8))
+		goto out;
+	for (cur = 0; next_point(&sel, &cur, &i);)
+		put_f64le(b, tb_series_wall(se, i));
+	for (cur = 0; next_point(&sel, &cur, &i);)
+		put_f64le(b, (double)tb_series_step(se, i));
+	for (cur = 0; next_point(&sel, &cur, &i);) {
+		tb_scalar v = tb_series_scalar(se, i);
+		double d = v.type == TB_NUM_I64 || v.type == TB_NUM_BOOL ? (double)v.i : v.f;
+		if (f32)
+			put_f32le(b, (float)d);
+		else
+			put_f64le(b, d);
+	}
+	pad8(b);
+out:
+	free(sel.pick);
+}
+
+/* Write the selected points of se. JSON is a bare array; CSV rows follow
+ * the header the caller wrote. Run read lock held. */
 static void emit_points(tb_buf *b, const tb_series *se, size_t from, size_t to,
 			const struct scalar_query *q)
 {
-	size_t *pick = NULL, npick = 0;
-	if (q->has_buckets && to > from) {
-		int64_t lo = INT64_MAX, hi = INT64_MIN;
-		for (size_t i = from; i < to; i++) {
-			int64_t st = tb_series_step(se, i);
-			lo = st < lo ? st : lo;
-			hi = st > hi ? st : hi;
-		}
-		if (q->has_min && q->min_step > lo)
-			lo = q->min_step;
-		if (q->has_max && q->max_step < hi)
-			hi = q->max_step;
-		if (q->has_since && q->since + 1 > lo)
-			lo = q->since + 1;
-		pick = malloc(5 * (size_t)q->nbuckets * sizeof *pick);
-		if (pick && lo <= hi)
-			npick = pick_buckets(se, from, to, (size_t)q->nbuckets, lo, hi, pick);
-	}
+	struct selection sel;
+	select_points(&sel, se, from, to, q);
 	if (!q->csv)
 		tb_buf_putc(b, '[');
-	size_t count = q->has_buckets ? npick : to - from, written = 0;
-	for (size_t j = 0; j < count; j++) {
-		size_t i = q->has_buckets ? pick[j] : from + j;
-		if (q->has_since && !q->has_buckets && tb_series_step(se, i) <= q->since)
-			continue;
+	size_t cur = 0, i, written = 0;
+	while (next_point(&sel, &cur, &i)) {
 		if (q->csv) {
 			point_csv(b, se, i);
 		} else {
@@ -317,7 +431,7 @@ static void emit_points(tb_buf *b, const tb_series *se, size_t from, size_t to,
 	}
 	if (!q->csv)
 		tb_buf_putc(b, ']');
-	free(pick);
+	free(sel.pick);
 }
 
 void tb_api_scalars(const tb_request *req, tb_response *resp)
@@ -396,8 +510,14 @@ void tb_api_scalars_multirun(const tb_request *req, tb_response *resp)
 	q.csv = false;
 	tb_store *s = &req->app->store;
 	tb_buf *b = &resp->body;
-	tb_resp_json(resp);
-	tb_buf_putc(b, '{');
+	if (q.binary) {
+		resp->status = 200;
+		resp->content_type = "application/octet-stream";
+		tb_buf_append(b, "TBS1\0\0\0\0", 8); /* the run count is set below */
+	} else {
+		tb_resp_json(resp);
+		tb_buf_putc(b, '{');
+	}
 	size_t written = 0;
 	tb_store_rdlock(s);
 	for (size_t i = 0; i < req->n_form; i++) {
@@ -415,14 +535,24 @@ void tb_api_scalars_multirun(const tb_request *req, tb_response *resp)
 		if (se && tb_series_visible(se, TB_KIND_SCALAR)) {
 			size_t from, to;
 			tb_serve_range(req, se, "scalars", &from, &to);
-			if (written++)
-				tb_buf_puts(b, ", ");
-			tb_json_cstr(b, run);
-			tb_buf_puts(b, ": ");
-			emit_points(b, se, from, to, &q);
+			if (q.binary) {
+				written++;
+				run_binary(b, run, se, from, to, &q);
+			} else {
+				if (written++)
+					tb_buf_puts(b, ", ");
+				tb_json_cstr(b, run);
+				tb_buf_puts(b, ": ");
+				emit_points(b, se, from, to, &q);
+			}
 		}
 		tb_run_unlock(r);
 	}
 	tb_store_unlock(s);
-	tb_buf_putc(b, '}');
+	if (!q.binary) {
+		tb_buf_putc(b, '}');
+	} else if (!b->oom) {
+		for (int k = 0; k < 4; k++)
+			b->data[4 + k] = (char)(written >> (8 * k));
+	}
 }

@@ -716,6 +716,91 @@ static size_t scalar_rows(const tb_response *resp, int64_t *steps, double *vals,
 	return all;
 }
 
+/* ---- binary scalars_multirun -------------------------------------------------- */
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static double le_f64(const unsigned char *p)
+{
+	uint64_t v = le32(p) | (uint64_t)le32(p + 4) << 32;
+	double d;
+	memcpy(&d, &v, sizeof d);
+	return d;
+}
+
+static double le_f32(const unsigned char *p)
+{
+	uint32_t v = le32(p);
+	float f;
+	memcpy(&f, &v, sizeof f);
+	return f;
+}
+
+static double json_number(const jnode *n)
+{
+	if (n->type == 's') /* "NaN", "Infinity", "-Infinity" */
+		return n->text[1] == 'N' ? NAN : n->text[1] == '-' ? -INFINITY : INFINITY;
+	if (n->type == 't' || n->type == 'f')
+		return n->type == 't';
+	return strtod(n->text, NULL);
+}
+
+/* The same request with format=binary must carry exactly the points of the
+ * JSON answer, run by run, in the layout docs/api.md describes (runs named
+ * by the expected list, in the JSON answer's order). */
+static void expect_binary_matches_json(tb_app *app, const char *query, const char *form,
+				       const char *const *names, size_t n_names, uint32_t width)
+{
+	char path[256];
+	snprintf(path, sizeof path, "/data/plugin/scalars/scalars_multirun?%s", query);
+	tb_response js, bin;
+	run_request(app, &js, "POST", path, "application/x-www-form-urlencoded", form);
+	snprintf(path, sizeof path, "/data/plugin/scalars/scalars_multirun?%s%sformat=binary", query,
+		 *query ? "&" : "");
+	run_request(app, &bin, "POST", path, "application/x-www-form-urlencoded", form);
+	assert_int_equal(js.status, 200);
+	assert_int_equal(bin.status, 200);
+	assert_string_equal(bin.content_type, "application/octet-stream");
+	jnode j;
+	assert_true(jparse(body_of(&js), js.body.len, &j));
+	assert_int_equal(j.type, 'o');
+	assert_int_equal(j.n, n_names);
+	const unsigned char *p = (const unsigned char *)bin.body.data;
+	assert_true(bin.body.len >= 8);
+	assert_memory_equal(p, "TBS1", 4);
+	assert_int_equal(le32(p + 4), j.n);
+	size_t off = 8;
+	for (size_t r = 0; r < j.n; r++) {
+		const jnode *rows = &j.kids[r];
+		uint32_t len = le32(p + off);
+		assert_int_equal(len, strlen(names[r]));
+		assert_memory_equal(p + off + 4, names[r], len);
+		assert_memory_equal(rows->key + 1, names[r], len); /* the key token is quoted */
+		off = (off + 4 + len + 7) & ~(size_t)7;
+		uint32_t n = le32(p + off);
+		assert_int_equal(le32(p + off + 4), width);
+		off += 8;
+		assert_int_equal(n, rows->n);
+		assert_true(off + (16 + width) * (size_t)n <= bin.body.len);
+		const unsigned char *wall = p + off, *step = wall + 8 * (size_t)n, *val = step + 8 * (size_t)n;
+		for (size_t i = 0; i < n; i++) {
+			const jnode *row = &rows->kids[i];
+			assert_true(le_f64(wall + 8 * i) == strtod(row->kids[0].text, NULL));
+			assert_true(le_f64(step + 8 * i) == (double)strtoll(row->kids[1].text, NULL, 10));
+			double v = width == 4 ? le_f32(val + 4 * i) : le_f64(val + 8 * i), want = json_number(&row->kids[2]);
+			assert_true(isnan(want) ? isnan(v) : v == want);
+		}
+		off = (off + (16 + width) * (size_t)n + 7) & ~(size_t)7;
+	}
+	assert_int_equal(off, bin.body.len);
+	jfree(&j);
+	tb_response_release(&js);
+	tb_response_release(&bin);
+}
+
 /* tbserve's additions to scalars: spike-preserving buckets, since_step,
  * min_step/max_step, the same on scalars_multirun, and their errors. */
 static void test_scalar_buckets(void **state)
@@ -805,6 +890,25 @@ static void test_scalar_buckets(void **state)
 	assert_true(j.kids[0].n >= 20 && j.kids[0].n <= 50);
 	jfree(&j);
 	tb_response_release(&resp);
+
+	/* format=binary: the same points, with float32 (a, b) and float64
+	 * values (c: integers, d: doubles and infinities) */
+	tb_series *c = add_series(app, "c", "loss", TB_KIND_SCALAR, "");
+	tb_series *d = add_series(app, "d", "loss", TB_KIND_SCALAR, "");
+	for (int64_t st = 0; st < 300; st++) {
+		tb_scalar xi = { TB_NUM_I64, 0, st * 1000003 };
+		tb_scalar xd = { TB_NUM_F64, st == 5 ? INFINITY : st == 6 ? -INFINITY : 0.1 * (double)st, 0 };
+		assert_int_equal(tb_series_append_scalar(&app->store, c, 1.5e9 + 0.25 * (double)st, st, &xi), 0);
+		assert_int_equal(tb_series_append_scalar(&app->store, d, 1.5e9 + 0.25 * (double)st, st, &xd), 0);
+	}
+	static const char *const ab[] = { "a", "b" }, *const cc[] = { "c" }, *const dd[] = { "d" };
+	expect_binary_matches_json(app, "buckets=10", "tag=loss&runs=a&runs=nope&runs=b&runs=a", ab, 2, 4);
+	expect_binary_matches_json(app, "", "tag=loss&runs=a&runs=b", ab, 2, 4);
+	expect_binary_matches_json(app, "since_step=9990", "tag=loss&runs=a&runs=b", ab, 2, 4);
+	expect_binary_matches_json(app, "buckets=4&min_step=4000&max_step=4999", "tag=loss&runs=a&runs=b", ab, 2, 4);
+	expect_binary_matches_json(app, "", "tag=loss&runs=c", cc, 1, 8);
+	expect_binary_matches_json(app, "buckets=7", "tag=loss&runs=d", dd, 1, 8);
+	expect_binary_matches_json(app, "", "tag=nope&runs=a", NULL, 0, 4);
 
 	/* bad values are 400s that say what is wrong */
 	expect_json(app, "GET", "/data/plugin/scalars/scalars?run=a&tag=loss&buckets=0", NULL, NULL, 400,
