@@ -3,8 +3,10 @@
 // All URLs are relative (no leading '/'), so the page works under
 // --path_prefix, behind a reverse proxy and through `ssh -L`. This module only
 // fetches and decodes; it never touches the DOM.
-// Scalar series are decoded into parallel arrays {wall, step, value} with the
-// JSON strings "NaN"/"Infinity"/"-Infinity" turned into numbers.
+// Scalar series arrive as binary arrays (scalars_multirun?format=binary) and
+// are decoded into parallel arrays {wall, step, value}; NaN and ±Infinity are
+// plain numbers there, while num() turns the JSON strings "NaN", "Infinity"
+// and "-Infinity" of the other endpoints into numbers.
 
 export class HttpError extends Error {
   constructor(status, url, body) {
@@ -45,11 +47,11 @@ function release() {
   else inflight--;
 }
 
-async function getJSON(path, params, signal) {
+async function getJSON(path, params) {
   const u = url(path, params);
   await slot();
   try {
-    const r = await fetch(u, { signal }); // plain, so that index.html's preloads match
+    const r = await fetch(u); // plain, so that index.html's preloads match
     if (!r.ok) throw new HttpError(r.status, u, await r.text().catch(() => ''));
     return await r.json();
   } finally {
@@ -84,24 +86,14 @@ function batched(run, tag, params) {
 
 async function sendBatch(b) {
   const settle = (run, fn) => { for (const w of b.runs.get(run)) fn(w); };
-  if (b.runs.size === 1) {
-    const [run] = b.runs.keys();
-    try {
-      const d = decodeScalars(await getJSON('data/plugin/scalars/scalars', { run, tag: b.tag, ...b.params }));
-      settle(run, (w) => w.resolve(d));
-    } catch (err) {
-      settle(run, (w) => w.reject(err));
-    }
-    return;
-  }
-  const u = url('data/plugin/scalars/scalars_multirun', b.params);
+  const u = url('data/plugin/scalars/scalars_multirun', { ...b.params, format: 'binary' });
   const body = new URLSearchParams([['tag', b.tag], ...[...b.runs.keys()].map((r) => ['runs', r])]);
   let result;
   await slot();
   try {
     const r = await fetch(u, { method: 'POST', body });
     if (!r.ok) throw new HttpError(r.status, u, await r.text().catch(() => ''));
-    result = await r.json();
+    result = decodeScalarsBinary(await r.arrayBuffer());
   } catch (err) {
     for (const run of b.runs.keys()) settle(run, (w) => w.reject(err));
     return;
@@ -109,14 +101,54 @@ async function sendBatch(b) {
     release();
   }
   for (const run of b.runs.keys()) {
-    if (Object.hasOwn(result, run)) {
-      const d = decodeScalars(result[run]);
+    const d = result.get(run);
+    if (d) {
       settle(run, (w) => w.resolve(d));
     } else {
       const err = new HttpError(404, u, `No scalar data for run='${run}'`);
       settle(run, (w) => w.reject(err));
     }
   }
+}
+
+const MAGIC = 0x31534254; // "TBS1" read as a little-endian uint32
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const align8 = (n) => (n + 7) & ~7;
+
+function floats(buf, dv, off, n, width) {
+  if (LITTLE_ENDIAN) return Array.from(width === 8 ? new Float64Array(buf, off, n) : new Float32Array(buf, off, n));
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = width === 8 ? dv.getFloat64(off + 8 * i, true) : dv.getFloat32(off + 4 * i, true);
+  return out;
+}
+
+/**
+ * The body of scalars_multirun?format=binary (docs/api.md) → Map(run →
+ * {wall, step, value}). Throws on a body that is not one (a truncated body
+ * makes the typed-array views throw).
+ */
+export function decodeScalarsBinary(buf) {
+  const dv = new DataView(buf);
+  if (buf.byteLength < 8 || dv.getUint32(0, true) !== MAGIC) throw new Error('not a binary scalars body');
+  const count = dv.getUint32(4, true);
+  const utf8 = new TextDecoder();
+  const out = new Map();
+  let off = 8;
+  for (let k = 0; k < count; k++) {
+    const len = dv.getUint32(off, true);
+    const name = utf8.decode(new Uint8Array(buf, off + 4, len));
+    off = align8(off + 4 + len);
+    const n = dv.getUint32(off, true);
+    const width = dv.getUint32(off + 4, true);
+    if (width !== 4 && width !== 8) throw new Error('bad value width in a binary scalars body');
+    off += 8;
+    const wall = floats(buf, dv, off, n, 8);
+    const step = floats(buf, dv, off + 8 * n, n, 8);
+    const value = floats(buf, dv, off + 16 * n, n, width);
+    off = align8(off + 16 * n + width * n);
+    out.set(name, { wall, step, value });
+  }
+  return out;
 }
 
 export function num(v) {
@@ -128,38 +160,21 @@ export function num(v) {
   return Number(v);
 }
 
-/** [[wall, step, value], ...] → {wall, step, value} arrays. */
-export function decodeScalars(rows) {
-  const n = rows.length;
-  const wall = new Array(n);
-  const step = new Array(n);
-  const value = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rows[i];
-    wall[i] = num(r[0]);
-    step[i] = r[1];
-    value[i] = num(r[2]);
-  }
-  return { wall, step, value };
-}
-
 export const api = {
   environment: () => getJSON('data/environment'),
   runs: () => getJSON('data/runs'),
   pluginsListing: () => getJSON('data/plugins_listing'),
   scalarTags: () => getJSON('data/plugin/scalars/tags'),
-  /** opts: {buckets, minStep, maxStep, sinceStep, signal}. Calls made in
-   * the same task for one tag with the same options are sent as one
+  /** opts: {buckets, minStep, maxStep, sinceStep}. Calls made in the same
+   * task for one tag with the same options are sent as one binary
    * scalars_multirun request (a chart of 20 runs: one request, not 20). */
   scalars(run, tag, opts = {}) {
-    const params = {
+    return batched(run, tag, {
       buckets: opts.buckets,
       min_step: opts.minStep,
       max_step: opts.maxStep,
       since_step: opts.sinceStep,
-    };
-    if (opts.signal) return getJSON('data/plugin/scalars/scalars', { run, tag, ...params }, opts.signal).then(decodeScalars);
-    return batched(run, tag, params);
+    });
   },
   scalarsRaw: (run, tag) => getJSON('data/plugin/scalars/scalars', { run, tag }),
   scalarsCsv: async (run, tag) => {

@@ -30,6 +30,11 @@ export class ScalarsView {
     this.pendingDraw = new Set();
     this.raf = 0;
     this.firstDrawn = false;
+    // Until the page's first chart is drawn, it is the only card that
+    // fetches and draws: the other cards' requests (a few ms of main thread
+    // each) and their answers would be decoded and drawn before its frame
+    // is painted. They start after that frame (holdOthers, releaseOthers).
+    this.leader = null;
     this.loaded = false;
     this.board = new Board(root, 'scalars', {
       create: (item) => this.createCard(item.tag),
@@ -125,9 +130,28 @@ export class ScalarsView {
       if (r.height && r.bottom > 0 && r.top < h) {
         card.onScreen = true;
         card.lastVisible = performance.now();
-        this.draw(card);
+        if (!this.leader) {
+          this.leader = card;
+          this.draw(card);
+        } else {
+          this.pendingDraw.add(card);
+        }
       }
     }
+  }
+
+  /** Whether a card must wait for the page's first chart (see leader). */
+  holdOthers(card) {
+    return this.leader !== null && card !== this.leader;
+  }
+
+  /** The first chart is drawn (or failed): let the other cards go after its frame. */
+  releaseOthers() {
+    if (!this.leader) return;
+    this.leader = null;
+    requestAnimationFrame(() => setTimeout(() => {
+      if (this.pendingDraw.size && !this.raf) this.flush();
+    }, 0));
   }
 
   // ---- cards ------------------------------------------------------------------
@@ -201,6 +225,7 @@ export class ScalarsView {
     const card = this.cards.get(tag);
     if (card?.chart) card.chart.destroy();
     this.cards.delete(tag);
+    if (card && card === this.leader) this.releaseOthers();
   }
 
   cardVisible(tag, on) {
@@ -270,7 +295,10 @@ export class ScalarsView {
     this.raf = 0;
     const cards = [...this.pendingDraw];
     this.pendingDraw.clear();
-    for (const card of cards) if (card.onScreen && this.cards.get(card.tag) === card) this.draw(card);
+    for (const card of cards) {
+      if (this.holdOthers(card)) this.pendingDraw.add(card);
+      else if (card.onScreen && this.cards.get(card.tag) === card) this.draw(card);
+    }
   }
 
   /** Buckets to ask for: one per two pixels of plot width. */
@@ -280,6 +308,14 @@ export class ScalarsView {
   }
 
   async draw(card) {
+    try {
+      await this.fetchAndRender(card);
+    } finally {
+      if (card === this.leader) this.releaseOthers();
+    }
+  }
+
+  async fetchAndRender(card) {
     const gen = ++card.gen;
     card.dirty = false;
     card.busy = true;
@@ -291,11 +327,13 @@ export class ScalarsView {
     const loading = Promise.all(runs.map((r) => this.ensure(r, card.tag, nb)));
     flushBatches(); // the request leaves now, before any chart work below
     // the page's first chart frame is built while its data is on the way
-    // (the first Chart.js chart of a page costs tens of ms of cold code),
-    // after the other cards on screen have sent their requests too
+    // (the first Chart.js chart of a page costs tens of ms of cold code)
     if (!card.chart && !this.anyChart) {
       this.anyChart = true;
-      queueMicrotask(() => { if (!card.chart && this.cards.get(card.tag) === card) this.createChart(card); });
+      queueMicrotask(() => {
+        if (!card.chart && this.cards.get(card.tag) === card) this.createChart(card);
+        mark('chart');
+      });
     }
     try {
       await loading;
