@@ -5,7 +5,7 @@
 // generated once into tests/browser/out/big-logdir and reused). Measures,
 // in a fresh page:
 //   - first chart: ms from navigation start until the first chart has been
-//     drawn and painted (target ≤ 300 ms)
+//     drawn and painted (target ≤ 300 ms), median of LOADS fresh loads
 //   - hover: the work of each hover frame over a chart of 20 runs (binary
 //     search per run, overlay redraw, tooltip) and the interval between
 //     animation frames while the mouse moves (target < 16 ms)
@@ -27,6 +27,10 @@ const POINTS = 20000;
 const BIG = path.join(OUT, '../../../bench/out/big-logdir');
 const STAMP = path.join(BIG, `.complete-v1-${RUNS}x${TAGS}x${POINTS}`);
 const enforce = process.env.TB_PERF_BUDGET === '1';
+// measured page loads (after one warm-up): the first-chart time varies by
+// ±40 ms from load to load on a shared 2-core machine, so the median of a
+// handful is what is compared with the target
+const LOADS = 11;
 
 const TAG_NAMES = [
   'loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'lr', 'grad_norm/total',
@@ -108,7 +112,7 @@ it(`first chart and hover with ${RUNS} runs × ${TAGS} tags × ${POINTS} points`
   const firsts = [];
   let page;
   let P;
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 1 + LOADS; i++) {
     if (P) await P.context.close();
     P = await openPage(browser, server.url, { allow, quiet: 3000 });
     page = P.page;
@@ -118,8 +122,10 @@ it(`first chart and hover with ${RUNS} runs × ${TAGS} tags × ${POINTS} points`
   }
   const first = stats(firsts.map((t) => t.firstChartPainted));
   const dcl = stats(firsts.map((t) => t.nav.domContentLoadedEventEnd));
-  console.log(`# first chart painted: median ${round(first.p50)} ms, max ${round(first.max)} ms after navigation start ` +
-    `(DOMContentLoaded ${round(dcl.p50)} ms; ${firsts.length} loads)`);
+  const afterLoad = stats(firsts.map((t) => t.firstChartPainted - t.nav.loadEventEnd));
+  const min = Math.min(...firsts.map((t) => t.firstChartPainted));
+  console.log(`# first chart painted: median ${round(first.p50)} ms, min ${round(min)}, p95 ${round(first.p95)}, max ${round(first.max)} ms ` +
+    `after navigation start (DOMContentLoaded ${round(dcl.p50)} ms; median ${round(afterLoad.p50)} ms after the load event; ${firsts.length} loads)`);
   await page.screenshot({ path: path.join(OUT, 'big-logdir.png') });
 
   // hover: synthetic mouse moves across the first chart, 20 runs overlaid
