@@ -391,22 +391,21 @@ static void run_binary(tb_buf *b, const char *run, const tb_series *se, size_t f
 	pad8(b);
 	put_u32le(b, (uint32_t)sel.count);
 	put_u32le(b, f32 ? 4 : 8);
-	if (tb_buf_grow(b, sel.count * (f32 ? 20 : 24) + 8))
-		goto out;
-	for (cur = 0; next_point(&sel, &cur, &i);)
-		put_f64le(b, tb_series_wall(se, i));
-	for (cur = 0; next_point(&sel, &cur, &i);)
-		put_f64le(b, (double)tb_series_step(se, i));
-	for (cur = 0; next_point(&sel, &cur, &i);) {
-		tb_scalar v = tb_series_scalar(se, i);
-		double d = v.type == TB_NUM_I64 || v.type == TB_NUM_BOOL ? (double)v.i : v.f;
-		if (f32)
-			put_f32le(b, (float)d);
-		else
-			put_f64le(b, d);
+	if (tb_buf_grow(b, sel.count * (f32 ? 20 : 24) + 8) == 0) { /* else b->oom: a 503 */
+		for (cur = 0; next_point(&sel, &cur, &i);)
+			put_f64le(b, tb_series_wall(se, i));
+		for (cur = 0; next_point(&sel, &cur, &i);)
+			put_f64le(b, (double)tb_series_step(se, i));
+		for (cur = 0; next_point(&sel, &cur, &i);) {
+			tb_scalar v = tb_series_scalar(se, i);
+			double d = v.type == TB_NUM_I64 || v.type == TB_NUM_BOOL ? (double)v.i : v.f;
+			if (f32)
+				put_f32le(b, (float)d);
+			else
+				put_f64le(b, d);
+		}
+		pad8(b);
 	}
-	pad8(b);
-out:
 	free(sel.pick);
 }
 
