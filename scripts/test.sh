@@ -51,9 +51,11 @@ run python3 tests/http/hostile_client.py build-test/server/tbserve
 run python3 tests/live/live_test.py build-test/server/tbserve
 run python3 tests/live/live_test.py build-test/server/tbserve --watch poll
 
-# The web dashboard: the pure smoothing module under node, then the page in
-# headless Chromium against a real tbserve on real fixture data.
+# The web dashboard: the pure smoothing module under node, the page's decoder
+# of binary chart data against tbserve's JSON on the real fixtures, then the
+# page in headless Chromium against a real tbserve on real fixture data.
 run node --test --test-reporter=tap tests/browser/smoothing.test.mjs
+TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap tests/browser/binary.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/dashboard.test.mjs
 
 echo "tests: $passed passed, $failed failed"
