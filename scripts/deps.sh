@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what tbserve needs to build and test on Debian 12, idempotently:
 # only missing packages are installed, and apt's lists are refreshed only then.
+# (esbuild bundles the page's ES modules into one file at build time.)
 # Then the npm packages pinned in package-lock.json (Chart.js, embedded into
 # the binary; playwright-core, for the browser tests), via scripts/npm-deps.sh.
 # `--test` adds what the tests need: wrk, Debian's chromium for the browser tests.
@@ -10,7 +11,7 @@ packages=(
   build-essential meson ninja-build pkg-config
   libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev
   libcjson-dev libmd4c-dev libmd4c-html0-dev libcmocka-dev
-  python3 curl
+  python3 curl esbuild
 )
 # Node.js and npm: any install that provides the commands will do.
 command -v node >/dev/null || packages+=(nodejs)
