@@ -7,7 +7,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ROOT, startServer } from './harness.mjs';
+import { ROOT, startServer, sleep } from './harness.mjs';
 import { decodeScalarsBinary, num } from '../../static/api.js';
 
 /** A body in docs/api.md's layout: runs = [{name, wall, step, value, width}]. */
@@ -72,6 +72,11 @@ test('refuses what is not a body', () => {
 let server;
 before(async () => {
   server = await startServer(path.join(ROOT, 'tests/data/real'));
+  // tbserve answers while it loads: wait for the end of the initial load
+  for (let t = 0; !/loaded \d+ runs/.test(server.log()); t += 50) {
+    if (t > 60000) throw new Error(`tbserve did not finish loading: ${server.log()}`);
+    await sleep(50);
+  }
 });
 after(async () => {
   await server?.stop();
