@@ -17,7 +17,6 @@ const Chart = window.Chart;
 Chart.defaults.font.family = getComputedStyle(document.documentElement).getPropertyValue('--font').trim() || 'system-ui, sans-serif';
 Chart.defaults.font.size = 11;
 
-
 /** Hover work per frame in ms (the last 2000), read by the test hook. */
 export const hoverTimes = [];
 
@@ -121,9 +120,10 @@ function drawLines(chart, lines) {
   const sy = scales.y;
   const log = sy.type === 'logarithmic';
   // A dense chart (many runs, or more points than pixels) is drawn with
-  // one-pixel lines: wider ones would merge into a blur, and a one-pixel
-  // stroke is what a canvas rasterises fastest (Skia's hairline path, about
-  // a quarter of the time of a 1.6 px stroke for 20 runs of 900 points).
+  // one-pixel lines: wider ones would merge into a blur, and on a screen of
+  // device pixel ratio 1 a one-pixel stroke is what a canvas rasterises
+  // fastest (Skia's hairline path, about a quarter of the time of a 1.6 px
+  // stroke for 20 runs of 900 points).
   let points = 0;
   for (const line of lines) points += line.range ? line.range[1] - line.range[0] : line.x.length;
   const dense = points > DENSE_POINTS_PER_PX * (a.right - a.left);
