@@ -11,5 +11,5 @@ build="build-bench"
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" --buildtype=release
 fi
-ninja -C "$build" server/tbserve
+ninja -C "$build" server/tbserve bench/gen_logdir
 TBSERVE="$build/server/tbserve" node --test --test-reporter=spec bench/dashboard.mjs
