@@ -287,7 +287,7 @@ struct selection {
 	size_t from, to;
 	bool bucketed;
 	size_t *pick; /* malloc'd bucket picks (NULL: none, or out of memory) */
-	size_t count; /* how many are selected */
+	size_t npick;
 	bool has_since;
 	int64_t since;
 };
@@ -297,14 +297,7 @@ static void select_points(struct selection *sel, const tb_series *se, size_t fro
 {
 	*sel = (struct selection){ .se = se, .from = from, .to = to, .bucketed = q->has_buckets,
 				   .has_since = q->has_since && !q->has_buckets, .since = q->since };
-	if (!q->has_buckets) {
-		sel->count = to - from;
-		if (sel->has_since)
-			for (size_t i = from; i < to; i++)
-				sel->count -= tb_series_step(se, i) <= q->since;
-		return;
-	}
-	if (to <= from)
+	if (!q->has_buckets || to <= from)
 		return;
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	for (size_t i = from; i < to; i++) {
@@ -320,14 +313,14 @@ static void select_points(struct selection *sel, const tb_series *se, size_t fro
 		lo = q->since + 1;
 	sel->pick = malloc(5 * (size_t)q->nbuckets * sizeof *sel->pick);
 	if (sel->pick && lo <= hi)
-		sel->count = pick_buckets(se, from, to, (size_t)q->nbuckets, lo, hi, sel->pick);
+		sel->npick = pick_buckets(se, from, to, (size_t)q->nbuckets, lo, hi, sel->pick);
 }
 
 /* The selection's next index: start with *cursor = 0; false after the last. */
 static bool next_point(const struct selection *sel, size_t *cursor, size_t *i)
 {
 	if (sel->bucketed) {
-		if (!sel->pick || *cursor >= sel->count)
+		if (!sel->pick || *cursor >= sel->npick)
 			return false;
 		*i = sel->pick[(*cursor)++];
 		return true;
@@ -340,6 +333,17 @@ static bool next_point(const struct selection *sel, size_t *cursor, size_t *i)
 		}
 	}
 	return false;
+}
+
+/* How many points the selection holds (the binary body states it first). */
+static size_t count_points(const struct selection *sel)
+{
+	if (sel->bucketed)
+		return sel->pick ? sel->npick : 0;
+	size_t n = 0, cur = 0, i;
+	while (next_point(sel, &cur, &i))
+		n++;
+	return n;
 }
 
 /* Little-endian, whatever the host. */
@@ -384,14 +388,14 @@ static void run_binary(tb_buf *b, const char *run, const tb_series *se, size_t f
 {
 	struct selection sel;
 	select_points(&sel, se, from, to, q);
-	size_t len = strlen(run), cur, i;
+	size_t len = strlen(run), n = count_points(&sel), cur, i;
 	bool f32 = se->num_type == TB_NUM_F32;
 	put_u32le(b, (uint32_t)len);
 	tb_buf_append(b, run, len);
 	pad8(b);
-	put_u32le(b, (uint32_t)sel.count);
+	put_u32le(b, (uint32_t)n);
 	put_u32le(b, f32 ? 4 : 8);
-	if (tb_buf_grow(b, sel.count * (f32 ? 20 : 24) + 8) == 0) { /* else b->oom: a 503 */
+	if (tb_buf_grow(b, n * (f32 ? 20 : 24) + 8) == 0) { /* else b->oom: a 503 */
 		for (cur = 0; next_point(&sel, &cur, &i);)
 			put_f64le(b, tb_series_wall(se, i));
 		for (cur = 0; next_point(&sel, &cur, &i);)
