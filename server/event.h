@@ -100,6 +100,11 @@ void tb_value_plugin(const tb_pb_value *v, const char **plugin, int *data_class)
 /* Storage kind for a plugin and data class. */
 tb_kind tb_kind_for(const char *plugin, int data_class);
 
+/* The "version" field (field 1, varint) of a plugin's metadata content, 0
+ * when absent or not first. TensorBoard hides a tag whose plugin data is
+ * newer than it understands (version > 0 for every plugin served). */
+long tb_plugin_content_version(const unsigned char *content, size_t len);
+
 /* Conversions; each returns 0 or -EINVAL when the value does not have the
  * expected form (the point is then skipped). */
 int tb_value_scalar(const tb_pb_value *v, tb_scalar *out);
