@@ -54,6 +54,7 @@ static int view_in(tb_view *v, tb_store *s, tb_run *r, const char *tag, tb_kind 
 
 int tb_view_open(tb_view *v, tb_store *s, const char *run, const char *tag, tb_kind kind)
 {
+	v->run = NULL;  /* releasing a view that did not open is a no-op */
 	tb_store_rdlock(s);
 	tb_run *r = tb_store_find_run(s, run);
 	if (!r || view_in(v, s, r, tag, kind)) {

@@ -44,7 +44,8 @@ typedef struct tb_view {
 	bool store_locked;    /* released with the view */
 } tb_view;
 
-/* Find run/tag visible as kind and lock it for reading. */
+/* Find run/tag visible as kind and lock it for reading. Releasing a view
+ * whose open failed does nothing. */
 int tb_view_open(tb_view *v, tb_store *s, const char *run, const char *tag, tb_kind kind);
 void tb_view_release(tb_view *v);
 
