@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event.h"
+#include "values.h"
 
 typedef enum tb_purge_rule {
 	TB_PURGE_STEP = 0,
