@@ -10,7 +10,18 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "live.h"
 #include "log.h"
+
+/* The store frees a series: the modules keeping side tables about it
+ * (response bodies, live announcements) forget it. */
+static void forget_series(void *arg, const tb_series *se)
+{
+	tb_app *a = arg;
+	tb_cache_forget(se);
+	if (a->live)
+		tb_live_forget(a->live, se);
+}
 
 static int threads_for(const tb_flags *f)
 {
@@ -57,7 +68,8 @@ int tb_app_init(tb_app *a, const tb_flags *f, char *err, size_t errlen)
 	memset(a, 0, sizeof *a);
 	a->flags = f;
 	tb_store_init(&a->store, &f->store);
-	a->store.opts.cache_drop = tb_cache_drop;
+	a->store.opts.on_free = forget_series;
+	a->store.opts.on_free_arg = a;
 	if (f->logdir_spec && f->logdir_spec[0]) {
 		char *spec = strdup(f->logdir_spec);
 		if (!spec)

@@ -51,6 +51,9 @@ int tb_live_sub_next(tb_live_sub *sub, tb_buf *out);
 
 void tb_live_sub_free(tb_live_sub *sub);
 
+/* A series is being freed (the store's on_free hook, through app.c). */
+void tb_live_forget(tb_live *lv, const tb_series *se);
+
 /* Counters for tests and benchmarks. */
 unsigned tb_live_subscribers(tb_live *lv);
 bool tb_live_is_polling(tb_live *lv);

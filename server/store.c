@@ -42,12 +42,12 @@ static void heavy_free(tb_series *se, size_t i)
 	}
 }
 
-static void series_free(tb_series *se, void (*cache_drop)(void **))
+static void series_free(tb_series *se, const tb_store_opts *o)
 {
 	if (!se)
 		return;
-	if (cache_drop)
-		cache_drop(se->cache);
+	if (o && o->on_free)
+		o->on_free(o->on_free_arg, se);
 	for (size_t i = 0; i < se->n; i++)
 		heavy_free(se, i);
 	free(se->heavy);
@@ -639,10 +639,10 @@ void tb_run_purge(tb_run *r, int64_t step, const char *const *only, size_t n_onl
 	}
 }
 
-static void run_free(tb_run *r, void (*cache_drop)(void **))
+static void run_free(tb_run *r, const tb_store_opts *o)
 {
 	for (size_t k = 0; k < r->n_series; k++)
-		series_free(r->series[k], cache_drop);
+		series_free(r->series[k], o);
 	free(r->series);
 	free(r->index);
 	free(r->name);
@@ -664,7 +664,7 @@ int tb_store_init(tb_store *s, const tb_store_opts *opts)
 void tb_store_release(tb_store *s)
 {
 	for (size_t i = 0; i < s->n_runs; i++)
-		run_free(s->runs[i], s->opts.cache_drop);
+		run_free(s->runs[i], &s->opts);
 	free(s->runs);
 	pthread_rwlock_destroy(&s->lock);
 	memset(s, 0, sizeof *s);
@@ -715,7 +715,7 @@ void tb_store_remove_run(tb_store *s, const char *name)
 	for (size_t i = 0; i < s->n_runs; i++) {
 		if (strcmp(s->runs[i]->name, name))
 			continue;
-		run_free(s->runs[i], s->opts.cache_drop);
+		run_free(s->runs[i], &s->opts);
 		memmove(&s->runs[i], &s->runs[i + 1], (s->n_runs - i - 1) * sizeof *s->runs);
 		s->n_runs--;
 		s->version++;
