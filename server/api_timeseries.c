@@ -33,6 +33,7 @@
 #include "query.h"
 #include "tblimits.h"
 #include "writer.h"
+#include "vec.h"
 
 /* ---- tags ---------------------------------------------------------------------- */
 
@@ -88,14 +89,8 @@ static void desc_list_release(struct desc_list *l)
 /* Copies the run, tag and description of se. Returns 0 or -ENOMEM. */
 static int desc_list_add(struct desc_list *l, const char *run, const tb_series *se)
 {
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? 2 * l->cap : 16;
-		struct desc_entry *ne = realloc(l->e, nc * sizeof *ne);
-		if (!ne)
-			return -ENOMEM;
-		l->e = ne;
-		l->cap = nc;
-	}
+	if (tb_array_grow(l->e, l->cap, l->n))
+		return -ENOMEM;
 	struct desc_entry *d = &l->e[l->n++];
 	d->run = strdup(run);
 	d->tag = malloc(se->tag_len + 1);

@@ -12,6 +12,7 @@
 #include "cache.h"
 #include "live.h"
 #include "log.h"
+#include "vec.h"
 
 /* The store frees a series: the modules keeping side tables about it
  * (response bodies, live announcements) forget it. */
@@ -50,11 +51,9 @@ static int spec_entry(char *e, char **name, char **path)
 
 static int add_loader(tb_app *a, const char *path, const char *name)
 {
-	tb_loader *l = realloc(a->loaders, (a->n_loaders + 1) * sizeof *l);
-	if (!l)
+	if (tb_array_grow(a->loaders, a->cap_loaders, a->n_loaders))
 		return -ENOMEM;
-	a->loaders = l;
-	l = &a->loaders[a->n_loaders];
+	tb_loader *l = &a->loaders[a->n_loaders];
 	int rc = tb_loader_init(l, &a->store, path, name);
 	if (rc)
 		return rc;

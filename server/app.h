@@ -20,7 +20,7 @@ typedef struct tb_app {
 	const tb_flags *flags;
 	tb_store store;
 	tb_loader *loaders;
-	size_t n_loaders;
+	size_t n_loaders, cap_loaders;
 	struct tb_live *live;   /* live tailing and push, when serving */
 } tb_app;
 

@@ -20,6 +20,7 @@
 #include "crc32c.h"
 #include "log.h"
 #include "logdir.h"
+#include "vec.h"
 
 #define BATCH_RECORDS 4096
 
@@ -66,14 +67,8 @@ static tb_loader_run *run_get(tb_loader *l, const char *run, const char *dir)
 	for (size_t i = 0; i < l->n_runs; i++)
 		if (!strcmp(l->runs[i]->name, name))
 			return l->runs[i];
-	if (l->n_runs == l->cap_runs) {
-		size_t cap = l->cap_runs ? l->cap_runs * 2 : 16;
-		tb_loader_run **p = realloc(l->runs, cap * sizeof *p);
-		if (!p)
-			return NULL;
-		l->runs = p;
-		l->cap_runs = cap;
-	}
+	if (tb_array_grow(l->runs, l->cap_runs, l->n_runs))
+		return NULL;
 	tb_loader_run *lr = calloc(1, sizeof *lr);
 	if (!lr)
 		return NULL;
@@ -101,14 +96,8 @@ static int file_add(tb_loader_run *lr, const char *name, const char *path)
 		lr->files[pos]->gone = false;
 		return 0;
 	}
-	if (lr->n_files == lr->cap_files) {
-		size_t cap = lr->cap_files ? lr->cap_files * 2 : 4;
-		tb_file **p = realloc(lr->files, cap * sizeof *p);
-		if (!p)
-			return -ENOMEM;
-		lr->files = p;
-		lr->cap_files = cap;
-	}
+	if (tb_array_grow(lr->files, lr->cap_files, lr->n_files))
+		return -ENOMEM;
 	tb_file *f = calloc(1, sizeof *f);
 	if (!f || !(f->name = strdup(name)) || !(f->path = strdup(path))) {
 		if (f)

@@ -6,6 +6,7 @@
  * newest, or nowhere). The column writers then only store values.
  */
 #include "store.h"
+#include "vec.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -578,14 +579,8 @@ tb_series *tb_run_create(tb_store *s, tb_run *r, const char *tag, size_t tag_len
 	if ((r->n_series + 1) * 2 > r->index_cap &&
 	    index_rebuild(r, r->index_cap ? r->index_cap * 2 : 16))
 		return NULL;
-	if (r->n_series == r->cap_series) {
-		size_t cap = r->cap_series ? r->cap_series * 2 : 8;
-		tb_series **p = realloc(r->series, cap * sizeof *p);
-		if (!p)
-			return NULL;
-		r->series = p;
-		r->cap_series = cap;
-	}
+	if (tb_array_grow(r->series, r->cap_series, r->n_series))
+		return NULL;
 	tb_series *se = calloc(1, sizeof *se);
 	if (!se)
 		return NULL;
@@ -684,14 +679,8 @@ tb_run *tb_store_add_run(tb_store *s, const char *name)
 	tb_run *r = tb_store_find_run(s, name);
 	if (r)
 		goto out;
-	if (s->n_runs == s->cap_runs) {
-		size_t cap = s->cap_runs ? s->cap_runs * 2 : 16;
-		tb_run **p = realloc(s->runs, cap * sizeof *p);
-		if (!p)
-			goto out;
-		s->runs = p;
-		s->cap_runs = cap;
-	}
+	if (tb_array_grow(s->runs, s->cap_runs, s->n_runs))
+		goto out;
 	r = calloc(1, sizeof *r);
 	if (!r)
 		goto out;
