@@ -12,6 +12,7 @@
 #include "cache.h"
 #include "live.h"
 #include "log.h"
+#include "tblimits.h"
 #include "vec.h"
 
 /* The store frees a series: the modules keeping side tables about it
@@ -29,7 +30,7 @@ static int threads_for(const tb_flags *f)
 	if (f->threads > 0)
 		return f->threads;
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+	return n < 1 ? 1 : n > TB_MAX_LOAD_THREADS ? TB_MAX_LOAD_THREADS : (int)n;
 }
 
 /* "name:path" -> name, path; a bare path, one starting with '/', a

@@ -20,6 +20,7 @@
 #include "crc32c.h"
 #include "log.h"
 #include "logdir.h"
+#include "tblimits.h"
 #include "vec.h"
 
 #define BATCH_RECORDS 4096
@@ -319,9 +320,10 @@ static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 			}
 			f->records++;
 			records++;
-			bytes += n + 16;
+			bytes += n + TB_RECORD_FRAMING;
 			f->offset = tb_record_offset(&f->rd);
-			f->prefix_crc = tb_crc32c(f->prefix_crc, p - 12, n + 16);
+			f->prefix_crc = tb_crc32c(f->prefix_crc, p - TB_RECORD_HEADER_LEN,
+						  n + TB_RECORD_FRAMING);
 		}
 		tb_run_unlock(lr->run);
 	}
@@ -375,9 +377,9 @@ int tb_loader_read(tb_loader *l)
 	int n = l->threads < 1 ? 1 : l->threads;
 	if ((size_t)n > l->n_runs)
 		n = l->n_runs ? (int)l->n_runs : 1;
-	pthread_t tids[64];
-	if (n > 64)
-		n = 64;
+	pthread_t tids[TB_MAX_LOAD_THREADS];
+	if (n > TB_MAX_LOAD_THREADS)
+		n = TB_MAX_LOAD_THREADS;
 	int started = 0;
 	for (int i = 1; i < n; i++)
 		if (pthread_create(&tids[started], NULL, pool_worker, &p) == 0)
