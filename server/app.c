@@ -70,25 +70,23 @@ int tb_app_init(tb_app *a, const tb_flags *f, char *err, size_t errlen)
 	tb_store_init(&a->store, &f->store);
 	a->store.opts.on_free = forget_series;
 	a->store.opts.on_free_arg = a;
-	if (f->logdir_spec && f->logdir_spec[0]) {
-		char *spec = strdup(f->logdir_spec);
-		if (!spec)
-			return 1;
-		char *save = NULL;
-		for (char *e = strtok_r(spec, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
-			char *name, *path;
-			if (spec_entry(e, &name, &path) || add_loader(a, path, name)) {
-				snprintf(err, errlen, "Error: bad --logdir_spec entry '%s'", e);
-				free(spec);
-				return 1;
-			}
-		}
-		free(spec);
-		return 0;
+	if (!f->logdir_spec || !f->logdir_spec[0])
+		return add_loader(a, f->event_file ? "." : f->logdir_path, NULL);
+	char *spec = strdup(f->logdir_spec);
+	if (!spec)
+		return -ENOMEM;
+	int rc = 0;
+	char *save = NULL;
+	for (char *e = strtok_r(spec, ",", &save); e && !rc; e = strtok_r(NULL, ",", &save)) {
+		char *name, *path;
+		rc = spec_entry(e, &name, &path);
+		if (!rc)
+			rc = add_loader(a, path, name);
+		if (rc == -EINVAL)
+			snprintf(err, errlen, "Error: bad --logdir_spec entry '%s'", e);
 	}
-	if (f->event_file)
-		return add_loader(a, ".", NULL) ? 1 : 0;
-	return add_loader(a, f->logdir_path, NULL) ? 1 : 0;
+	free(spec);
+	return rc;
 }
 
 void tb_app_release(tb_app *a)

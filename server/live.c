@@ -109,19 +109,20 @@ void tb_live_sub_set_waker(tb_live_sub *s, void (*suspend)(void *), void (*resum
 int tb_live_sub_next(tb_live_sub *s, tb_buf *out)
 {
 	pthread_mutex_lock(&s->lock);
-	int rc;
+	int rc = 0;
 	if (s->queue.len) {
 		tb_buf_append(out, s->queue.data, s->queue.len);
 		tb_buf_reset(&s->queue);
-		rc = 1;
+		if (out->oom)
+			rc = -ENOMEM;
 	} else if (s->closing) {
-		rc = -1;
+		rc = -ESHUTDOWN;
 	} else {
 		if (s->suspend) {
 			s->suspended = true;
 			s->suspend(s->arg);
 		}
-		rc = 2;
+		rc = -EAGAIN;
 	}
 	pthread_mutex_unlock(&s->lock);
 	return rc;
