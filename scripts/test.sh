@@ -4,7 +4,7 @@
 # UndefinedBehaviorSanitizer, the concurrency test under ThreadSanitizer,
 # the golden replay of TensorBoard's recorded HTTP answers and the
 # hostile-client tests against a running server, live tailing, and the web
-# dashboard in Debian's Chromium (playwright-core).
+# dashboard in Debian's Chromium (playwright-core); then the mutation check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test
@@ -58,6 +58,10 @@ run python3 tests/live/live_test.py build-test/server/tbserve --watch poll
 run node --test --test-reporter=tap tests/browser/smoothing.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap tests/browser/binary.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/dashboard.test.mjs
+
+# Mutation check: deliberate breakages, each of which some test above must
+# catch (scripts/mutation.sh; reuses build-mutation/, about 2 minutes).
+run scripts/mutation.sh
 
 echo "tests: $passed passed, $failed failed"
 exit $status
