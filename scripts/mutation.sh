@@ -61,7 +61,8 @@ mutate() {
   if ! python3 - "$tree/$file" "$spec" <<'EOF'
 import sys
 path, spec = sys.argv[1], sys.argv[2]
-old, new = spec.split("\n=====\n")
+old, new = spec.split("\n=====", 1)
+new = new[1:]  # the newline after '=====' (none when the new text is empty)
 text = open(path).read()
 n = text.count(old)
 if n != 1:
@@ -159,6 +160,25 @@ mutate json-escape server/json.c mt json <<'EOF'
 	case '"': e = "\\\""; break;
 =====
 	case '"': e = "\""; break;
+EOF
+
+mutate export-visibility server/export.c python3 tests/cli/cli_test.py "$build/server/tbserve" <<'EOF'
+			if ((tag && strcmp(tag, se->tag)) || se->kind == TB_KIND_BLOB ||
+			    !tb_series_visible(se, se->kind))
+=====
+			if ((tag && strcmp(tag, se->tag)) || se->kind == TB_KIND_BLOB)
+EOF
+
+mutate export-csv-quote server/export.c python3 tests/cli/cli_test.py "$build/server/tbserve" <<'EOF'
+		if (s[i] == '"')
+			tb_buf_putc(b, '"');
+=====
+EOF
+
+mutate inspect-step-range server/inspect.c python3 tests/cli/cli_test.py "$build/server/tbserve" <<'EOF'
+		if (i == 0 || st < lo)
+=====
+		if (i == 0)
 EOF
 
 echo "$passed passed, $failed failed"

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h" /* tb_series_visible: export shows what the API shows */
 #include "buf.h"
 #include "json.h"
 
@@ -199,7 +200,8 @@ tb_export_cursor *tb_export_open(tb_store *s, const char *format, const char *ru
 		tb_run_rdlock(r);
 		for (size_t k = 0; !rc && k < r->n_series; k++) {
 			const tb_series *se = r->series[k];
-			if ((tag && strcmp(tag, se->tag)) || se->kind == TB_KIND_BLOB)
+			if ((tag && strcmp(tag, se->tag)) || se->kind == TB_KIND_BLOB ||
+			    !tb_series_visible(se, se->kind))
 				continue;
 			rc = pair_add(e, r->name, se->tag);
 		}
