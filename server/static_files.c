@@ -10,10 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api.h"
-
-/* Largest file served from --static_dir (a development aid). */
-#define STATIC_DIR_MAX_FILE (16u * 1024 * 1024)
+#include "request.h"
+#include "tblimits.h"
 
 int tb_static_clean_path(const char *url_path, char *out, size_t outlen)
 {
@@ -95,7 +93,7 @@ static void serve_dir(const tb_request *req, tb_response *resp, const char *rel)
 {
 	int fd = open_below(req->app->flags->static_dir, rel);
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > STATIC_DIR_MAX_FILE) {
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > TB_STATIC_DIR_MAX_FILE) {
 		if (fd >= 0)
 			close(fd);
 		tb_resp_not_found(resp);
@@ -133,12 +131,10 @@ void tb_static_serve(const tb_request *req, tb_response *resp)
 			return;
 		}
 		if (req->accept_gzip) {
-			resp->static_body = (const char *)f->gz;
-			resp->static_len = f->gz_len;
+			tb_resp_static(resp, f->gz, f->gz_len);
 			resp->content_encoding = "gzip";
 		} else {
-			resp->static_body = (const char *)f->raw;
-			resp->static_len = f->raw_len;
+			tb_resp_static(resp, f->raw, f->raw_len);
 		}
 		return;
 	}

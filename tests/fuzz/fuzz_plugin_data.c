@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "fuzz.h"
 #include "ingest.h"
+#include "query.h"
 #include "store.h"
 
 static void put_varint(tb_buf *b, uint64_t v)
