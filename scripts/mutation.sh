@@ -132,16 +132,16 @@ mutate record-crc server/record.c mt record fuzz_record <<'EOF'
 	if (0)
 EOF
 
-mutate visibility server/api.c mt fuzz_plugin_data <<'EOF'
-	return se->kind == kind && content_version(se) <= 0;
+mutate visibility server/ingest.c mt fuzz_plugin_data <<'EOF'
+		se->too_new = tb_plugin_content_version(m.content, m.content_len) > 0;
 =====
-	return se->kind == kind;
+		se->too_new = false;
 EOF
 
-mutate bucket-max server/api_scalars.c mt api_plugins <<'EOF'
-		bool ok[5] = { true, b->has_minmax, b->has_minmax, b->has_nan, true };
+mutate bucket-max server/query.c mt api_plugins query <<'EOF'
+	bool ok[5] = { true, b->has_minmax, b->has_minmax, b->has_nan, true };
 =====
-		bool ok[5] = { true, b->has_minmax, false, b->has_nan, true };
+	bool ok[5] = { true, b->has_minmax, false, b->has_nan, true };
 EOF
 
 mutate sanitize-scheme server/html_sanitize.c mt markdown fuzz_sanitize <<'EOF'
@@ -162,14 +162,7 @@ mutate json-escape server/json.c mt json <<'EOF'
 	case '"': e = "\""; break;
 EOF
 
-mutate export-visibility server/export.c python3 tests/cli/cli_test.py "$build/server/tbserve" <<'EOF'
-			if ((tag && strcmp(tag, se->tag)) || se->kind == TB_KIND_BLOB ||
-			    !tb_series_visible(se, se->kind))
-=====
-			if ((tag && strcmp(tag, se->tag)) || se->kind == TB_KIND_BLOB)
-EOF
-
-mutate export-csv-quote server/export.c python3 tests/cli/cli_test.py "$build/server/tbserve" <<'EOF'
+mutate csv-quote server/writer.c python3 tests/cli/cli_test.py "$build/server/tbserve" <<'EOF'
 		if (s[i] == '"')
 			tb_buf_putc(b, '"');
 =====

@@ -10,7 +10,8 @@ usage: cli_test.py path/to/tbserve
 
 Data: tests/data/golden/logdir-small, and a scratch logdir written here
 (a visible and a hidden scalar -- plugin version 1, which TensorBoard does
-not show -- and text elements with commas, quotes and line breaks).
+not show --, steps out of order, and text elements with commas, quotes and
+line breaks), read with --purge_orphaned_data=false so every point stays.
 Prints one line per check and 'N passed, N failed'.
 """
 import csv
@@ -117,6 +118,8 @@ def write_scratch_logdir(tmp):
     for step in range(3):
         recs.append(event(step, scalar_value("shown", step * 0.5, version=0)))
         recs.append(event(step, scalar_value("hidden", step * 2.0, version=1)))
+    for step in (5, 3, 4):  # out of order: the step range is not first..last
+        recs.append(event(step, scalar_value("backwards", float(step))))
     recs.append(event(0, text_value("notes", ['a,b "c"', "line1\r\nline2", "tab\there", "plain"])))
     with open(os.path.join(run, "events.out.tfevents.1700000000.host"), "wb") as f:
         f.write(b"".join(frame(r) for r in recs))
@@ -359,10 +362,11 @@ def test_inspect(binary, logdir, port):
                 bad.append((run, name, records, nbytes))
     check("inspect: records and bytes of each of %d files match the file" % nfiles, nfiles and not bad, bad[:3])
 
-    rc, out, _ = cli(binary, "--logdir", logdir, "--inspect", "--tag", "loss", *FLAGS)
+    tag = sorted({t for r in runs.values() for t in r["tags"]})[-1]
+    rc, out, _ = cli(binary, "--logdir", logdir, "--inspect", "--tag", tag, *FLAGS)
     only = parse_inspect(out.decode())
     tags = {t for r in only.values() for t in r["tags"]}
-    check("inspect --tag loss shows that tag and only it", tags == {"loss"}, tags)
+    check("inspect --tag %s shows that tag and only it" % tag, tags == {tag}, tags)
 
     run = next(r for r, info in sorted(runs.items()) if len(info["files"]) == 1 and info["tags"])
     name = next(iter(runs[run]["files"]))
@@ -381,14 +385,17 @@ def main():
     finally:
         p.terminate()
         p.wait(timeout=10)
+    # Keep every point of the scratch logdir, out-of-order steps included.
+    FLAGS.append("--purge_orphaned_data=false")
     with tempfile.TemporaryDirectory() as tmp:
         write_scratch_logdir(tmp)
         p, port = start(binary, tmp)
         try:
             tags = api(port, "/data/plugin/scalars/tags")
             check("scratch: the API hides the version-1 scalar", tags == {"w": tags.get("w")} and
-                  set(tags["w"]) == {"shown"}, tags)
+                  set(tags["w"]) == {"shown", "backwards"}, tags)
             lines, rows = test_export(binary, tmp, port, "scratch")
+            test_inspect(binary, tmp, port)
             texts = [r[5] for r in rows[1:] if r[1] == "notes"]
             check("scratch: CSV text elements read back exactly",
                   texts == ['a,b "c"', "line1\r\nline2", "tab\there", "plain"], texts)
