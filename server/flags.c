@@ -3,6 +3,7 @@
  * entry names its kind and where its value goes.
  */
 #include "flags.h"
+#include "tblimits.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -263,8 +264,9 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 		return set_str(&f->format, v);
 	case F_THREADS: {
 		long t = strtol(v, &end, 10);
-		if (*end || end == v || t < 0 || t > 64) {
-			snprintf(err, errlen, "argument --threads: expected 0..64, got '%s'", v);
+		if (*end || end == v || t < 0 || t > TB_MAX_LOAD_THREADS) {
+			snprintf(err, errlen, "argument --threads: expected 0..%d, got '%s'",
+				 TB_MAX_LOAD_THREADS, v);
 			return -EINVAL;
 		}
 		f->threads = (int)t;

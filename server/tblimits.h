@@ -45,6 +45,32 @@
  * means every point is kept (tbserve's default, unlike TensorBoard). */
 #define TB_KEEP_ALL 0
 
+/* ---- text (Markdown and the HTML sanitiser) ---------------------------- */
+
+/* Open elements in the sanitiser; a deeper start tag stays escaped text.
+ * Bounds the per-token scope scans and the output of hostile nesting. */
+#define TB_HTML_MAX_DEPTH 512
+
+/* Entries in the list of active formatting elements; more stay escaped
+ * text. html5lib clones every entry each time it reopens them, so this
+ * bounds the blow-up of unclosed <em><strong>... chains. */
+#define TB_HTML_MAX_FORMATTING 32
+
+/* Attributes kept per element by the sanitiser; later ones are ignored.
+ * Duplicate detection and html5lib's Noah's-Ark comparison are quadratic
+ * in this, and only four attribute names can survive anyway. */
+#define TB_HTML_MAX_ATTRS 64
+
+/* Raw-HTML nesting tracked while extracting Python-Markdown's HTML blocks;
+ * deeper tags are kept but not tracked, so such a block may end early and
+ * the rest is ordinary text. Bounds the tag stack's memory. */
+#define TB_MD_MAX_RAW_DEPTH 4096
+
+/* Bytes a start tag may span for the raw-HTML extractor; a longer one is
+ * text. html.parser rescans attributes from every '<', so without a bound
+ * unterminated quotes make the extractor quadratic. */
+#define TB_MD_MAX_TAG_BYTES 4096
+
 /* ---- HTTP ---------------------------------------------------------------- */
 
 /* Memory for one connection's request line, headers and parsed query
