@@ -3,12 +3,13 @@
  * entry names its kind and where its value goes.
  */
 #include "flags.h"
-#include "tblimits.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "tblimits.h"
 
 enum kind { STR, BOOL_ARG, SWITCH, INT, DOUBLE, IGNORED_ARG, IGNORED_SWITCH };
 
