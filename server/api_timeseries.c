@@ -193,8 +193,9 @@ static int tag_descriptions(tb_buf *b, struct desc_entry *e, size_t n)
 	if (n)
 		qsort(by_desc, n, sizeof *by_desc, cmp_desc_run);
 	tb_buf md = TB_BUF_INIT, html = TB_BUF_INIT;
+	int rc = 0;
 	tb_buf_putc(b, '{');
-	for (size_t from = 0, to; from < n; from = to) {
+	for (size_t from = 0, to; from < n && !rc; from = to) {
 		bool several = false;
 		for (to = from + 1; to < n && !cmp_bytes(e[to].tag, e[to].tag_len,
 							 e[from].tag, e[from].tag_len); to++)
@@ -209,16 +210,20 @@ static int tag_descriptions(tb_buf *b, struct desc_entry *e, size_t n)
 			tb_buf_puts(b, ", ");
 		tb_json_str(b, e[from].tag, e[from].tag_len);
 		tb_buf_puts(b, ": ");
-		if (!md.oom && tb_markdown_to_safe_html(md.data ? md.data : "", md.len, &html) == 0)
+		int mrc = md.oom ? -ENOMEM :
+			  tb_markdown_to_safe_html(md.data ? md.data : "", md.len, &html);
+		if (mrc == -ENOMEM || html.oom)
+			rc = -ENOMEM;
+		else if (mrc == 0)
 			tb_json_str(b, html.data ? html.data : "", html.len);
 		else
-			tb_buf_puts(b, "\"\"");
+			tb_buf_puts(b, "\"\"");   /* not UTF-8 */
 	}
 	tb_buf_putc(b, '}');
 	tb_buf_release(&md);
 	tb_buf_release(&html);
 	free(by_desc);
-	return 0;
+	return rc;
 }
 
 static int basic_mapping(tb_buf *b, tb_store *s, tb_kind kind)

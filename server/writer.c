@@ -184,13 +184,13 @@ void tb_write_description_json(tb_buf *b, const tb_series *se)
 		return;
 	}
 	tb_buf html = TB_BUF_INIT;
-	if (tb_markdown_to_safe_html(se->description, strlen(se->description), &html) == 0 &&
-	    !html.oom)
+	int rc = tb_markdown_to_safe_html(se->description, strlen(se->description), &html);
+	if (rc == -ENOMEM || html.oom)
+		b->oom = 1;   /* the answer is a 503, not a tag without its description */
+	else if (rc == 0)
 		tb_json_str(b, html.data ? html.data : "", html.len);
 	else
-		tb_buf_puts(b, "\"\"");
-	if (html.oom)
-		b->oom = 1;
+		tb_buf_puts(b, "\"\"");   /* not UTF-8: TensorBoard shows no description */
 	tb_buf_release(&html);
 }
 

@@ -43,7 +43,8 @@ int tb_write_binary_end(tb_buf *b, size_t runs);
 void tb_write_buckets_json(tb_buf *b, const tb_hist *h, bool objects);
 
 /* The series' description as sanitised HTML (Markdown rendered), as a
- * JSON string ("" when it has none or it does not render). */
+ * JSON string ("" when it has none or it is not UTF-8; out of memory sets
+ * b->oom). */
 void tb_write_description_json(tb_buf *b, const tb_series *se);
 
 /* ", " unless the last byte written opens an object or array: for members
