@@ -25,13 +25,20 @@ typedef struct fx {
 	tb_series *se;
 } fx;
 
+/* The store frees a series: drop what the cache keeps for it (as app.c). */
+static void forget(void *arg, const tb_series *se)
+{
+	(void)arg;
+	tb_cache_forget(se);
+}
+
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof *f);
 	tb_store_opts o;
 	memset(&o, 0, sizeof o);
 	o.rule = TB_PURGE_STEP;
-	o.cache_drop = tb_cache_drop;
+	o.on_free = forget;
 	assert_int_equal(tb_store_init(&f->store, &o), 0);
 	f->run = tb_store_add_run(&f->store, "run");
 	assert_non_null(f->run);
