@@ -168,7 +168,8 @@ def shrink(binary, doc):
 # over the minimal input, most specific first.
 KNOWN = [
     ("link inside a link", rb"\[[^\]]*\[.*\]\(.*\)\]\("),
-    ("md4c drops a '*' after a link or autolink ending in one", rb"\]\(\*\)\*|<[^>]*@[^>]*>\*"),
+    ("md4c drops text after an autolink inside link brackets, or after [](*)",
+     rb"\[[^\]]*<[^>]*[@:][^>]*>|\]\(\*\)\*"),
     ("autolink holding a space", rb"<[a-z]+:[^>]* [^>]*>"),
     ("link destination with quotes, parentheses or spaces", rb"\]\([^)]*[\"( ]"),
     ("image description as plain text", rb"!\[[^\]]*[*_`<\\][^\]]*\]"),
@@ -176,8 +177,9 @@ KNOWN = [
     ("*** then --- (setext heading vs rules)", rb"\*\*\*\n---"),
     ("setext underline or heading after indentation or a quote", rb"(?m)\n +[=-]|^>.*\n[=-]|^ +#"),
     ("blockquotes separated by a blank line", rb"(?m)^>.*\n\n *>"),
-    ("five or more spaces after a list marker", rb"(?m)^ *([-*+]|\d+\.) {5}"),
-    ("list continuation, looseness and type changes", rb"(?m)^ *([-*+]|\d+\.)( .*)?\n(\n| +\S)"),
+    ("lazy continuation lines of a block quote", rb"(?m)^>.*\n[^>\n]"),
+    ("five or more spaces after a list marker", rb"([-*+]|\d+\.) {5}"),
+    ("list continuation, looseness and type changes", rb"(?m)^ *([-*+]|\d+\.)( .*)?\n"),
     ("code spans with unbalanced backtick runs", rb"``"),
     ("emphasis delimiter rules (CommonMark flanking vs Python-Markdown's patterns)", rb"[*_]"),
 ]
