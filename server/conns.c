@@ -28,6 +28,12 @@ struct tb_conn {
 	tb_conn *prev, *next;
 };
 
+struct peer_count {
+	const char *peer;
+	unsigned n;
+	bool waiting;        /* has a waiting connection (a possible victim) */
+};
+
 struct tb_conns {
 	tb_conns_limits lim;
 	pthread_mutex_t lock;
@@ -37,6 +43,8 @@ struct tb_conns {
 	tb_conn *head, *tail; /* oldest first */
 	unsigned n;           /* not dropped */
 	unsigned long dropped;
+	struct peer_count *scratch; /* largest_peer's table */
+	size_t scratch_cap;
 };
 
 static uint64_t now_ms(void)
@@ -97,18 +105,48 @@ static unsigned count_peer(tb_conns *t, const char *peer)
 	return n;
 }
 
-/* The peer holding the most connections that has one waiting. */
+static uint32_t hash_peer(const char *p)
+{
+	uint32_t h = 2166136261u;
+	while (*p)
+		h = (h ^ (unsigned char)*p++) * 16777619u;
+	return h;
+}
+
+/* The peer holding the most connections that has one waiting: one pass,
+ * counting peers in an open-addressing table (t->scratch, sized at least
+ * twice the connections so it never fills). */
 static const char *largest_peer(tb_conns *t, const tb_conn *except)
 {
+	size_t total = 0;
+	for (tb_conn *c = t->head; c; c = c->next)
+		total++;
+	size_t cap = 64;
+	while (cap < 2 * total)
+		cap *= 2;
+	if (cap > t->scratch_cap) {
+		struct peer_count *v = realloc(t->scratch, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		t->scratch = v;
+		t->scratch_cap = cap;
+	}
+	cap = t->scratch_cap;
+	memset(t->scratch, 0, cap * sizeof *t->scratch);
 	const char *best = NULL;
 	unsigned best_n = 0;
 	for (tb_conn *c = t->head; c; c = c->next) {
-		if (c == except || c->busy || c->dropped)
+		if (c->dropped)
 			continue;
-		unsigned n = count_peer(t, c->peer);
-		if (n > best_n) {
+		size_t i = hash_peer(c->peer) & (cap - 1);
+		while (t->scratch[i].peer && strcmp(t->scratch[i].peer, c->peer))
+			i = (i + 1) & (cap - 1);
+		t->scratch[i].peer = c->peer;
+		t->scratch[i].n++;
+		t->scratch[i].waiting |= c != except && !c->busy;
+		if (t->scratch[i].waiting && t->scratch[i].n > best_n) {
 			best = c->peer;
-			best_n = n;
+			best_n = t->scratch[i].n;
 		}
 	}
 	return best;
@@ -140,12 +178,18 @@ tb_conn *tb_conn_open(tb_conns *t, int fd, const struct sockaddr *addr, bool *re
 			*refused = true;
 	}
 	if (!*refused && t->n > t->lim.max_connections) {
-		const char *peer = largest_peer(t, c);
-		tb_conn *victim = peer ? oldest_waiting(t, peer, c) : NULL;
-		if (victim)
+		/* drop a batch, not one: each dropped connection holds its slot in
+		 * the HTTP library until that library's thread gets to close it,
+		 * and new clients should not queue behind those closes */
+		unsigned target = t->lim.max_connections - t->lim.max_connections / 32;
+		while (t->n > target) {
+			const char *peer = largest_peer(t, c);
+			tb_conn *victim = peer ? oldest_waiting(t, peer, c) : NULL;
+			if (!victim)
+				break;
 			drop(t, victim, "connection limit");
-		else
-			*refused = true;
+		}
+		*refused = t->n > t->lim.max_connections;
 	}
 	if (*refused) {
 		c->dropped = true;
@@ -262,5 +306,6 @@ void tb_conns_stop(tb_conns *t)
 		tb_conn_close(t->head);
 	pthread_cond_destroy(&t->wake);
 	pthread_mutex_destroy(&t->lock);
+	free(t->scratch);
 	free(t);
 }

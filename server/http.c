@@ -208,8 +208,17 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 		tb_buf_reset(&s->buf);
 		s->pos = 0;
 		int rc = s->next(s->stream, &s->buf, STREAM_CHUNK);
-		if (rc < 0)
+		if (rc < 0) {
+			/* ended by the server (a live stream making room, shutdown):
+			 * the client must see the end now, and libmicrohttpd 0.9.75
+			 * sometimes leaves such a resumed connection open until its
+			 * next event; closing the socket's both ways gives it one */
+			const union MHD_ConnectionInfo *fdi =
+				MHD_get_connection_info(s->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+			if (fdi)
+				shutdown(fdi->connect_fd, SHUT_RDWR);
 			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
 		if (rc == 2 && s->buf.len == 0)
 			return 0; /* suspended until the stream has data */
 		s->done = rc == 0;
