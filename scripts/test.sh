@@ -2,8 +2,8 @@
 # Build tbserve and run every test: the unit and real-data suites with
 # warnings as errors, the same suites again under AddressSanitizer and
 # UndefinedBehaviorSanitizer, the concurrency test under ThreadSanitizer,
-# the golden replay of TensorBoard's recorded HTTP answers and the
-# hostile-client tests against a running server, live tailing, and the web
+# the golden replay of TensorBoard's recorded HTTP answers, the
+# hostile-client, protocol and access (token, Host, TLS) tests against a running server, live tailing, and the web
 # dashboard in Debian's Chromium (playwright-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +46,10 @@ TSAN_OPTIONS=halt_on_error=1 TB_TEST_DATA="$PWD/tests/data" run build-tsan/tests
 # The server as clients see it: TensorBoard's recorded answers, hostile clients.
 run tests/golden/replay.sh build-test/server/tbserve
 run python3 tests/http/hostile_client.py build-test/server/tbserve
+# Protocol holes (deadlines, capacity, live slots, framing) and access
+# (Host allow-list, token login, cross-site POST, HTTPS via openssl + curl).
+run python3 tests/http/protocol_client.py build-test/server/tbserve
+run python3 tests/http/access_client.py build-test/server/tbserve
 
 # Live tailing: inotify, then the same scenarios forced onto polling.
 run python3 tests/live/live_test.py build-test/server/tbserve
