@@ -3,8 +3,10 @@
 # warnings as errors, the same suites again under AddressSanitizer and
 # UndefinedBehaviorSanitizer, the concurrency test under ThreadSanitizer,
 # the golden replay of TensorBoard's recorded HTTP answers, the
-# hostile-client, protocol and access (token, Host, TLS) tests against a running server, live tailing, and the web
-# dashboard in Debian's Chromium (playwright-core).
+# hostile-client, protocol and access (token, Host, TLS) tests against a
+# running server, live tailing, and the web dashboard in Debian's Chromium
+# (playwright-core, also behind the token and over HTTPS); then the
+# mutation check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test
@@ -50,6 +52,9 @@ run python3 tests/http/hostile_client.py build-test/server/tbserve
 # (Host allow-list, token login, cross-site POST, HTTPS via openssl + curl).
 run python3 tests/http/protocol_client.py build-test/server/tbserve
 run python3 tests/http/access_client.py build-test/server/tbserve
+run python3 tests/http/static_dir_test.py build-test/server/tbserve
+# The command line (export, --inspect) against the API on the same logdir.
+run python3 tests/cli/cli_test.py build-test/server/tbserve
 
 # Live tailing: inotify, then the same scenarios forced onto polling.
 run python3 tests/live/live_test.py build-test/server/tbserve
@@ -63,6 +68,10 @@ TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap tests/brow
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/dashboard.test.mjs
 # The page behind the token login (?token= once, then the cookie) and over HTTPS.
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/access.test.mjs
+
+# Mutation check: deliberate breakages, each of which some test above must
+# catch (scripts/mutation.sh; reuses build-mutation/, about 2 minutes).
+run scripts/mutation.sh
 
 echo "tests: $passed passed, $failed failed"
 exit $status

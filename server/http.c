@@ -174,7 +174,7 @@ static int is_textual(const char *ct)
 
 struct stream_ctx {
 	void *stream;
-	int (*next)(void *, tb_buf *, size_t);
+	int (*next)(void *, tb_buf *, size_t, bool *);
 	void (*free)(void *);
 	struct MHD_Connection *conn;
 	tb_buf buf;
@@ -195,9 +195,6 @@ static void conn_resume(void *arg)
 	MHD_resume_connection(((struct stream_ctx *)arg)->conn);
 }
 
-/* Chunk size asked of a streamed body per refill. */
-#define STREAM_CHUNK (64u * 1024)
-
 static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	(void)pos;
@@ -207,21 +204,22 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		tb_buf_reset(&s->buf);
 		s->pos = 0;
-		int rc = s->next(s->stream, &s->buf, STREAM_CHUNK);
-		if (rc < 0) {
+		bool done = false;
+		int rc = s->next(s->stream, &s->buf, TB_HTTP_STREAM_CHUNK, &done);
+		if (rc == -EAGAIN && s->buf.len == 0)
+			return 0; /* suspended until the stream has data */
+		if (rc < 0 && rc != -EAGAIN) {
 			/* ended by the server (a live stream making room, shutdown):
 			 * the client must see the end now, and libmicrohttpd 0.9.75
 			 * sometimes leaves such a resumed connection open until its
-			 * next event; closing the socket's both ways gives it one */
+			 * next event; shutting the socket both ways gives it one */
 			const union MHD_ConnectionInfo *fdi =
 				MHD_get_connection_info(s->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 			if (fdi)
 				shutdown(fdi->connect_fd, SHUT_RDWR);
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		}
-		if (rc == 2 && s->buf.len == 0)
-			return 0; /* suspended until the stream has data */
-		s->done = rc == 0;
+		s->done = done;
 		if (s->buf.len == 0)
 			return s->done ? MHD_CONTENT_READER_END_OF_STREAM : 0;
 	}
@@ -294,19 +292,19 @@ static void escape_controls(tb_buf *body)
 static enum MHD_Result send_response(tb_http *h, struct MHD_Connection *c, tb_response *r,
 				     int gzip_ok)
 {
-	if (r->stream) {
+	if (r->src == TB_BODY_STREAM) {
 		struct stream_ctx *s = calloc(1, sizeof *s);
 		if (!s)
 			return MHD_NO;
-		s->stream = r->stream;
-		s->next = r->stream_next;
-		s->free = r->stream_free;
+		s->stream = r->u.stream.state;
+		s->next = r->u.stream.next;
+		s->free = r->u.stream.free;
 		s->conn = c;
-		if (r->stream_waker)
-			r->stream_waker(s->stream, conn_suspend, conn_resume, s);
-		r->stream = NULL; /* owned by the MHD response now */
+		if (r->u.stream.waker)
+			r->u.stream.waker(s->stream, conn_suspend, conn_resume, s);
+		r->src = TB_BODY_BUF; /* owned by the MHD response now */
 		struct MHD_Response *resp = MHD_create_response_from_callback(
-			MHD_SIZE_UNKNOWN, STREAM_CHUNK, stream_read, s, stream_free);
+			MHD_SIZE_UNKNOWN, TB_HTTP_STREAM_CHUNK, stream_read, s, stream_free);
 		if (!resp) {
 			stream_free(s);
 			return MHD_NO;
@@ -321,15 +319,15 @@ static enum MHD_Result send_response(tb_http *h, struct MHD_Connection *c, tb_re
 	}
 	struct MHD_Response *resp;
 	const char *encoding = r->content_encoding;
-	if (r->shared) {
+	if (r->src == TB_BODY_SHARED) {
 		/* a cached body: shared, released by libmicrohttpd when sent */
-		tb_body *b = r->shared;
-		r->shared = NULL;
+		tb_body *b = r->u.shared;
+		r->src = TB_BODY_BUF;
 		resp = MHD_create_response_from_buffer_with_free_callback(b->len, b->data, free_shared);
 		if (!resp)
 			tb_body_unref(b);
-	} else if (r->static_body) {
-		resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body,
+	} else if (r->src == TB_BODY_STATIC) {
+		resp = MHD_create_response_from_buffer(r->u.fixed.len, (void *)r->u.fixed.data,
 						       MHD_RESPMEM_PERSISTENT);
 	} else {
 		tb_buf *body = &r->body, gz = TB_BUF_INIT;
@@ -730,7 +728,7 @@ tb_http *tb_http_start(tb_app *app, const tb_http_opts *o, char *err, size_t err
 	pthread_mutex_init(&h->start_lock, NULL);
 	h->starting = true;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned threads = cpus < 1 ? 1 : cpus > 16 ? 16 : (unsigned)cpus;
+	unsigned threads = cpus < 1 ? 1 : cpus > TB_HTTP_MAX_THREADS ? TB_HTTP_MAX_THREADS : (unsigned)cpus;
 	struct MHD_OptionItem tls_opts[] = {
 		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)o->tls_cert },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key },
