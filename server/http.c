@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -329,6 +330,20 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	tb_log(TB_LOG_DEBUG, "http: %s", line);
 }
 
+/* TB_HTTP_MAX_CONNECTIONS, lowered so that TB_FD_RESERVE descriptors stay
+ * free under RLIMIT_NOFILE: at the limit libmicrohttpd stops accepting (the
+ * kernel queues) instead of spinning on accept() failing with EMFILE. */
+static unsigned connection_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return TB_HTTP_MAX_CONNECTIONS;
+	rlim_t n = rl.rlim_cur > 2 * TB_FD_RESERVE ? rl.rlim_cur - TB_FD_RESERVE : rl.rlim_cur / 4;
+	if (n < 1)
+		n = 1;
+	return n < TB_HTTP_MAX_CONNECTIONS ? (unsigned)n : TB_HTTP_MAX_CONNECTIONS;
+}
+
 tb_http *tb_http_start(tb_app *app, int listen_fd)
 {
 	tb_http *h = calloc(1, sizeof *h);
@@ -345,7 +360,7 @@ tb_http *tb_http_start(tb_app *app, int listen_fd)
 		MHD_OPTION_LISTEN_SOCKET, listen_fd,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)TB_HTTP_CONN_MEMORY,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)TB_HTTP_MAX_CONNECTIONS,
+		MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)TB_HTTP_MAX_PER_IP,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)TB_HTTP_IDLE_TIMEOUT,
 		MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,

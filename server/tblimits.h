@@ -64,6 +64,12 @@
 #define TB_HTTP_MAX_CONNECTIONS 1024
 #define TB_HTTP_MAX_PER_IP 256
 
+/* File descriptors kept free for everything but client connections
+ * (listener, loader threads reading one file each, inotify, epoll, static
+ * files): the connection limit is lowered to RLIMIT_NOFILE minus this, so
+ * an accept() never fails with EMFILE and nothing else is starved. */
+#define TB_FD_RESERVE 128
+
 /* Seconds a connection may sit idle (or trickle bytes) before it is closed:
  * a client sending one byte a second cannot hold a slot for long. */
 #define TB_HTTP_IDLE_TIMEOUT 30
