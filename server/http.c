@@ -91,7 +91,7 @@ static int is_textual(const char *ct)
 
 struct stream_ctx {
 	void *stream;
-	int (*next)(void *, tb_buf *, size_t);
+	int (*next)(void *, tb_buf *, size_t, bool *);
 	void (*free)(void *);
 	struct MHD_Connection *conn;
 	tb_buf buf;
@@ -112,9 +112,6 @@ static void conn_resume(void *arg)
 	MHD_resume_connection(((struct stream_ctx *)arg)->conn);
 }
 
-/* Chunk size asked of a streamed body per refill. */
-#define STREAM_CHUNK (64u * 1024)
-
 static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	(void)pos;
@@ -124,12 +121,13 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		tb_buf_reset(&s->buf);
 		s->pos = 0;
-		int rc = s->next(s->stream, &s->buf, STREAM_CHUNK);
-		if (rc < 0)
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-		if (rc == 2 && s->buf.len == 0)
+		bool done = false;
+		int rc = s->next(s->stream, &s->buf, TB_HTTP_STREAM_CHUNK, &done);
+		if (rc == -EAGAIN && s->buf.len == 0)
 			return 0; /* suspended until the stream has data */
-		s->done = rc == 0;
+		if (rc < 0 && rc != -EAGAIN)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		s->done = done;
 		if (s->buf.len == 0)
 			return s->done ? MHD_CONTENT_READER_END_OF_STREAM : 0;
 	}
@@ -154,19 +152,19 @@ static void free_shared(void *data)
 
 static enum MHD_Result send_response(struct MHD_Connection *c, tb_response *r, int gzip_ok)
 {
-	if (r->stream) {
+	if (r->src == TB_BODY_STREAM) {
 		struct stream_ctx *s = calloc(1, sizeof *s);
 		if (!s)
 			return MHD_NO;
-		s->stream = r->stream;
-		s->next = r->stream_next;
-		s->free = r->stream_free;
+		s->stream = r->u.stream.state;
+		s->next = r->u.stream.next;
+		s->free = r->u.stream.free;
 		s->conn = c;
-		if (r->stream_waker)
-			r->stream_waker(s->stream, conn_suspend, conn_resume, s);
-		r->stream = NULL; /* owned by the MHD response now */
+		if (r->u.stream.waker)
+			r->u.stream.waker(s->stream, conn_suspend, conn_resume, s);
+		r->src = TB_BODY_BUF; /* owned by the MHD response now */
 		struct MHD_Response *resp = MHD_create_response_from_callback(
-			MHD_SIZE_UNKNOWN, STREAM_CHUNK, stream_read, s, stream_free);
+			MHD_SIZE_UNKNOWN, TB_HTTP_STREAM_CHUNK, stream_read, s, stream_free);
 		if (!resp) {
 			stream_free(s);
 			return MHD_NO;
@@ -183,15 +181,15 @@ static enum MHD_Result send_response(struct MHD_Connection *c, tb_response *r, i
 	}
 	struct MHD_Response *resp;
 	const char *encoding = r->content_encoding;
-	if (r->shared) {
+	if (r->src == TB_BODY_SHARED) {
 		/* a cached body: shared, released by libmicrohttpd when sent */
-		tb_body *b = r->shared;
-		r->shared = NULL;
+		tb_body *b = r->u.shared;
+		r->src = TB_BODY_BUF;
 		resp = MHD_create_response_from_buffer_with_free_callback(b->len, b->data, free_shared);
 		if (!resp)
 			tb_body_unref(b);
-	} else if (r->static_body) {
-		resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body,
+	} else if (r->src == TB_BODY_STATIC) {
+		resp = MHD_create_response_from_buffer(r->u.fixed.len, (void *)r->u.fixed.data,
 						       MHD_RESPMEM_PERSISTENT);
 	} else {
 		tb_buf *body = &r->body, gz = TB_BUF_INIT;
@@ -351,7 +349,7 @@ tb_http *tb_http_start(tb_app *app, int listen_fd)
 		return NULL;
 	h->app = app;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned threads = cpus < 1 ? 1 : cpus > 16 ? 16 : (unsigned)cpus;
+	unsigned threads = cpus < 1 ? 1 : cpus > TB_HTTP_MAX_THREADS ? TB_HTTP_MAX_THREADS : (unsigned)cpus;
 	h->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO |
 			MHD_ALLOW_SUSPEND_RESUME,

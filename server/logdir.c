@@ -13,6 +13,7 @@
 
 #include "tblimits.h"
 #include "log.h"
+#include "vec.h"
 
 /* A directory's identity: symlinks can reach one directory under many
  * names (14 levels of two links to the same child are 16,384 paths), so
@@ -111,15 +112,9 @@ static int push(char ***v, size_t *n, size_t *cap, char *s)
 {
 	if (!s)
 		return -ENOMEM;
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		char **p = realloc(*v, c * sizeof *p);
-		if (!p) {
-			free(s);
-			return -ENOMEM;
-		}
-		*v = p;
-		*cap = c;
+	if (tb_array_grow(*v, *cap, *n)) {
+		free(s);
+		return -ENOMEM;
 	}
 	(*v)[(*n)++] = s;
 	return 0;

@@ -37,6 +37,10 @@
 /* Length of a run or tag name we accept; longer names are skipped. */
 #define TB_MAX_NAME_LEN 4096
 
+/* Threads reading runs at once during a load (--threads, or one per CPU):
+ * more only contend for the disk and the store. */
+#define TB_MAX_LOAD_THREADS 64
+
 /* Points kept per series for plugins with no samples_per_plugin entry: 0
  * means every point is kept (tbserve's default, unlike TensorBoard). */
 #define TB_KEEP_ALL 0
@@ -70,6 +74,10 @@
  * an accept() never fails with EMFILE and nothing else is starved. */
 #define TB_FD_RESERVE 128
 
+/* Threads answering requests (one per CPU up to this): handlers mostly
+ * wait on locks and memory, not on CPU, beyond it. */
+#define TB_HTTP_MAX_THREADS 16
+
 /* Seconds a connection may sit idle (or trickle bytes) before it is closed:
  * a client sending one byte a second cannot hold a slot for long. */
 #define TB_HTTP_IDLE_TIMEOUT 30
@@ -90,7 +98,23 @@
  * and lets the server notice clients that went away). */
 #define TB_LIVE_HEARTBEAT 15
 
-/* Items in one timeSeries request. */
+/* Items in one timeSeries request: every item may walk every run, so this
+ * bounds the work one request buys (the dashboard sends one per call). */
 #define TB_HTTP_MAX_SERIES_REQUESTS 1000
+
+/* buckets= of scalars and scalars_multirun: a chart never needs more than
+ * a few points per pixel, and each bucket costs server memory. */
+#define TB_MAX_BUCKETS 100000
+
+/* Largest file served from --static_dir (a development aid; the page's
+ * files are far smaller). */
+#define TB_STATIC_DIR_MAX_FILE (16u * 1024 * 1024)
+
+/* Bytes a streamed body (export, live) hands the transport per call. */
+#define TB_HTTP_STREAM_CHUNK (64u * 1024)
+
+/* Bytes `tbserve export` builds before writing them out: memory stays flat
+ * however large the logdir. */
+#define TB_EXPORT_FLUSH (256u * 1024)
 
 #endif
