@@ -231,6 +231,7 @@ def case(name):
 
 def many_runs_logdir(root, n):
     payload = record(scalar_event(1, 0.5)) + record(scalar_event(2, 0.25))
+    os.makedirs(root, exist_ok=True)
     for i in range(n):
         d = os.path.join(root, "run%05d" % i)
         os.mkdir(d)
@@ -336,6 +337,39 @@ def symlink_fanout(tmp):
         runs = srv.json("/data/runs")
         assert len(runs) == 14, "%d runs for 14 real directories" % len(runs)
         assert srv.load_time < 10, "load took %.1f s" % srv.load_time
+    finally:
+        srv.stop()
+
+
+# ---- --static_dir -----------------------------------------------------------------
+
+@case("--static_dir: a FIFO is not opened for reading (no worker blocked), 404")
+def static_dir_fifo(tmp):
+    many_runs_logdir(os.path.join(tmp, "logdir"), 1)
+    static = os.path.join(tmp, "static")
+    os.mkdir(static)
+    with open(os.path.join(static, "index.html"), "wb") as f:
+        f.write(b"<p>page</p>")
+    os.mkfifo(os.path.join(static, "pipe.js"))
+    srv = Server(["--logdir", os.path.join(tmp, "logdir"), "--static_dir", static])
+    try:
+        # more requests than worker threads, all at once
+        out = []
+
+        def fetch():
+            try:
+                out.append(srv.get("/pipe.js", timeout=5)[0])
+            except OSError as e:
+                out.append(repr(e))
+        threads = [threading.Thread(target=fetch) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert out == [404] * 8, out
+        t0 = time.time()
+        status, body = srv.get("/index.html", timeout=5)
+        assert status == 200 and body == b"<p>page</p>" and time.time() - t0 < 1, (status, body)
     finally:
         srv.stop()
 
