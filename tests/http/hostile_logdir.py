@@ -341,6 +341,51 @@ def symlink_fanout(tmp):
         srv.stop()
 
 
+# ---- tensors declaring more elements than they hold ----------------------------------
+
+def amplifying_logdir(tmp):
+    """One run: text points of shape [1<<24] with one string and with none,
+    and a histogram of shape [1<<20, 3] with no values, each a few dozen
+    bytes in the file."""
+    big = 1 << 24
+    payloads = [tensor_event(1, "one", "text", DT_STRING, [big], field_len(8, b"hi")),
+                tensor_event(1, "none", "text", DT_STRING, [big]),
+                tensor_event(1, "h", "histograms", DT_FLOAT, [1 << 20, 3])]
+    for step in range(2, 6):
+        payloads.append(tensor_event(step, "one", "text", DT_STRING, [big], field_len(8, b"hi")))
+    path = os.path.join(tmp, "logdir", "run", "events.out.tfevents.1.host")
+    write_events(path, payloads)
+    return os.path.join(tmp, "logdir"), os.path.getsize(path)
+
+
+@case("string tensors of declared shape [16M] with one or no value: no per-element memory, bounded reply")
+def declared_shape(tmp):
+    logdir, size = amplifying_logdir(tmp)
+    assert size < 1024, size
+    srv = Server(["--logdir", logdir])
+    try:
+        hwm = srv.hwm_mb()
+        assert hwm < 60, "peak RSS %.0f MB for a %d-byte file" % (hwm, size)
+        for tag in ("one", "none"):
+            t0 = time.time()
+            status, body = srv.get("/data/plugin/text/text?run=run&tag=" + tag, timeout=60)
+            took = time.time() - t0
+            assert status == 200, (tag, status, body[:200])
+            assert len(body) < 4 << 20, "%s: %d-byte reply" % (tag, len(body))
+            assert took < 2, "%s: %.1f s" % (tag, took)
+            points = json.loads(body)
+            assert len(points) == (5 if tag == "one" else 1), len(points)
+            html = points[0]["text"]
+            assert "16777216 by 1 table" in html, html[:300]
+            if tag == "one":     # TensorBoard repeats the last string to fill the shape
+                assert html.count("<td><p>hi</p></td>") == 16384, html.count("<td><p>hi</p></td>")
+        status, body = srv.get("/data/plugin/histograms/histograms?run=run&tag=h")
+        assert status in (200, 404) and len(body) < 4096, (status, len(body))
+        assert srv.hwm_mb() < 100, "peak RSS %.0f MB after the requests" % srv.hwm_mb()
+    finally:
+        srv.stop()
+
+
 # ---- --static_dir -----------------------------------------------------------------
 
 @case("--static_dir: a FIFO is not opened for reading (no worker blocked), 404")
