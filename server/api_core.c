@@ -229,7 +229,7 @@ void tb_api_live(const tb_request *req, tb_response *resp)
 		tb_resp_error(resp, 404, "live updates are not running");
 		return;
 	}
-	tb_live_sub *sub = tb_live_subscribe(req->app->live);
+	tb_live_sub *sub = tb_live_subscribe(req->app->live, req->peer);
 	if (!sub) {
 		resp->status = 503;
 		resp->content_type = "text/plain; charset=utf-8";
