@@ -16,28 +16,22 @@
 #include "json.h"
 #include "live.h"
 #include "query.h"
+#include "writer.h"
+
+static int run_name(void *arg, tb_run *r)
+{
+	tb_write_sep(arg);
+	tb_json_cstr(arg, r->name);
+	return 0;
+}
 
 void tb_api_runs(const tb_request *req, tb_response *resp)
 {
-	tb_store *s = &req->app->store;
 	tb_resp_json(resp);
-	tb_store_rdlock(s);
-	tb_run **sorted = malloc((s->n_runs ? s->n_runs : 1) * sizeof *sorted);
-	if (!sorted || tb_store_sorted_runs(s, sorted)) {
-		tb_store_unlock(s);
-		free(sorted);
-		tb_resp_oom(resp);
-		return;
-	}
 	tb_buf_putc(&resp->body, '[');
-	for (size_t i = 0; i < s->n_runs; i++) {
-		if (i)
-			tb_buf_puts(&resp->body, ", ");
-		tb_json_cstr(&resp->body, sorted[i]->name);
-	}
+	if (tb_query_sorted_runs(&req->app->store, run_name, &resp->body))
+		tb_resp_oom(resp);
 	tb_buf_putc(&resp->body, ']');
-	tb_store_unlock(s);
-	free(sorted);
 }
 
 static const char *logdir_text(const tb_flags *f)

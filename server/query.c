@@ -112,6 +112,21 @@ int tb_query_runs(tb_store *s, const char *const *names, size_t n, const char *t
 	return rc;
 }
 
+int tb_query_sorted_runs(tb_store *s, tb_run_fn fn, void *arg)
+{
+	tb_store_rdlock(s);
+	tb_run **sorted = malloc((s->n_runs ? s->n_runs : 1) * sizeof *sorted);
+	int rc = sorted ? tb_store_sorted_runs(s, sorted) : -ENOMEM;
+	for (size_t i = 0; i < s->n_runs && !rc; i++) {
+		tb_run_rdlock(sorted[i]);
+		rc = fn(arg, sorted[i]);
+		tb_run_unlock(sorted[i]);
+	}
+	tb_store_unlock(s);
+	free(sorted);
+	return rc;
+}
+
 int tb_query_tags(tb_store *s, tb_kind kind, tb_tags_fn fn, void *arg)
 {
 	int rc = 0;

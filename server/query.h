@@ -59,6 +59,11 @@ typedef int (*tb_view_fn)(void *arg, const tb_view *v);
 int tb_query_runs(tb_store *s, const char *const *names, size_t n, const char *tag,
 		  tb_kind kind, tb_view_fn fn, void *arg);
 
+/* Every run in TensorBoard's order (first event's wall time, then name),
+ * read-locked during its call. 0, fn's nonzero result, or -ENOMEM. */
+typedef int (*tb_run_fn)(void *arg, tb_run *r);
+int tb_query_sorted_runs(tb_store *s, tb_run_fn fn, void *arg);
+
 /* Every run (store order) having visible series of kind, with them in
  * creation order; fn may reorder tags[]. Runs having none are skipped. */
 typedef int (*tb_tags_fn)(void *arg, const tb_run *r, const tb_series **tags, size_t n);

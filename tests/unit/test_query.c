@@ -243,6 +243,40 @@ static void test_query_tags(void **state)
 	tb_store_release(&s);
 }
 
+static int note_run(void *arg, tb_run *r)
+{
+	struct seen *x = arg;
+	assert_true(run_write_locked(r));
+	snprintf(x->names[x->n++], 32, "%s", r->name);
+	return x->stop_at && (int)x->n == x->stop_at ? 7 : 0;
+}
+
+static void test_query_sorted_runs(void **state)
+{
+	(void)state;
+	tb_store s;
+	tb_store_init(&s, NULL);
+	const char *names[] = { "z_nostart", "late", "b", "early", "a" };
+	const double starts[] = { 0, 30, 20, 10, 20 };
+	for (int i = 0; i < 5; i++) {
+		tb_run *r = tb_store_add_run(&s, names[i]);
+		r->has_start = starts[i] > 0;
+		r->start_time = starts[i];
+	}
+	struct seen x = { 0 };
+	assert_int_equal(tb_query_sorted_runs(&s, note_run, &x), 0);
+	assert_int_equal(x.n, 5);
+	const char *want[] = { "early", "a", "b", "late", "z_nostart" };
+	for (int i = 0; i < 5; i++)
+		assert_string_equal(x.names[i], want[i]);
+	memset(&x, 0, sizeof x);
+	x.stop_at = 2;
+	assert_int_equal(tb_query_sorted_runs(&s, note_run, &x), 7);
+	assert_int_equal(x.n, 2);
+	assert_false(store_write_locked(&s));
+	tb_store_release(&s);
+}
+
 /* ---- point iterators ------------------------------------------------------------ */
 
 static void test_points_since(void **state)
@@ -400,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_view_read_cap),
 		cmocka_unit_test(test_query_runs),
 		cmocka_unit_test(test_query_tags),
+		cmocka_unit_test(test_query_sorted_runs),
 		cmocka_unit_test(test_points_since),
 		cmocka_unit_test(test_points_buckets),
 		cmocka_unit_test(test_points_bucket_order),
