@@ -37,7 +37,7 @@ for f in (x.decode() for x in files if x):
     os.makedirs(os.path.dirname(b), exist_ok=True)
     shutil.copy2(a, b)
 EOF
-[ -e "$tree/node_modules" ] || ln -s "$(realpath "$src/node_modules")" "$tree/node_modules"
+[ -L "$tree/node_modules" ] || [ -e "$tree/node_modules" ] || ln -s "$(realpath "$src/node_modules")" "$tree/node_modules"
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build" "$tree" --buildtype=debugoptimized >/dev/null || exit 1
 fi
