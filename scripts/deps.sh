@@ -6,7 +6,8 @@
 # the binary; playwright-core, for the browser tests), via scripts/npm-deps.sh.
 # `--test` adds what the tests need: wrk, Debian's chromium for the browser
 # tests, openssl (self-signed certificates made at test time) and curl (real
-# TLS handshakes). libmicrohttpd-dev brings GnuTLS, which serves HTTPS.
+# TLS handshakes), clang, python3-markdown and python3-bleach for fuzzing and
+# the Markdown diff. libmicrohttpd-dev brings GnuTLS, which serves HTTPS.
 set -euo pipefail
 
 packages=(
@@ -20,6 +21,9 @@ command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 if [ "${1:-}" = "--test" ]; then
   packages+=(wrk chromium openssl curl)
+  # fuzzing (tests/fuzz/run.sh) and the differential Markdown check against
+  # TensorBoard's own stack (tests/fuzz/markdown_diff.py)
+  packages+=(clang python3-markdown python3-bleach)
 fi
 
 missing=()

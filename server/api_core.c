@@ -23,12 +23,12 @@ void tb_api_runs(const tb_request *req, tb_response *resp)
 	tb_resp_json(resp);
 	tb_store_rdlock(s);
 	tb_run **sorted = malloc((s->n_runs ? s->n_runs : 1) * sizeof *sorted);
-	if (!sorted) {
+	if (!sorted || tb_store_sorted_runs(s, sorted)) {
 		tb_store_unlock(s);
+		free(sorted);
 		tb_resp_oom(resp);
 		return;
 	}
-	tb_store_sorted_runs(s, sorted);
 	tb_buf_putc(&resp->body, '[');
 	for (size_t i = 0; i < s->n_runs; i++) {
 		if (i)

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tblimits.h"
+
 enum kind { STR, BOOL_ARG, SWITCH, INT, DOUBLE, IGNORED_ARG, IGNORED_SWITCH };
 
 enum id {
@@ -270,8 +272,9 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 		return set_str(&f->format, v);
 	case F_THREADS: {
 		long t = strtol(v, &end, 10);
-		if (*end || end == v || t < 0 || t > 64) {
-			snprintf(err, errlen, "argument --threads: expected 0..64, got '%s'", v);
+		if (*end || end == v || t < 0 || t > TB_MAX_LOAD_THREADS) {
+			snprintf(err, errlen, "argument --threads: expected 0..%d, got '%s'",
+				 TB_MAX_LOAD_THREADS, v);
 			return -EINVAL;
 		}
 		f->threads = (int)t;
