@@ -186,5 +186,31 @@ mutate inspect-step-range server/inspect.c python3 tests/cli/cli_test.py "$build
 		if (i == 0)
 EOF
 
+# --- access and connection limits (issue #12 part 1) ---------------------------
+
+mutate host-allow-list server/access.c mt access <<'EOF'
+	if (!host || a->any_host)
+=====
+	if (1)
+EOF
+
+mutate token-failure-limit server/access.c mt access <<'EOF'
+	bool yes = f && f->count >= TB_AUTH_MAX_FAILURES && now - f->start < TB_AUTH_WINDOW;
+=====
+	bool yes = false && f;
+EOF
+
+mutate cross-site server/access.c mt access <<'EOF'
+	return sec_fetch_site && !strcmp(sec_fetch_site, "same-origin");
+=====
+	return true;
+EOF
+
+mutate request-deadline server/conns.c mt access <<'EOF'
+				drop(t, c, "request deadline");
+=====
+				(void)0;
+EOF
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

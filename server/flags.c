@@ -46,7 +46,7 @@ static const struct flag {
 	{ "watch", STR, F_WATCH, "auto|inotify|poll: how to notice new data" },
 	{ "static_dir", STR, F_STATIC_DIR, "serve the web page from this directory instead" },
 	{ "allowed_hosts", STR, F_ALLOWED_HOSTS, "a,b: Host names to answer besides this machine's ('*' = any)" },
-	{ "auth", STR, F_AUTH, "auto|none|token: require a token (auto: when not on loopback only)" },
+	{ "auth", STR, F_AUTH, "auto|none|token (auto: a token when reachable beyond loopback, or one is given)" },
 	{ "token", STR, F_TOKEN, "the token to require (default: $TBSERVE_TOKEN, else a random one)" },
 	{ "token_file", STR, F_TOKEN_FILE, "read the token from the first line of this file" },
 	{ "tls_cert", STR, F_TLS_CERT, "serve HTTPS with this PEM certificate (chain) file" },

@@ -325,7 +325,7 @@ def sse_notice(binary, root):
     try:
         wait_for(lambda: srv.scalars("sse"), "first point")
         s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
-        s.sendall(b"GET /data/live HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+        s.sendall(b"GET /data/live HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n")
         buf = b""
         while b"event: hello" not in buf:
             buf += s.recv(4096)
