@@ -110,6 +110,15 @@
  * and lets the server notice clients that went away). */
 #define TB_LIVE_HEARTBEAT 15
 
+/* A timeSeries reply up to this size is built whole (and gzipped); a
+ * larger one is streamed, holding about this much at a time. */
+#define TB_TIMESERIES_BUFFERED (1u * 1024 * 1024)
+
+/* Bytes held by streamed timeSeries replies, all requests together; a new
+ * large reply beyond it gets 503 (each holds TB_TIMESERIES_BUFFERED: 64
+ * large replies in progress at once). */
+#define TB_TIMESERIES_MAX_IN_FLIGHT (64u * 1024 * 1024)
+
 /* Items in one timeSeries request: every item may walk every run, so this
  * bounds the work one request buys (the dashboard sends one per call). */
 #define TB_HTTP_MAX_SERIES_REQUESTS 1000

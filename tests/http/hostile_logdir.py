@@ -386,6 +386,77 @@ def declared_shape(tmp):
         srv.stop()
 
 
+# ---- timeSeries --------------------------------------------------------------------
+
+def generated_logdir(tmp):
+    """One run: train/loss with 200,000 points (an 11 MB answer) and
+    weights/layer0 with 200 histograms of 10,000 bins (a 130 MB answer),
+    written by bench/gen_logdir."""
+    gen = os.path.join(os.path.dirname(os.path.dirname(BINARY)), "bench", "gen_logdir")
+    out = os.path.join(tmp, "logdir")
+    subprocess.run([gen, "--runs", "1", "--tags", "1", "--steps", "200000", "--hist-tags", "1",
+                    "--hist-every", "1000", "--buckets", "10000", out],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return out
+
+
+def ts_query(plugin, tag, copies=1, run=None):
+    item = json.dumps(dict({"plugin": plugin, "tag": tag}, **({"run": run} if run else {})))
+    return "/data/plugin/timeseries/timeSeries?requests=" + urllib.parse.quote(
+        "[" + ", ".join([item] * copies) + "]")
+
+
+@case("timeSeries: 40 copies of one 200k-point item are answered once, memory bounded")
+def timeseries_duplicates(tmp):
+    srv = Server(["--logdir", generated_logdir(tmp), "--reload_interval", "0"], timeout=120)
+    try:
+        status, one = srv.get(ts_query("scalars", "train/loss"))
+        assert status == 200 and len(one) > 5e6, (status, len(one))
+        rss0 = srv.rss_mb()
+        q = ts_query("scalars", "train/loss", 40)
+        assert len(q) < 4096, len(q)
+        status, body = srv.get(q, timeout=120)
+        assert status == 200 and body == one, (status, len(body), len(one))
+        assert srv.hwm_mb() - rss0 < 150, "peak RSS grew %.0f MB" % (srv.hwm_mb() - rss0)
+    finally:
+        srv.stop()
+
+
+@case("timeSeries: large replies stream; beyond the bytes-in-flight limit 503, others still served")
+def timeseries_in_flight(tmp):
+    srv = Server(["--logdir", generated_logdir(tmp), "--reload_interval", "0"], timeout=120)
+    socks = []
+    try:
+        rss0 = srv.rss_mb()
+        run = srv.json("/data/runs")[0]
+        req = ("GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n" %
+               ts_query("histograms", "weights/layer0", run=run)).encode()
+        statuses = []
+        for _ in range(72):      # readers that never read: each reply stalls in flight
+            sk = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+            sk.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sk.sendall(req)
+            head = sk.recv(12)
+            statuses.append(int(head[9:12]) if head.startswith(b"HTTP/1.1 ") else None)
+            socks.append(sk)
+        assert statuses.count(200) == 64 and statuses.count(503) == 8, statuses
+        t0 = time.time()
+        status, _ = srv.get("/data/runs", timeout=5)
+        assert status == 200 and time.time() - t0 < 1, (status, time.time() - t0)
+        grew = srv.hwm_mb() - rss0
+        assert grew < 300, "peak RSS grew %.0f MB with 64 replies of 130 MB in flight" % grew
+        for sk in socks:
+            sk.close()
+        socks = []
+        time.sleep(1)
+        status, body = srv.get(ts_query("histograms", "weights/layer0", run=run), timeout=120)
+        assert status == 200 and len(json.loads(body)[0]["runToSeries"][run]) == 200, status
+    finally:
+        for sk in socks:
+            sk.close()
+        srv.stop()
+
+
 # ---- --static_dir -----------------------------------------------------------------
 
 @case("--static_dir: a FIFO is not opened for reading (no worker blocked), 404")
