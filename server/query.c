@@ -238,7 +238,9 @@ int tb_points_open(tb_points *it, const tb_view *v, const tb_point_query *q)
 		lo = q->min_step;
 	if (q->has_max && q->max_step < hi)
 		hi = q->max_step;
-	if (q->has_since && q->since < INT64_MAX && q->since + 1 > lo)
+	if (q->has_since && q->since == INT64_MAX)
+		return 0; /* no step is larger */
+	if (q->has_since && q->since + 1 > lo)
 		lo = q->since + 1;
 	if (lo > hi)
 		return 0;
