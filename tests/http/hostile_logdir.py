@@ -457,6 +457,56 @@ def timeseries_in_flight(tmp):
         srv.stop()
 
 
+# ---- names from the logdir ------------------------------------------------------------
+
+@case("control characters in run and file names are escaped on stderr and in --inspect")
+def control_char_names(tmp):
+    logdir = os.path.join(tmp, "logdir").encode()
+    evil = b"evil\x1b[2J\x1b]0;owned\x07\ntbserve: error: FAKE LINE"
+    run = os.path.join(logdir, evil)
+    os.makedirs(run)
+    good = record(scalar_event(1, 1.0))
+    with open(os.path.join(run, b"events.out.tfevents.1.\x1b[31mhost"), "wb") as f:
+        f.write(good + good[:-1] + b"X")      # the second record's CRC is wrong: logged
+    srv = Server(["--logdir", logdir.decode("utf-8", "surrogateescape")])
+    try:
+        time.sleep(0.5)
+        log = srv.log()
+        assert b"checksum" in log, log[-800:]
+        assert b"\x1b" not in log and b"\x07" not in log, log[-800:]
+        assert not any(line.startswith(b"tbserve: error: FAKE") for line in log.split(b"\n")), log
+        assert b"evil\\x1b[2J" in log, log[-800:]
+    finally:
+        srv.stop()
+    out = subprocess.run([BINARY, "--logdir", logdir.decode("utf-8", "surrogateescape"), "--inspect"],
+                         capture_output=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    both = out.stdout + out.stderr
+    assert b"\x1b" not in both and b"\x07" not in both, both[:800]
+    assert not any(line.startswith(b"tbserve: error: FAKE") for line in both.split(b"\n")), both
+    assert b"run evil\\x1b[2J\\x1b]0;owned\\x07\\x0atbserve: error: FAKE LINE" in out.stdout, out.stdout
+
+
+@case("a run name that is not UTF-8 is listed with U+FFFD and can be asked for by that name")
+def non_utf8_run(tmp):
+    logdir = os.path.join(tmp, "logdir").encode()
+    write_events(os.path.join(logdir, b"caf\xe9", b"events.out.tfevents.1.host"),
+                 [scalar_event(1, 0.5), scalar_event(2, 0.25)])
+    srv = Server(["--logdir", logdir.decode()])
+    try:
+        runs = srv.json("/data/runs")
+        assert runs == ["caf\ufffd"], runs
+        q = urllib.parse.urlencode({"run": runs[0], "tag": "loss"})
+        points = srv.json("/data/plugin/scalars/scalars?" + q)
+        assert [p[1:] for p in points] == [[1, 0.5], [2, 0.25]], points
+        body = "runs=" + urllib.parse.quote(runs[0]) + "&tag=loss"
+        status, data = srv.request("POST", "/data/plugin/scalars/scalars_multirun", body,
+                                   {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 200 and len(json.loads(data).get(runs[0], [])) == 2, (status, data)
+    finally:
+        srv.stop()
+
+
 # ---- --static_dir -----------------------------------------------------------------
 
 @case("--static_dir: a FIFO is not opened for reading (no worker blocked), 404")
