@@ -507,6 +507,19 @@ def non_utf8_run(tmp):
         srv.stop()
 
 
+@case("error bodies quote names from the request without raw control bytes")
+def error_body_controls(tmp):
+    many_runs_logdir(os.path.join(tmp, "logdir"), 1)
+    srv = Server(["--logdir", os.path.join(tmp, "logdir")])
+    try:
+        status, body = srv.get("/data/plugin/scalars/scalars?run=a%1b%5b2J%0aFAKE&tag=t%07")
+        assert status == 404, (status, body)
+        assert not any(c < 0x20 or c == 0x7f for c in body), body
+        assert b"a\\x1b[2J\\x0aFAKE" in body and b"t\\x07" in body, body
+    finally:
+        srv.stop()
+
+
 # ---- --static_dir -----------------------------------------------------------------
 
 @case("--static_dir: a FIFO is not opened for reading (no worker blocked), 404")
