@@ -501,7 +501,8 @@ def non_utf8_run(tmp):
         assert [p[1:] for p in points] == [[1, 0.5], [2, 0.25]], points
         body = "runs=" + urllib.parse.quote(runs[0]) + "&tag=loss"
         status, data = srv.request("POST", "/data/plugin/scalars/scalars_multirun", body,
-                                   {"Content-Type": "application/x-www-form-urlencoded"})
+                                   {"Content-Type": "application/x-www-form-urlencoded",
+                                    "X-XSRF-Protected": "1"})
         assert status == 200 and len(json.loads(data).get(runs[0], [])) == 2, (status, data)
     finally:
         srv.stop()
@@ -584,4 +585,5 @@ def main():
     sys.exit(1 if failed else 0)
 
 
-main()
+if __name__ == "__main__":
+    main()
