@@ -484,7 +484,7 @@ bool tb_json_shown_as(const char *raw, const char *shown)
 	while (i < n) {
 		size_t len = 1;
 		if (u[i] >= 0x80 && utf8_decode(u + i, n - i, &len) < 0) {
-			if (memcmp(w, "\xef\xbf\xbd", 3))
+			if (strncmp((const char *)w, "\xef\xbf\xbd", 3))
 				return false;
 			w += 3;
 			i++;
