@@ -3,6 +3,9 @@
  */
 #include "inspect.h"
 
+#include "log.h"
+#include "tblimits.h"
+
 #include <inttypes.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -53,7 +56,10 @@ static void print_series(const tb_series *se, FILE *out)
 		fmt_time(first, sizeof first, tb_series_wall(se, 0));
 		fmt_time(last, sizeof last, tb_series_wall(se, se->n - 1));
 	}
-	fprintf(out, "    %-40s %-26s %-9s %8zu", se->tag, se->plugin[0] ? se->plugin : "(none)",
+	char tag[4 * TB_MAX_NAME_LEN + 1], plugin[256];
+	tb_escape_controls(tag, sizeof tag, se->tag, se->tag_len);
+	tb_escape_controls(plugin, sizeof plugin, se->plugin, strlen(se->plugin));
+	fprintf(out, "    %-40s %-26s %-9s %8zu", tag, se->plugin[0] ? plugin : "(none)",
 		tb_kind_name(se->kind), se->n);
 	if (se->n)
 		fprintf(out, "  steps %" PRId64 "..%" PRId64 "  %s .. %s", lo, hi, first, last);
@@ -78,14 +84,17 @@ int tb_inspect(tb_store *s, const tb_loader *l, const char *tag, FILE *out)
 		char start[32] = "-";
 		if (r->has_start)
 			fmt_time(start, sizeof start, r->start_time);
+		char name[4 * TB_MAX_NAME_LEN + 1];
+		tb_escape_controls(name, sizeof name, r->name, strlen(r->name));
 		fprintf(out, "run %s\n  %" PRIu64 " events, started %s UTC, %" PRIu64
-			" session logs, %" PRIu64 " graphs\n", r->name, r->events, start,
+			" session logs, %" PRIu64 " graphs\n", name, r->events, start,
 			r->session_logs, r->graphs);
 		const tb_loader_run *lr = loader_run(l, r->name);
 		for (size_t k = 0; lr && k < lr->n_files; k++) {
 			const tb_file *f = lr->files[k];
+			tb_escape_controls(name, sizeof name, f->name, strlen(f->name));
 			fprintf(out, "  file %s: %" PRIu64 " records, %" PRIu64 " bytes read%s%s\n",
-				f->name, f->records, f->offset, f->error ? ", stopped: " : "",
+				name, f->records, f->offset, f->error ? ", stopped: " : "",
 				f->error ? strerror(-f->error) : "");
 		}
 		for (size_t k = 0; k < r->n_series; k++) {

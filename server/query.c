@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "vec.h"
 
 const char *tb_kind_plugin(tb_kind kind)
@@ -54,11 +55,26 @@ static int view_in(tb_view *v, tb_store *s, tb_run *r, const char *tag, tb_kind 
 	return 0;
 }
 
+/* The run named name, or else the one whose name is shown as name: a name
+ * that is not UTF-8 is listed with U+FFFD for its bad bytes, and a client
+ * can only send that back (the first such run in store order when several
+ * are shown alike). Store read lock held. */
+static tb_run *find_run(tb_store *s, const char *name)
+{
+	tb_run *r = tb_store_find_run(s, name);
+	if (r || !strstr(name, "\xef\xbf\xbd"))
+		return r;
+	for (size_t i = 0; i < s->n_runs; i++)
+		if (tb_json_shown_as(s->runs[i]->name, name))
+			return s->runs[i];
+	return NULL;
+}
+
 int tb_view_open(tb_view *v, tb_store *s, const char *run, const char *tag, tb_kind kind)
 {
 	v->run = NULL;  /* releasing a view that did not open is a no-op */
 	tb_store_rdlock(s);
-	tb_run *r = tb_store_find_run(s, run);
+	tb_run *r = find_run(s, run);
 	if (!r || view_in(v, s, r, tag, kind)) {
 		tb_store_unlock(s);
 		return -ENOENT;
@@ -106,7 +122,7 @@ int tb_query_runs(tb_store *s, const char *const *names, size_t n, const char *t
 	} else {
 		for (size_t i = 0; i < n && !rc; i++)
 			if (!named_before(names, i))
-				rc = visit(s, tb_store_find_run(s, names[i]), tag, kind, fn, arg);
+				rc = visit(s, find_run(s, names[i]), tag, kind, fn, arg);
 	}
 	tb_store_unlock(s);
 	return rc;
@@ -253,7 +269,9 @@ int tb_points_open(tb_points *it, const tb_view *v, const tb_point_query *q)
 		lo = q->min_step;
 	if (q->has_max && q->max_step < hi)
 		hi = q->max_step;
-	if (q->has_since && q->since < INT64_MAX && q->since + 1 > lo)
+	if (q->has_since && q->since == INT64_MAX)
+		return 0; /* no step is larger */
+	if (q->has_since && q->since + 1 > lo)
 		lo = q->since + 1;
 	if (lo > hi)
 		return 0;

@@ -152,6 +152,15 @@
  * and lets the server notice clients that went away). */
 #define TB_LIVE_HEARTBEAT 15
 
+/* A timeSeries reply up to this size is built whole (and gzipped); a
+ * larger one is streamed, holding about this much at a time. */
+#define TB_TIMESERIES_BUFFERED (1u * 1024 * 1024)
+
+/* Bytes held by streamed timeSeries replies, all requests together; a new
+ * large reply beyond it gets 503 (each holds TB_TIMESERIES_BUFFERED: 64
+ * large replies in progress at once). */
+#define TB_TIMESERIES_MAX_IN_FLIGHT (64u * 1024 * 1024)
+
 /* Wrong tokens one client address may send within TB_AUTH_WINDOW seconds;
  * then every request from it gets 429 until the window ends. Addresses
  * are tracked in a table of TB_AUTH_PEERS (the oldest entry is reused). */

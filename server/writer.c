@@ -224,11 +224,17 @@ void tb_write_series_id(tb_buf *b, const char *run, const tb_series *se)
 
 void tb_write_csv_field(tb_buf *b, const char *s, size_t n)
 {
-	if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n)) {
+	/* OWASP's CSV injection advice: a cell a spreadsheet would read as a
+	 * formula (=, +, -, @, tab, CR first) is prefixed with ' and quoted */
+	bool formula = n && memchr("=+-@\t\r", s[0], 6);
+	if (!formula && !memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) &&
+	    !memchr(s, '\r', n)) {
 		tb_buf_append(b, s, n);
 		return;
 	}
 	tb_buf_putc(b, '"');
+	if (formula)
+		tb_buf_putc(b, '\'');
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '"')
 			tb_buf_putc(b, '"');

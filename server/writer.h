@@ -57,7 +57,9 @@ void tb_write_tag_list(tb_buf *b, const char *run, const tb_series *const *tags,
 /* "run": R, "tag": T, "plugin": P (no braces). */
 void tb_write_series_id(tb_buf *b, const char *run, const tb_series *se);
 
-/* A CSV field, quoted when it holds a comma, quote or line break. */
+/* A CSV field, quoted when it holds a comma, quote or line break; one a
+ * spreadsheet would run as a formula (first byte =, +, -, @, tab or CR) is
+ * also prefixed with a single quote (OWASP CSV injection). */
 void tb_write_csv_field(tb_buf *b, const char *s, size_t n);
 
 /* Python's repr() of a str (None for NULL), for TensorBoard's "%r" error

@@ -328,7 +328,9 @@ def sse_notice(binary, root):
         s.sendall(b"GET /data/live HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n")
         buf = b""
         while b"event: hello" not in buf:
-            buf += s.recv(4096)
+            chunk = s.recv(4096)
+            assert chunk, "stream closed before hello: %r" % buf[:200]
+            buf += chunk
         assert b"text/event-stream" in buf
         t0 = time.time()
         append(path, [scalar_event(1, 1.0)])

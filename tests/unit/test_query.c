@@ -330,6 +330,17 @@ static void test_points_buckets(void **state)
 	tb_point_query t = { .buckets = 1, .has_since = true, .since = 95 };
 	int64_t want_t[] = { 96, 99 };
 	expect_steps(&v, &t, want_t, 2);
+	/* ... to nothing at the largest step (once all of them, and an
+	 * overflow of since + 1 before that) */
+	t.since = INT64_MAX;
+	expect_steps(&v, &t, NULL, 0);
+	t.since = INT64_MIN;
+	t.has_min = true;
+	t.min_step = INT64_MIN;
+	t.has_max = true;
+	t.max_step = INT64_MAX;
+	int64_t want_all[] = { 0, 37, 38, 60, 99 };
+	expect_steps(&v, &t, want_all, 5);
 
 	/* an empty range */
 	tb_point_query e = { .buckets = 3, .has_min = true, .min_step = 500 };
