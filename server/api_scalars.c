@@ -16,6 +16,9 @@
  *          [&format=binary]    the same points as little-endian arrays
  *                              (docs/api.md): no number formatting on
  *                              the server, no JSON parsing in the page
+ *          [&smoothing=W]      (binary only) plus TensorBoard's smoothed
+ *                              value of each point, averaged over every
+ *                              stored point, not just the ones sent
  */
 #include <errno.h>
 #include <math.h>
@@ -25,6 +28,7 @@
 #include "api.h"
 #include "cache.h"
 #include "json.h"
+#include "smooth.h"
 
 /* buckets= above this is refused: a chart never needs more than a few
  * points per pixel, and each bucket costs server memory. */
@@ -127,14 +131,32 @@ static int int_arg(const tb_request *req, const char *key, long long *out, bool 
 }
 
 struct bucket {
-	size_t first, last, min, max, nan;
-	double minv, maxv;      /* the values at min and max */
-	bool used, has_minmax, has_nan;
+	size_t first, last, min, max, nan, smin, smax;
+	double minv, maxv, sminv, smaxv; /* the values at min, max, smin, smax */
+	bool used, has_minmax, has_nan, has_smooth;
 };
 
-/* Indices to send for ?buckets=N: per bucket first/min/max/last, in order. */
+/* Keep the smoothed line's own extremes of a bucket too (sm: the smoothed
+ * values of [from, to), or NULL). */
+static void bucket_smoothed(struct bucket *b, size_t i, double x)
+{
+	if (!isfinite(x))
+		return;
+	if (!b->has_smooth || x < b->sminv) {
+		b->smin = i;
+		b->sminv = x;
+	}
+	if (!b->has_smooth || x > b->smaxv) {
+		b->smax = i;
+		b->smaxv = x;
+	}
+	b->has_smooth = true;
+}
+
+/* Indices to send for ?buckets=N: per bucket first/min/max/last (and the
+ * smoothed min/max when sm is given), in order. *seen: points in [lo, hi]. */
 static size_t pick_buckets(const tb_series *se, size_t from, size_t to, size_t nb,
-			   int64_t lo, int64_t hi, size_t *out)
+			   int64_t lo, int64_t hi, const double *sm, size_t *out, size_t *seen)
 {
 	struct bucket *bk = calloc(nb, sizeof *bk);
 	if (!bk)
@@ -155,6 +177,9 @@ static size_t pick_buckets(const tb_series *se, size_t from, size_t to, size_t n
 			b->first = i;
 		}
 		b->last = i;
+		++*seen;
+		if (sm)
+			bucket_smoothed(b, i, sm[i - from]);
 		if (isnan(x)) {
 			if (!b->has_nan) {
 				b->has_nan = true;
@@ -182,11 +207,12 @@ static size_t pick_buckets(const tb_series *se, size_t from, size_t to, size_t n
 		struct bucket *b = &bk[k];
 		if (!b->used)
 			continue;
-		size_t cand[5] = { b->first, b->min, b->max, b->nan, b->last };
-		bool ok[5] = { true, b->has_minmax, b->has_minmax, b->has_nan, true };
-		/* sort the (at most 5) indices and drop duplicates */
-		for (int a = 0; a < 5; a++)
-			for (int c = a + 1; c < 5; c++)
+		size_t cand[7] = { b->first, b->min, b->max, b->nan, b->smin, b->smax, b->last };
+		bool ok[7] = { true, b->has_minmax, b->has_minmax, b->has_nan,
+			       b->has_smooth, b->has_smooth, true };
+		/* sort the (at most 7) indices and drop duplicates */
+		for (int a = 0; a < 7; a++)
+			for (int c = a + 1; c < 7; c++)
 				if (ok[c] && (!ok[a] || cand[c] < cand[a])) {
 					size_t t = cand[a];
 					bool tb = ok[a];
@@ -195,7 +221,7 @@ static size_t pick_buckets(const tb_series *se, size_t from, size_t to, size_t n
 					cand[c] = t;
 					ok[c] = tb;
 				}
-		for (int a = 0; a < 5; a++)
+		for (int a = 0; a < 7; a++)
 			if (ok[a] && (n == 0 || out[n - 1] != cand[a]))
 				out[n++] = cand[a];
 	}
@@ -256,7 +282,8 @@ static bool serve_cached(const tb_request *req, tb_response *resp, tb_series *se
 /* The optional arguments of scalars and scalars_multirun. */
 struct scalar_query {
 	long long since, nbuckets, min_step, max_step;
-	bool has_since, has_buckets, has_min, has_max, csv, binary;
+	double smoothing;
+	bool has_since, has_buckets, has_min, has_max, csv, binary, has_smoothing;
 };
 
 /* Parse them; false (and a 400 in resp) when one is malformed. */
@@ -277,6 +304,20 @@ static bool parse_query(const tb_request *req, tb_response *resp, struct scalar_
 	const char *format = tb_req_arg(req, "format");
 	q->csv = format && !strcmp(format, "csv");
 	q->binary = format && !strcmp(format, "binary");
+	const char *w = tb_req_arg(req, "smoothing");
+	if (w) {
+		char *end;
+		q->smoothing = strtod(w, &end);
+		q->has_smoothing = true;
+		if (!*w || *end || !(q->smoothing >= 0 && q->smoothing <= 1)) {
+			tb_resp_error(resp, 400, "smoothing must be a number from 0 to 1");
+			return false;
+		}
+		if (!q->binary) {
+			tb_resp_error(resp, 400, "smoothing needs format=binary");
+			return false;
+		}
+	}
 	return true;
 }
 
@@ -288,6 +329,8 @@ struct selection {
 	bool bucketed;
 	size_t *pick; /* malloc'd bucket picks (NULL: none, or out of memory) */
 	size_t npick;
+	size_t seen;  /* points of the bucketed step range */
+	double *smooth; /* malloc'd smoothed values of [from, to) (NULL: none) */
 	bool has_since;
 	int64_t since;
 };
@@ -297,6 +340,11 @@ static void select_points(struct selection *sel, const tb_series *se, size_t fro
 {
 	*sel = (struct selection){ .se = se, .from = from, .to = to, .bucketed = q->has_buckets,
 				   .has_since = q->has_since && !q->has_buckets, .since = q->since };
+	if (q->has_smoothing && to > from) {
+		sel->smooth = malloc((to - from) * sizeof *sel->smooth);
+		if (sel->smooth)
+			tb_series_smooth(se, from, to, q->smoothing, sel->smooth);
+	}
 	if (!q->has_buckets || to <= from)
 		return;
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
@@ -311,9 +359,10 @@ static void select_points(struct selection *sel, const tb_series *se, size_t fro
 		hi = q->max_step;
 	if (q->has_since && q->since + 1 > lo)
 		lo = q->since + 1;
-	sel->pick = malloc(5 * (size_t)q->nbuckets * sizeof *sel->pick);
+	sel->pick = malloc(7 * (size_t)q->nbuckets * sizeof *sel->pick);
 	if (sel->pick && lo <= hi)
-		sel->npick = pick_buckets(se, from, to, (size_t)q->nbuckets, lo, hi, sel->pick);
+		sel->npick = pick_buckets(se, from, to, (size_t)q->nbuckets, lo, hi, sel->smooth,
+					  sel->pick, &sel->seen);
 }
 
 /* The selection's next index: start with *cursor = 0; false after the last. */
@@ -380,9 +429,14 @@ static void pad8(tb_buf *b)
 	tb_buf_append(b, zeros, (8 - b->len % 8) % 8);
 }
 
+/* Flags in the high bits of a run's width field of the binary body. */
+#define BIN_REDUCED 0x100  /* buckets left points out: the run has more than were sent */
+#define BIN_SMOOTHED 0x200 /* a float64 array of smoothed values follows the values */
+
 /* One run of the binary multirun body (docs/api.md): name, count, value
- * width, then the walls, the steps and the values as arrays, each 8-byte
- * aligned from the start of the body. */
+ * width and flags, then the walls, the steps, the values and (smoothing=)
+ * the smoothed values as arrays, each 8-byte aligned from the start of the
+ * body. */
 static void run_binary(tb_buf *b, const char *run, const tb_series *se, size_t from, size_t to,
 		       const struct scalar_query *q)
 {
@@ -393,9 +447,11 @@ static void run_binary(tb_buf *b, const char *run, const tb_series *se, size_t f
 	put_u32le(b, (uint32_t)len);
 	tb_buf_append(b, run, len);
 	pad8(b);
+	bool smoothed = q->has_smoothing && (sel.smooth || to <= from);
 	put_u32le(b, (uint32_t)n);
-	put_u32le(b, f32 ? 4 : 8);
-	if (tb_buf_grow(b, n * (f32 ? 20 : 24) + 8) == 0) { /* else b->oom: a 503 */
+	put_u32le(b, (f32 ? 4 : 8) | (sel.bucketed && n < sel.seen ? BIN_REDUCED : 0) |
+			     (smoothed ? BIN_SMOOTHED : 0));
+	if (tb_buf_grow(b, n * (f32 ? 28 : 32) + 8) == 0) { /* else b->oom: a 503 */
 		for (cur = 0; next_point(&sel, &cur, &i);)
 			put_f64le(b, tb_series_wall(se, i));
 		for (cur = 0; next_point(&sel, &cur, &i);)
@@ -409,8 +465,11 @@ static void run_binary(tb_buf *b, const char *run, const tb_series *se, size_t f
 				put_f64le(b, d);
 		}
 		pad8(b);
+		for (cur = 0; smoothed && next_point(&sel, &cur, &i);)
+			put_f64le(b, sel.smooth[i - from]);
 	}
 	free(sel.pick);
+	free(sel.smooth);
 }
 
 /* Write the selected points of se. JSON is a bare array; CSV rows follow
@@ -435,6 +494,7 @@ static void emit_points(tb_buf *b, const tb_series *se, size_t from, size_t to,
 	if (!q->csv)
 		tb_buf_putc(b, ']');
 	free(sel.pick);
+	free(sel.smooth);
 }
 
 void tb_api_scalars(const tb_request *req, tb_response *resp)

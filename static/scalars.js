@@ -7,6 +7,9 @@
 // enough points were appended to be worth re-bucketing. A drag-zoom fetches
 // buckets of just the zoomed step range. Only cards on screen fetch and draw;
 // the others are marked dirty and catch up when scrolled to.
+// Smoothing is TensorBoard's EMA over every stored point, whatever the zoom:
+// computed here when the server sent every point of a series, and by the
+// server (smoothing=, over all of them) when its buckets left points out.
 
 import { api, HttpError, flushBatches } from './api.js';
 import { state } from './state.js';
@@ -370,7 +373,7 @@ export class ScalarsView {
         x[i] = xAxis === 'step' ? d.step[i] : xAxis === 'relative' ? d.wall[i] - wall0 : d.wall[i] * 1000;
       }
       series.push({
-        run, color: this.runs.color(run), x, raw: d.value, smooth: smooth(d.value, w),
+        run, color: this.runs.color(run), x, raw: d.value, smooth: smoothedValues(d, w),
         step: d.step, wall: d.wall, wall0,
       });
     }
@@ -464,9 +467,11 @@ export class ScalarsView {
         if (a === Infinity) return;
       }
       const pad = (b - a) * 0.05;
+      const sw = serverWeight();
       const d = await api.scalars(run, card.tag, {
-        buckets: nb, minStep: Math.floor(a - pad), maxStep: Math.ceil(b + pad),
+        buckets: nb, minStep: Math.floor(a - pad), maxStep: Math.ceil(b + pad), smoothing: sw,
       });
+      d.smoothW = sw;
       zoom.data.set(run, d);
     }));
   }
@@ -500,22 +505,26 @@ export class ScalarsView {
         try {
           if (mode === 'reset' || !e.loaded || e.appended > 2 * e.buckets) {
             const nbk = Math.max(nb || 0, e.buckets);
-            const d = await api.scalars(e.run, e.tag, { buckets: nbk });
-            Object.assign(e, d, { loaded: true, buckets: nbk, appended: 0 });
+            const sw = serverWeight();
+            const d = await api.scalars(e.run, e.tag, { buckets: nbk, smoothing: sw });
+            Object.assign(e, d, { loaded: true, buckets: nbk, appended: 0, smoothW: sw });
           } else {
             const last = e.step.length ? maxOf(e.step) : -1;
-            const d = await api.scalars(e.run, e.tag, { sinceStep: last });
+            // a reduced series keeps the server's smoothing for its new points
+            const sw = e.reduced && e.smooth ? e.smoothW : undefined;
+            const d = await api.scalars(e.run, e.tag, { sinceStep: last, smoothing: sw });
             for (let i = 0; i < d.step.length; i++) {
               e.wall.push(d.wall[i]);
               e.step.push(d.step[i]);
               e.value.push(d.value[i]);
+              if (d.smooth) e.smooth.push(d.smooth[i]);
             }
             e.appended += d.step.length;
             if (!d.step.length) continue;
           }
         } catch (err) {
           if (err instanceof HttpError && err.status === 404) {
-            Object.assign(e, { wall: [], step: [], value: [], loaded: true });
+            Object.assign(e, { wall: [], step: [], value: [], loaded: true, reduced: false, smooth: null });
           } else {
             e.stale = e.stale || mode;
             throw err;
@@ -558,9 +567,25 @@ export class ScalarsView {
   }
 
   onState(changed) {
+    if (changed.has('smoothing')) this.resmooth();
     if (changed.has('tagFilter') || changed.has('hidden') || changed.has('runFilter') || changed.has('collapsed')) this.layout();
     if (changed.has('xAxis')) for (const c of this.cards.values()) c.zoom = null;
     if (['smoothing', 'yScale', 'xAxis', 'ignoreOutliers', 'hidden', 'runFilter'].some((k) => changed.has(k))) this.invalidateAll();
+  }
+
+  /**
+   * The smoothing weight changed: series the server reduced to buckets need
+   * its smoothing of all their points again (the others are smoothed here).
+   */
+  resmooth() {
+    const sw = serverWeight();
+    for (const e of this.cache.values()) {
+      if (e.loaded && e.reduced && e.smoothW !== sw && e.stale !== 'reset') e.stale = 'reset';
+    }
+    for (const c of this.cards.values()) {
+      if (!c.zoom) continue;
+      for (const [run, d] of c.zoom.data) if (d.reduced && d.smoothW !== sw) c.zoom.data.delete(run);
+    }
   }
 
   applyTheme() {
@@ -603,6 +628,28 @@ function mark(name) {
   if (marked.has(name)) return;
   marked.add(name);
   performance.mark(`tb:${name}`);
+}
+
+/** The smoothing= to ask the server for: the current weight, none when off. */
+function serverWeight() {
+  const w = state.get('smoothing');
+  return w > 0 ? w : undefined;
+}
+
+/**
+ * The smoothed values of a fetched series d at weight w: the server's when it
+ * smoothed every stored point at this weight, else TensorBoard's EMA here
+ * (exact when d holds every point; while the server's answer for a new
+ * weight is on its way, an approximation over the points at hand). The local
+ * result is kept until the weight or the points change.
+ */
+function smoothedValues(d, w) {
+  if (d.smooth && d.smoothW === (w > 0 ? w : undefined) && d.smooth.length === d.value.length) return d.smooth;
+  const c = d.localSmooth;
+  if (c && c.w === w && c.n === d.value.length && c.v0 === d.value) return c.out;
+  const out = smooth(d.value, w);
+  d.localSmooth = { w, n: d.value.length, v0: d.value, out };
+  return out;
 }
 
 function key(run, tag) {
