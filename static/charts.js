@@ -11,7 +11,8 @@
 // state; it draws what update() is given.
 
 import { yExtent, indexRange, lowerBound } from './extent.js';
-import { formatValue, formatTick, formatStep, formatDuration, formatWall, formatWallTick } from './format.js';
+import { formatValue, formatTick, formatStep, formatDuration, formatWall } from './format.js';
+import { linearTicks, timeTicks, numberLabeller, durationLabeller, wallLabeller } from './ticks.js';
 
 const Chart = window.Chart;
 Chart.defaults.font.family = getComputedStyle(document.documentElement).getPropertyValue('--font').trim() || 'system-ui, sans-serif';
@@ -27,53 +28,47 @@ export function themeColors() {
   return { grid: v('--chart-grid'), text: v('--chart-text'), bg: v('--card-bg'), fg: v('--fg'), zoom: v('--zoom-fill') };
 }
 
-const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
-  43200, 86400, 172800, 604800, 2592000]; // seconds
-
 /**
- * Ticks of a time axis (relative: seconds; wall: ms since the epoch, aligned
- * to local time) at a "nice" duration, at most `max` of them.
+ * Our own ticks on a Chart.js axis: `make(min, max, count)` → {values, step}
+ * and `labeller(step, min, max)` → label function. Chart.js calls
+ * afterBuildTicks before it asks the callback for labels, so the callback
+ * sees the step of the ticks it labels. About one tick per `px` pixels.
  */
-export function timeTicks(min, max, unitMs, maxTicks = 6) {
-  const span = (max - min) * (unitMs ? 0.001 : 1);
-  let step = TIME_STEPS.find((s) => span / s <= maxTicks) || Math.ceil(span / maxTicks / 86400) * 86400;
-  if (span < 5) return null; // sub-second spans: plain numbers are fine
-  const k = unitMs ? 1000 : 1;
-  step *= k;
-  const tz = unitMs ? new Date(min).getTimezoneOffset() * 60000 : 0;
-  const out = [];
-  for (let v = Math.ceil((min - tz) / step) * step + tz; v <= max; v += step) out.push({ value: v });
-  return out;
+function ownTicks(horizontal, px, make, labeller) {
+  let label = String;
+  return {
+    afterBuildTicks: (scale) => {
+      const len = horizontal ? scale.width : scale.height;
+      const count = Math.max(2, Math.min(10, Math.round((len || 300) / px)));
+      const t = make(scale.min, scale.max, count);
+      label = labeller(t.step, scale.min, scale.max);
+      scale.ticks = t.values.map((value) => ({ value }));
+    },
+    callback: (v) => label(v),
+  };
 }
 
-/** Drop the first/last tick when it is only there because it is a bound. */
-function dropBoundTicks(scale) {
-  const t = scale.ticks;
-  if (t.length < 3) return;
-  const step = t[2].value - t[1].value;
-  const nice = (v) => Math.abs(v / step - Math.round(v / step)) < 1e-6;
-  scale.ticks = t.filter((tk, i) => (i > 0 && i < t.length - 1) || nice(tk.value));
-}
+const maxAbs = (a, b) => Math.max(Math.abs(a), Math.abs(b));
 
 /** Chart.js options of an x axis for a mode (step | relative | wall). */
 export function xAxisOptions(mode, colors, min, max) {
-  const span = Number.isFinite(min) && Number.isFinite(max) ? max - min : 0;
-  const fmt = mode === 'wall' ? (v) => formatWallTick(v, span)
-    : mode === 'relative' ? (v) => formatDuration(v) : (v) => formatTick(v);
+  const own = mode === 'wall'
+    ? ownTicks(true, 120, (a, b, n) => timeTicks(a, b, n, true), (step, a, b) => wallLabeller(step, b - a))
+    : mode === 'relative'
+      ? ownTicks(true, 100, (a, b, n) => timeTicks(a, b, n, false), (step, a, b) => durationLabeller(step, maxAbs(a, b)))
+      : ownTicks(true, 100, (a, b, n) => linearTicks(a, b, n, 1), (step, a, b) => numberLabeller(step, maxAbs(a, b)));
   return {
     type: 'linear', min, max, bounds: 'data',
     grid: { color: colors.grid, drawTicks: false },
     border: { color: colors.grid },
-    ticks: { color: colors.text, maxTicksLimit: 6, maxRotation: 0, padding: 6, includeBounds: false, callback: fmt },
-    afterBuildTicks: (scale) => {
-      const t = mode === 'step' ? null : timeTicks(scale.min, scale.max, mode === 'wall');
-      if (t) scale.ticks = t;
-      else dropBoundTicks(scale);
-    },
+    ticks: { color: colors.text, maxRotation: 0, padding: 6, autoSkip: false, callback: own.callback },
+    afterBuildTicks: own.afterBuildTicks,
   };
 }
 
 export function yAxisOptions(log, colors, ext) {
+  const own = log ? null
+    : ownTicks(false, 45, (a, b, n) => linearTicks(a, b, n), (step, a, b) => numberLabeller(step, maxAbs(a, b)));
   return {
     type: log ? 'logarithmic' : 'linear',
     min: ext ? ext.min : undefined,
@@ -81,10 +76,10 @@ export function yAxisOptions(log, colors, ext) {
     grid: { color: colors.grid, drawTicks: false },
     border: { display: false },
     ticks: {
-      color: colors.text, maxTicksLimit: 7, padding: 6, includeBounds: false,
-      callback: log ? logTick(ext) : (v) => formatTick(v),
+      color: colors.text, padding: 6, autoSkip: false,
+      ...(log ? { maxTicksLimit: 7, includeBounds: false, callback: logTick(ext) } : { callback: own.callback }),
     },
-    afterBuildTicks: log ? undefined : dropBoundTicks,
+    afterBuildTicks: own ? own.afterBuildTicks : undefined,
   };
 }
 
@@ -526,9 +521,12 @@ export class ScalarChart {
   describe() {
     const sx = this.chart.scales.x;
     const sy = this.chart.scales.y;
+    const labels = (scale) => scale.ticks.map((t) => t.label).filter((l) => l !== '' && l !== undefined);
     return {
       yType: sy.type, xMin: sx.min, xMax: sx.max, yMin: sy.min, yMax: sy.max,
       datasets: this.lines.length,
+      xTicks: sx.ticks.map((t) => t.value), xLabels: labels(sx),
+      yTicks: sy.ticks.map((t) => t.value), yLabels: labels(sy),
     };
   }
 }

@@ -164,3 +164,85 @@ describe('smoothing', () => {
     assert.deepEqual(P.errors, []);
   });
 });
+
+/** Tick values 1, 2 or 5 × 10^k apart. */
+function assertNice(values, what) {
+  if (values.length < 2) return;
+  const d = values[1] - values[0];
+  for (let i = 2; i < values.length; i++) {
+    assert.ok(Math.abs(values[i] - values[i - 1] - d) <= 1e-9 * Math.abs(d) + 1e-12, `${what}: even ticks ${values}`);
+  }
+  const m = d / Math.pow(10, Math.floor(Math.log10(d) + 1e-9));
+  assert.ok([1, 2, 5, 10].some((x) => Math.abs(m - x) < 1e-6), `${what}: step ${d} is not 1, 2 or 5 × 10^k (${values})`);
+}
+
+/** Every tag's chart in every x mode: labels unique on both axes, round values. */
+async function checkAxes(page, name) {
+  const tags = await page.$$eval('.scalar-card', (els) => els.map((e) => e.dataset.tag));
+  assert.ok(tags.length > 0, `${name}: cards`);
+  for (const mode of ['step', 'relative', 'wall']) {
+    await page.click(`[data-set="xAxis=${mode}"]`);
+    await settled(page);
+    for (const tag of tags) {
+      const c = await drawnCard(page, tag);
+      const what = `${name}, ${mode} axis, "${tag}"`;
+      assert.ok(c.xLabels.length >= 2, `${what}: x labels ${c.xLabels}`);
+      assert.ok(c.yLabels.length >= 2, `${what}: y labels ${c.yLabels}`);
+      assert.equal(new Set(c.xLabels).size, c.xLabels.length, `${what}: x labels repeat: ${c.xLabels}`);
+      assert.equal(new Set(c.yLabels).size, c.yLabels.length, `${what}: y labels repeat: ${c.yLabels}`);
+      if (c.yType === 'linear') assertNice(c.yTicks, `${what}: y`);
+      if (mode === 'step') assertNice(c.xTicks, `${what}: x`);
+    }
+    await page.screenshot({ path: path.join(OUT, `charts-axes-${name}-${mode}.png`) });
+  }
+  await page.click('[data-set="xAxis=step"]');
+  await settled(page);
+}
+
+/** Drag-zoom a card over [a, b] of its plot width. */
+async function dragZoom(page, tag, a, b) {
+  await drawnCard(page, tag);
+  const box = await page.locator(`.scalar-card[data-tag="${tag}"] .chart-overlay`).boundingBox();
+  await page.mouse.move(box.x + box.width * a, box.y + box.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * (a + b) / 2, box.y + box.height * 0.5, { steps: 3 });
+  await page.mouse.move(box.x + box.width * b, box.y + box.height * 0.5, { steps: 3 });
+  await page.mouse.up();
+  await page.waitForFunction((t) => window.__tbserve.snapshot({ points: false }).scalars.find((x) => x.tag === t).zoomed, tag);
+  return drawnCard(page, tag);
+}
+
+describe('axes', () => {
+  it('labels differ and sit at round values on every axis, mode and zoom (generated logdir)', async () => {
+    const { page } = P;
+    await checkAxes(page, 'generated');
+    // zoomed step ranges: 94k–102k once printed "99k"; narrow zooms must still differ
+    for (const [a, b] of [[0.45, 0.52], [0.5, 0.515], [0.3, 0.9]]) {
+      const c = await dragZoom(page, 'noisy', a, b);
+      assert.equal(new Set(c.xLabels).size, c.xLabels.length, `zoomed x labels repeat: ${c.xLabels}`);
+      assert.equal(new Set(c.yLabels).size, c.yLabels.length, `zoomed y labels repeat: ${c.yLabels}`);
+      assertNice(c.xTicks, 'zoomed x');
+      await page.dblclick('.scalar-card[data-tag="noisy"] .chart-overlay');
+      await page.waitForFunction(() => !window.__tbserve.snapshot({ points: false }).scalars.find((x) => x.tag === 'noisy').zoomed);
+    }
+    assert.deepEqual(P.errors, []);
+  });
+
+  for (const [name, dir] of [['fixtures', 'tests/data/golden/logdir-small'], ['demo', 'scripts/demo-logdir']]) {
+    it(`labels differ and sit at round values on the ${name} logdir`, async () => {
+      const tmp = tempDir(`tbui-axes-${name}-`);
+      copyDir(path.join(ROOT, dir), tmp);
+      const s = await startServer(tmp, ['--reload_interval', '0']);
+      const Q = await openPage(browser, s.url, { allow: (t, w) => allow(t, w) || /\/x$/.test(w) });
+      try {
+        await Q.page.waitForFunction(() => window.__tbserve.timings().firstChartPainted !== null, null, { timeout: 20000 });
+        await checkAxes(Q.page, name);
+        assert.deepEqual(Q.errors, []);
+      } finally {
+        await Q.context.close();
+        await s.stop();
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    });
+  }
+});
