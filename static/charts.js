@@ -12,6 +12,7 @@
 
 import { yExtent, indexRange, lowerBound } from './extent.js';
 import { formatValue, formatTick, formatStep, formatDuration, formatWall } from './format.js';
+import { setRunName } from './names.js';
 import { linearTicks, timeTicks, numberLabeller, durationLabeller, wallLabeller } from './ticks.js';
 
 const Chart = window.Chart;
@@ -93,6 +94,25 @@ function logTick(ext) {
   };
 }
 
+/**
+ * The first and last drawn value of every series (inside the zoomed range,
+ * if any): "ignore outliers" never hides a series' own ends, which on a
+ * short chart (a few Keras epochs) are often its most extreme points.
+ */
+function endpoints(series, xRange) {
+  const out = [];
+  for (const s of series) {
+    const ys = s.smooth;
+    const inside = (i) => Number.isFinite(ys[i]) && (!xRange || (s.x[i] >= xRange[0] && s.x[i] <= xRange[1]));
+    let i = 0;
+    while (i < ys.length && !inside(i)) i++;
+    let j = ys.length - 1;
+    while (j > i && !inside(j)) j--;
+    if (i < ys.length) out.push(ys[i], ys[j]);
+  }
+  return out;
+}
+
 function withAlpha(hex, a) {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
@@ -106,7 +126,9 @@ const DENSE_POINTS_PER_PX = 4;
  * positive on a log axis, are gaps. Consecutive points falling in the same
  * pixel column are merged into one vertical stroke through their min and max
  * (first and last kept), so a series denser than the screen costs one
- * segment per pixel and still shows every spike.
+ * segment per pixel and still shows every spike. A point with no finite
+ * neighbour (a one-point series, e.g. add_hparams' metrics) is a dot, at
+ * any density.
  */
 function drawLines(chart, lines) {
   const { ctx, chartArea: a, scales } = chart;
@@ -136,6 +158,8 @@ function drawLines(chart, lines) {
     ctx.strokeStyle = line.color;
     ctx.lineWidth = dense ? 1 : line.width;
     let pen = false;
+    let alone = false; // the pen is down on a single point so far
+    const dots = [];
     let col = NaN;
     let cx = 0;
     let lo = 0;
@@ -153,6 +177,7 @@ function drawLines(chart, lines) {
       const y = ys[i];
       if (!Number.isFinite(y) || (log && y <= 0)) {
         flush();
+        if (pen && alone) dots.push(cx, last);
         pen = false;
         col = NaN;
         continue;
@@ -161,12 +186,14 @@ function drawLines(chart, lines) {
       const py = sy.getPixelForValue(y);
       const c = Math.round(px);
       if (pen && c === col) {
+        alone = false;
         if (py < lo) lo = py;
         if (py > hi) hi = py;
         last = py;
         continue;
       }
       flush();
+      alone = !pen;
       if (pen) ctx.lineTo(px, py);
       else ctx.moveTo(px, py);
       pen = true;
@@ -175,7 +202,18 @@ function drawLines(chart, lines) {
       lo = hi = last = py;
     }
     flush();
+    if (pen && alone) dots.push(cx, last);
     ctx.stroke();
+    if (dots.length) {
+      ctx.fillStyle = line.color;
+      const r = Math.max(2.5, line.width * 1.5);
+      ctx.beginPath();
+      for (let k = 0; k < dots.length; k += 2) {
+        ctx.moveTo(dots[k] + r, dots[k + 1]);
+        ctx.arc(dots[k], dots[k + 1], r, 0, 2 * Math.PI);
+      }
+      ctx.fill();
+    }
   }
   ctx.restore();
 }
@@ -211,7 +249,9 @@ class Tooltip {
       const sw = document.createElement('span');
       sw.className = 'swatch';
       cells[0].append(sw);
-      this.rows.push({ tr, cells, sw });
+      const name = document.createElement('div');
+      cells[1].append(name);
+      this.rows.push({ tr, cells, sw, name });
     }
     for (let i = 0; i < this.rows.length; i++) {
       const r = this.rows[i];
@@ -220,7 +260,7 @@ class Tooltip {
       r.tr.hidden = false;
       r.tr.classList.toggle('nearest', i === 0);
       r.sw.style.background = it.color;
-      r.cells[1].textContent = it.run;
+      setRunName(r.name, it.run);
       r.cells[2].textContent = formatValue(it.smoothed);
       r.cells[3].textContent = formatValue(it.value);
       r.cells[4].textContent = formatStep(it.step);
@@ -313,7 +353,9 @@ export class ScalarChart {
     if (xmin === xmax) { xmin -= 1; xmax += 1; }
     if (view.xRange) [xmin, xmax] = view.xRange;
     const ranges = series.map((s) => (view.xRange ? indexRange(s.x, xmin, xmax) : null));
-    const ext = yExtent(series.map((s) => s.smooth), { ignoreOutliers: view.ignoreOutliers, log }, view.xRange ? ranges : null);
+    const ext = yExtent(series.map((s) => s.smooth), {
+      ignoreOutliers: view.ignoreOutliers, log, keep: endpoints(series, view.xRange),
+    }, view.xRange ? ranges : null);
     // The lines are drawn by the plugin below straight from the arrays: the
     // chart holds no datasets, so Chart.js builds no per-point objects.
     const smoothing = view.smoothing > 0;
@@ -498,14 +540,26 @@ export class ScalarChart {
     tooltip.show(items.slice(0, TOOLTIP_ROWS), e.clientX, e.clientY, items.length);
   }
 
-  /** The chart as a PNG data URL on the card's background, with a title. */
+  /**
+   * The chart as a PNG data URL on the card's background: the title above,
+   * a legend of the drawn runs (colour and full name) below.
+   */
   toPNG(title) {
     const src = this.canvas;
     const dpr = this.chart.currentDevicePixelRatio || 1;
     const head = Math.round(28 * dpr);
+    const rowH = Math.round(18 * dpr);
+    const font = `${Math.round(12 * dpr)}px ${Chart.defaults.font.family}`;
+    const probe = document.createElement('canvas').getContext('2d');
+    probe.font = font;
+    // legend entries in columns as wide as the widest name (capped), row by row
+    const names = this.series.map((s) => s.run);
+    const widest = Math.min(src.width - 20 * dpr, Math.max(0, ...names.map((n) => probe.measureText(n).width)) + 24 * dpr);
+    const cols = Math.max(1, Math.floor((src.width - 10 * dpr) / (widest + 10 * dpr)));
+    const rows = Math.ceil(names.length / cols);
     const out = document.createElement('canvas');
     out.width = src.width;
-    out.height = src.height + head;
+    out.height = src.height + head + rows * rowH + (rows ? 8 * dpr : 0);
     const ctx = out.getContext('2d');
     ctx.fillStyle = this.colors.bg || '#fff';
     ctx.fillRect(0, 0, out.width, out.height);
@@ -514,6 +568,20 @@ export class ScalarChart {
     ctx.textBaseline = 'middle';
     ctx.fillText(title, 10 * dpr, head / 2);
     ctx.drawImage(src, 0, head);
+    ctx.font = font;
+    this.series.forEach((s, k) => {
+      const x = 10 * dpr + (k % cols) * (widest + 10 * dpr);
+      const y = src.height + head + Math.floor(k / cols) * rowH + rowH / 2;
+      ctx.fillStyle = s.color;
+      ctx.fillRect(x, y - 5 * dpr, 10 * dpr, 10 * dpr);
+      ctx.fillStyle = this.colors.fg || '#000';
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(x, y - rowH / 2, widest, rowH);
+      ctx.clip();
+      ctx.fillText(s.run, x + 16 * dpr, y);
+      ctx.restore();
+    });
     return out.toDataURL('image/png');
   }
 
@@ -525,6 +593,7 @@ export class ScalarChart {
     return {
       yType: sy.type, xMin: sx.min, xMax: sx.max, yMin: sy.min, yMax: sy.max,
       datasets: this.lines.length,
+      area: { ...this.chart.chartArea }, dpr: this.chart.currentDevicePixelRatio || 1,
       xTicks: sx.ticks.map((t) => t.value), xLabels: labels(sx),
       yTicks: sy.ticks.map((t) => t.value), yLabels: labels(sy),
     };

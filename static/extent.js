@@ -12,6 +12,8 @@
  *   opts.ignoreOutliers: use the sorted values at ceil(0.05·(n−1)) and
  *                        floor(0.95·(n−1)) when n > 2
  *   opts.log:            a log10 axis: non-positive values are left out
+ *   opts.keep:           values the range must hold even when they are
+ *                        outliers (each series' own first and last point)
  */
 export function yExtent(arrays, opts = {}, ranges = null) {
   const log = !!opts.log;
@@ -47,6 +49,11 @@ export function yExtent(arrays, opts = {}, ranges = null) {
       if (vals[i] < lo) lo = vals[i];
       if (vals[i] > hi) hi = vals[i];
     }
+  }
+  for (const v of opts.keep || []) {
+    if (!Number.isFinite(v) || (log && v <= 0)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
   }
   return log ? padLog(lo, hi) : padLinear(lo, hi);
 }

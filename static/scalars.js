@@ -410,7 +410,7 @@ export class ScalarsView {
       const f = x === 'step' ? formatStep : x === 'relative' ? formatDuration : formatWall;
       parts.push(`zoomed to ${f(a)} – ${f(b)}`);
     }
-    parts.push(`${formatStep(pts)} points drawn`);
+    parts.push(`${formatStep(pts)} point${pts === 1 ? '' : 's'} drawn`);
     card.foot.textContent = parts.join(' · ');
     if (!series.length) card.foot.textContent = 'No data for the selected runs yet.';
   }
@@ -570,7 +570,7 @@ export class ScalarsView {
     if (changed.has('smoothing')) this.resmooth();
     if (changed.has('tagFilter') || changed.has('hidden') || changed.has('runFilter') || changed.has('collapsed')) this.layout();
     if (changed.has('xAxis')) for (const c of this.cards.values()) c.zoom = null;
-    if (['smoothing', 'yScale', 'xAxis', 'ignoreOutliers', 'hidden', 'runFilter'].some((k) => changed.has(k))) this.invalidateAll();
+    if (['smoothing', 'yScale', 'xAxis', 'ignoreOutliers', 'hidden', 'runFilter', 'colors'].some((k) => changed.has(k))) this.invalidateAll();
   }
 
   /**

@@ -246,3 +246,260 @@ describe('axes', () => {
     });
   }
 });
+
+/** Pixels of the plot area of card `tag` within `tol` of colour `hex`. */
+async function colourPixels(page, tag, hex, tol = 30) {
+  return page.evaluate(([t, h, tl]) => {
+    const c = window.__tbserve.snapshot({ points: false }).scalars.find((x) => x.tag === t);
+    const a = c.area;
+    const cv = document.querySelector(`.scalar-card[data-tag="${CSS.escape(t)}"] canvas`);
+    const { data } = cv.getContext('2d').getImageData(a.left * c.dpr, a.top * c.dpr, (a.right - a.left) * c.dpr, (a.bottom - a.top) * c.dpr);
+    const n = parseInt(h.slice(1), 16);
+    const rgb = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (Math.abs(data[i] - rgb[0]) + Math.abs(data[i + 1] - rgb[1]) + Math.abs(data[i + 2] - rgb[2]) <= tl) count++;
+    }
+    return count;
+  }, [tag, hex, tol]);
+}
+
+const currentUrl = (page) => page.evaluate(() => location.href);
+
+describe('drawing', () => {
+  it('draws a one-point series as a dot', async () => {
+    const { page } = P;
+    const c = await drawnCard(page, 'hparam/accuracy');
+    assert.equal(c.series.length, 1);
+    assert.equal(c.series[0].n, 1);
+    const px = await colourPixels(page, 'hparam/accuracy', c.series[0].color);
+    assert.ok(px >= 12, `one-point series: ${px} pixels of its colour drawn`);
+    await page.locator('.scalar-card[data-tag="hparam/accuracy"]').screenshot({ path: path.join(OUT, 'charts-one-point.png') });
+  });
+
+  it('keeps every series\' own first and last point in view with "ignore outliers" on', async () => {
+    const { page } = P;
+    assert.equal(await page.isChecked('.outliers'), true, 'ignore outliers is on by default');
+    const c = (await snap(page)).scalars.find((x) => x.tag === 'epoch_loss') || await drawnCard(page, 'epoch_loss');
+    await drawnCard(page, 'epoch_loss');
+    const d = (await snap(page)).scalars.find((x) => x.tag === 'epoch_loss');
+    for (const s of d.series) {
+      const first = s.smooth[0];
+      const last = s.smooth[s.smooth.length - 1];
+      for (const v of [first, last]) assert.ok(v >= d.yMin && v <= d.yMax, `${s.run}: endpoint ${v} outside [${d.yMin}, ${d.yMax}]`);
+    }
+    assert.ok(c);
+    await page.locator('.scalar-card[data-tag="epoch_loss"]').screenshot({ path: path.join(OUT, 'charts-outliers.png') });
+  });
+
+  it('keeps the header, tabs and sidebar in view when the page scrolls', async () => {
+    const { page } = P;
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await sleep(100);
+    const r = await page.evaluate(() => {
+      const box = (sel) => document.querySelector(sel).getBoundingClientRect().toJSON();
+      return { scrolled: window.scrollY, top: box('.topbar'), tabs: box('.tabs'), side: box('.sidebar') };
+    });
+    assert.ok(r.scrolled > 300, `the page scrolled (${r.scrolled})`);
+    assert.equal(r.top.top, 0, 'header at the top');
+    assert.ok(r.tabs.bottom > 0 && r.tabs.top >= 0, 'tabs in view');
+    assert.equal(Math.round(r.side.top), Math.round(r.top.bottom), 'sidebar right under the header');
+    await shot(page, 'charts-scrolled');
+    await page.evaluate(() => window.scrollTo(0, 0));
+  });
+
+  it('puts a legend of the drawn runs in the PNG download', async () => {
+    const { page } = P;
+    const c = await drawnCard(page, 'loss');
+    const card = page.locator('.scalar-card[data-tag="loss"]');
+    await card.locator('summary').click();
+    const [dl] = await Promise.all([page.waitForEvent('download'), card.locator('[data-act=png]').click()]);
+    const png = fs.readFileSync(await dl.path());
+    fs.writeFileSync(path.join(OUT, 'charts-download.png'), png);
+    const res = await page.evaluate(async ([b64, colors]) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const cv = document.querySelector('.scalar-card[data-tag="loss"] canvas');
+      const band = document.createElement('canvas');
+      band.width = img.width;
+      band.height = img.height - cv.height; // title + legend: everything but the chart
+      const ctx = band.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      ctx.clearRect(0, 0, band.width, 30); // not the title
+      const { data } = ctx.getImageData(0, 0, band.width, band.height);
+      const found = colors.map((h) => {
+        const n = parseInt(h.slice(1), 16);
+        for (let i = 0; i < data.length; i += 4) {
+          if (Math.abs(data[i] - ((n >> 16) & 255)) + Math.abs(data[i + 1] - ((n >> 8) & 255)) + Math.abs(data[i + 2] - (n & 255)) < 12) return true;
+        }
+        return false;
+      });
+      return { found, extra: img.height - cv.height };
+    }, [png.toString('base64'), c.series.map((s) => s.color)]);
+    assert.ok(res.extra > 30 + 18 * c.series.length / 4, `room for a legend below the chart (${res.extra} px)`);
+    assert.deepEqual(res.found, c.series.map(() => true), 'every run\'s colour is in the legend');
+  });
+});
+
+describe('runs', () => {
+  it('gives 20 runs 20 different colours', async () => {
+    const s = await snap(P.page, { points: false });
+    assert.ok(s.runs.length >= 20);
+    const colours = s.runs.slice(0, 20).map((r) => r.color);
+    assert.equal(new Set(colours).size, 20, `palette repeats: ${colours}`);
+  });
+
+  it('shortens long run names in the middle, full name on hover, in the list and the tooltip', async () => {
+    const { page } = P;
+    const rows = await page.evaluate((names) => names.map((n) => {
+      const row = [...document.querySelectorAll('.run-row')].find((r) => r.dataset.run === n);
+      const list = document.querySelector('.run-list').getBoundingClientRect();
+      const tail = row.querySelector('.name-tail');
+      const head = row.querySelector('.name-head');
+      return {
+        title: row.querySelector('.run-name').title || row.title,
+        tail: tail ? tail.textContent : null,
+        tailInside: tail ? tail.getBoundingClientRect().right <= list.right + 0.5 : false,
+        cut: head ? head.scrollWidth > head.clientWidth : false,
+      };
+    }), LONG_NAMES);
+    rows.forEach((r, i) => {
+      assert.equal(r.title, LONG_NAMES[i]);
+      assert.ok(r.tail && LONG_NAMES[i].endsWith(r.tail) && r.tail.endsWith(`run_${'ABCD'[i]}`), `tail ${r.tail}`);
+      assert.ok(r.tailInside, `${LONG_NAMES[i]}: the end is visible`);
+      assert.ok(r.cut, `${LONG_NAMES[i]}: cut in the middle`);
+    });
+    // the tooltip over the chart of these runs shows their ends too
+    await drawnCard(page, 'loss');
+    const box = await page.locator('.scalar-card[data-tag="loss"] .chart-overlay').boundingBox();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await page.waitForSelector('.chart-tooltip:not([hidden])');
+    const tips = await page.$$eval('.chart-tooltip tbody tr:not([hidden])', (trs) => trs.map((tr) => {
+      const cell = tr.cells[1];
+      const tail = cell.querySelector('.name-tail');
+      const r = cell.getBoundingClientRect();
+      return { title: cell.querySelector('[title]')?.title, tail: tail?.textContent, visible: tail ? tail.getBoundingClientRect().right <= r.right + 0.5 : false };
+    }));
+    assert.equal(tips.length, 4);
+    for (const t of tips) {
+      assert.ok(LONG_NAMES.includes(t.title), `tooltip row names its run in full on hover: ${t.title}`);
+      assert.ok(t.visible && /run_[ABCD]$/.test(t.tail), `tooltip shows the end of the name: ${t.tail}`);
+    }
+    await shot(page, 'charts-long-names');
+    await page.mouse.move(0, 0);
+  });
+
+  it('lets the sidebar be resized', async () => {
+    const { page } = P;
+    const w0 = (await page.locator('.sidebar').boundingBox()).width;
+    const grip = await page.locator('.sidebar-resizer').boundingBox();
+    await page.mouse.move(grip.x + grip.width / 2, grip.y + 200);
+    await page.mouse.down();
+    await page.mouse.move(grip.x + grip.width / 2 + 80, grip.y + 200, { steps: 4 });
+    await page.mouse.move(grip.x + grip.width / 2 + 150, grip.y + 200, { steps: 4 });
+    await page.mouse.up();
+    const w1 = (await page.locator('.sidebar').boundingBox()).width;
+    assert.ok(Math.abs(w1 - w0 - 150) <= 4, `sidebar ${w0} → ${w1} px`);
+    await shot(page, 'charts-wide-sidebar');
+    await page.evaluate(() => document.documentElement.style.removeProperty('--sidebar-w'));
+  });
+
+  it('keeps a picked run colour in the URL', async () => {
+    const { page } = P;
+    const run = 'keras_train';
+    await page.click(`.run-row[data-run="${run}"] .swatch`);
+    await page.$eval('.run-color-input', (el) => {
+      el.value = '#123456';
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForFunction((r) => window.__tbserve.snapshot({ points: false }).runs.find((x) => x.name === r).color === '#123456', run);
+    await page.keyboard.press('Escape'); // closes the browser's colour chooser
+    assert.equal(await page.isChecked(`.run-row[data-run="${run}"] input`), true, 'the click picked a colour, it did not hide the run');
+    await page.waitForFunction(() => location.search.includes('color='));
+    const url = await currentUrl(page);
+    assert.ok(new URL(url).searchParams.getAll('color').includes(`123456:${run}`), url);
+    const Q = await openPage(browser, url, { allow });
+    const again = (await snap(Q.page, { points: false })).runs.find((x) => x.name === run);
+    assert.equal(again.color, '#123456', 'the link keeps the colour');
+    await Q.context.close();
+  });
+});
+
+describe('filters', () => {
+  for (const [box, key, value] of [['.tag-filter', 'tagFilter', 'loss'], ['.run-filter', 'runFilter', 'sweep']]) {
+    it(`Esc in ${box} clears the box, the filter and the URL`, async () => {
+      const { page } = P;
+      const all = await page.$$eval('.scalar-card', (els) => els.length);
+      await page.fill(box, value);
+      await page.waitForFunction((k) => new URLSearchParams(location.search).has(k), key);
+      await page.focus(box);
+      await page.keyboard.press('Escape');
+      await page.waitForFunction((k) => !new URLSearchParams(location.search).has(k), key, { timeout: 3000 }).catch(() => {});
+      const after = await page.evaluate(([b, k]) => ({
+        box: document.querySelector(b).value,
+        url: new URLSearchParams(location.search).get(k),
+        cards: document.querySelectorAll('.scalar-card').length,
+        runs: window.__tbserve.snapshot({ points: false }).runs.filter((r) => r.drawn).length,
+        total: window.__tbserve.snapshot({ points: false }).runs.length,
+      }), [box, key]);
+      assert.equal(after.box, '');
+      assert.equal(after.url, null, `URL still has ${key}=`);
+      assert.equal(after.cards, all, 'every tag is shown again');
+      assert.equal(after.runs, after.total, 'every run is drawn again');
+    });
+  }
+
+  it('counts the tags the filter leaves in the status line', async () => {
+    const { page } = P;
+    await page.fill('.tag-filter', 'loss');
+    await page.waitForFunction(() => document.querySelectorAll('.scalar-card').length < 6);
+    await sleep(50);
+    const r = await page.evaluate(() => ({ text: document.querySelector('.status-line').textContent, cards: document.querySelectorAll('.scalar-card').length }));
+    const m = /(\d+)(?: of \d+)? tags?\b/.exec(r.text);
+    assert.ok(m, r.text);
+    assert.equal(Number(m[1]), r.cards, `status "${r.text}" with ${r.cards} cards`);
+    await page.fill('.tag-filter', '');
+  });
+});
+
+describe('preferences', () => {
+  /** A page whose localStorage remembers smoothing 0.9 and the wall-time axis. */
+  async function withPrefs(url) {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await context.addInitScript(() => {
+      localStorage.setItem('tbserve.prefs.v1', JSON.stringify({ smoothing: 0.9, xAxis: 'wall' }));
+    });
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => window.__tbserve !== undefined);
+    await sleep(300);
+    return { context, page };
+  }
+
+  it('a link with view state shows that view, not remembered preferences', async () => {
+    const { context, page } = await withPrefs(`${server.url}?tagFilter=loss`);
+    const s = (await snap(page, { points: false })).state;
+    assert.equal(s.smoothing, 0.6, 'smoothing: the default, as the link says');
+    assert.equal(s.xAxis, 'step');
+    assert.equal(await page.isVisible('.prefs-note'), false);
+    await context.close();
+  });
+
+  it('a bare URL takes them, says so, and writes them into the URL', async () => {
+    const { context, page } = await withPrefs(server.url);
+    const s = (await snap(page, { points: false })).state;
+    assert.equal(s.smoothing, 0.9);
+    assert.equal(s.xAxis, 'wall');
+    assert.equal(await page.isVisible('.prefs-note'), true, 'the page says local preferences apply');
+    assert.match(await page.textContent('.prefs-note'), /smoothing 0\.9/);
+    const q = new URL(await currentUrl(page)).searchParams;
+    assert.equal(q.get('smoothing'), '0.9');
+    assert.equal(q.get('xAxis'), 'wall');
+    await page.screenshot({ path: path.join(OUT, 'charts-prefs-note.png') });
+    await page.click('.prefs-reset');
+    assert.equal((await snap(page, { points: false })).state.smoothing, 0.6);
+    assert.equal(await page.isVisible('.prefs-note'), false);
+    await context.close();
+  });
+});
