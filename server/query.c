@@ -198,6 +198,9 @@ static void bucket_smoothed(struct bucket *b, size_t i, double x)
 }
 
 #define BUCKET_PICKS 7
+/* A range of at most this many points per bucket is sent whole: no more
+ * than the picks could be, and the page can smooth it itself. */
+#define WHOLE_PER_BUCKET 4
 
 /* A bucket's (at most 7) picks appended to out in index order, each once. */
 static size_t bucket_picks(const struct bucket *b, size_t *out, size_t n)
@@ -247,6 +250,14 @@ static int pick_buckets(tb_points *it, size_t nb, int64_t lo, int64_t hi)
 		if (bk[k].used)
 			it->npick = bucket_picks(&bk[k], it->pick, it->npick);
 	free(bk);
+	if (it->seen <= WHOLE_PER_BUCKET * nb) { /* few points: all of them */
+		it->npick = 0;
+		for (size_t i = it->first; i < it->end; i++) {
+			int64_t st = tb_series_step(se, i);
+			if (st >= lo && st <= hi)
+				it->pick[it->npick++] = i;
+		}
+	}
 	return 0;
 }
 

@@ -71,7 +71,9 @@ typedef struct tb_point_query {
 	bool has_since;       /* only steps > since (ignored when bucketing) */
 	int64_t since;
 	size_t buckets;       /* > 0: per step bucket the first, min, max, first
-			       * NaN and last point, in file order, each once */
+			       * NaN and last point, in file order, each once;
+			       * every point when the range holds at most 4
+			       * per bucket */
 	bool has_min, has_max;/* bucketing: the step range (default: the
 			       * series' own, from since + 1 when has_since) */
 	int64_t min_step, max_step;

@@ -357,8 +357,7 @@ window.__tbserve = Object.freeze({
   /** What is drawn now (copies; changing them changes nothing). */
   snapshot(opts = {}) {
     const tab = state.get('tab');
-    const scalars = views.scalars.describe();
-    if (opts.points === false) for (const c of scalars) for (const s of c.series) { delete s.x; delete s.raw; delete s.smooth; }
+    const scalars = views.scalars.describe(opts.points !== false);
     return {
       tab,
       live: feed.status,

@@ -604,8 +604,8 @@ export class ScalarsView {
     return { n: s.x.length, step: Array.from(s.step), x: Array.from(s.x), raw: Array.from(s.raw), smooth: Array.from(s.smooth) };
   }
 
-  /** Read-only description of what is drawn, for the test hook. */
-  describe() {
+  /** Read-only description of what is drawn, for the test hook (points: copy the arrays). */
+  describe(points = true) {
     const cards = [];
     for (const [tag, c] of this.cards) {
       cards.push({
@@ -614,7 +614,7 @@ export class ScalarsView {
         ...(c.chart ? c.chart.describe() : {}),
         series: c.model.map((s) => ({
           run: s.run, color: s.color, n: s.x.length,
-          x: Array.from(s.x), raw: Array.from(s.raw), smooth: Array.from(s.smooth),
+          ...(points ? { x: Array.from(s.x), raw: Array.from(s.raw), smooth: Array.from(s.smooth) } : {}),
         })),
       });
     }
