@@ -187,7 +187,16 @@ function syncControls() {
   if (tagFilter.value !== state.get('tagFilter')) tagFilter.value = state.get('tagFilter');
   tagFilter.classList.toggle('invalid', userRegex(state.get('tagFilter')) === null);
 }
-smoothRange.addEventListener('input', () => state.set({ smoothing: Number(smoothRange.value) }));
+// while the slider is dragged the charts draw only their smoothed lines (half
+// the work with hundreds of runs); its release draws them whole again
+smoothRange.addEventListener('input', () => {
+  views.scalars.dragging = true;
+  state.set({ smoothing: Number(smoothRange.value) });
+});
+smoothRange.addEventListener('change', () => {
+  views.scalars.dragging = false;
+  views.scalars.invalidateAll();
+});
 smoothNum.addEventListener('change', () => state.set({ smoothing: Number(smoothNum.value) }));
 $('.outliers').addEventListener('change', (e) => state.set({ ignoreOutliers: e.target.checked }));
 for (const b of document.querySelectorAll('[data-set]')) {

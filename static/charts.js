@@ -333,7 +333,8 @@ export class ScalarChart {
 
   /**
    * series: [{run, color, x, raw, smooth, step, wall, wall0}] (x in axis units);
-   * view: {log, xAxis, ignoreOutliers, smoothing, xRange}
+   * view: {log, xAxis, ignoreOutliers, smoothing, xRange, preview}
+   * (preview: the smoothed lines only, without the faint raw ones)
    */
   update(series, view) {
     this.series = series;
@@ -360,7 +361,7 @@ export class ScalarChart {
     // chart holds no datasets, so Chart.js builds no per-point objects.
     const smoothing = view.smoothing > 0;
     const lines = [];
-    if (smoothing) {
+    if (smoothing && !view.preview) {
       series.forEach((s, i) => lines.push({ x: s.x, y: s.raw, color: withAlpha(s.color, 0.25), width: 1, range: ranges[i] }));
     }
     series.forEach((s, i) => lines.push({ x: s.x, y: smoothing ? s.smooth : s.raw, color: s.color, width: 1.6, range: ranges[i] }));

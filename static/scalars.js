@@ -21,6 +21,10 @@ import { formatStep, formatDuration, formatWall, htmlToText, userRegex } from '.
 import { downloadBlob, downloadDataUrl, fileName, csvField } from './download.js';
 
 const MAX_CHARTS = 48; // live Chart.js instances kept; older off-screen ones are freed
+// Charts redrawn in one frame: after this many ms the rest wait for the next
+// frame (at least one is drawn per frame), so that a setting dragged across
+// cards of hundreds of runs never blocks the page for all of them at once.
+const FRAME_BUDGET_MS = 12;
 
 export class ScalarsView {
   constructor(root, runs, hooks) {
@@ -296,6 +300,8 @@ export class ScalarsView {
 
   flush() {
     this.raf = 0;
+    this.frameStart = performance.now();
+    this.framed = 0;
     const cards = [...this.pendingDraw];
     this.pendingDraw.clear();
     for (const card of cards) {
@@ -352,6 +358,12 @@ export class ScalarsView {
     // (a setting changed) stays set until a render has happened
     const sig = runs.map((r) => `${r}:${this.cache.get(key(r, card.tag))?.version}`).join('|');
     if (!card.force && card.chart && sig === card.sig) return;
+    if (this.framed && performance.now() - this.frameStart > FRAME_BUDGET_MS) {
+      card.dirty = true; // this frame is spent: next one
+      this.schedule(card);
+      return;
+    }
+    this.framed++;
     card.sig = sig;
     card.force = false;
     this.render(card, runs);
@@ -380,7 +392,7 @@ export class ScalarsView {
     if (!card.chart) this.createChart(card);
     card.chart.update(series, {
       log: state.get('yScale') === 'log', xAxis, ignoreOutliers: state.get('ignoreOutliers'),
-      smoothing: w, xRange: zoom ? zoom.xRange : null,
+      smoothing: w, xRange: zoom ? zoom.xRange : null, preview: !!this.dragging,
     });
     card.model = series;
     card.reset.hidden = !zoom;
