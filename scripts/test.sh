@@ -48,6 +48,10 @@ run tests/golden/replay.sh build-test/server/tbserve
 run python3 tests/http/hostile_client.py build-test/server/tbserve
 run python3 tests/http/static_dir_test.py build-test/server/tbserve
 
+# The command line: help, bad flags and paths, inspect/export filters, the
+# banner, and `meson install` into a DESTDIR (binary, man page, completion).
+run tests/cli/cli_test.sh build-test
+
 # Live tailing: inotify, then the same scenarios forced onto polling.
 run python3 tests/live/live_test.py build-test/server/tbserve
 run python3 tests/live/live_test.py build-test/server/tbserve --watch poll

@@ -73,18 +73,24 @@ static int listen_on(const char *host, int port, int bind_all, int *bound_port)
 	return err;
 }
 
-static void banner(const tb_flags *f, int port)
+static void banner(const tb_flags *f, int asked, int port)
 {
 	const char *host = f->bind_all ? "localhost" : f->host;
 	int v6 = strchr(host, ':') != NULL;
+	if (asked && port != asked)
+		fprintf(stderr, "tbserve: port %d was in use; serving on port %d instead\n", asked, port);
 	fprintf(stderr, "tbserve %s at http://%s%s%s:%d%s/ (Press CTRL+C to quit)\n", TB_VERSION,
 		v6 ? "[" : "", host, v6 ? "]" : "", port, f->path_prefix);
+	char me[256];
+	if (gethostname(me, sizeof me) != 0 || !me[0])
+		snprintf(me, sizeof me, "THIS_HOST");
+	me[sizeof me - 1] = '\0';
 	if (!f->bind_all && (!strcmp(f->host, "localhost") || !strncmp(f->host, "127.", 4) ||
 			     !strcmp(f->host, "::1")))
 		fprintf(stderr, "Serving on this machine only. From your laptop: "
-			"ssh -L %d:localhost:%d THIS_HOST, then open http://localhost:%d%s/ "
+			"ssh -L %d:localhost:%d %s, then open http://localhost:%d%s/ "
 			"(or --bind_all to expose it to the network)\n",
-			port, port, port, f->path_prefix);
+			port, port, me, port, f->path_prefix);
 }
 
 int tb_serve(tb_app *app)
@@ -119,7 +125,7 @@ int tb_serve(tb_app *app)
 		close(fd);
 		return 1;
 	}
-	banner(f, bound);
+	banner(f, port, bound);
 	tb_live *live = tb_live_start(app);
 	if (!live) {
 		fprintf(stderr, "tbserve: error: could not start loading\n");

@@ -341,6 +341,8 @@ async function start() {
     } else {
       $('.logdir').textContent = e.data_location;
       $('.logdir').title = `Log directory: ${e.data_location}`;
+      runs.logdir = e.data_location;
+      if (!runs.all.length) for (const t of loadedTabs) views[t].layout(); // the empty page names it
     }
   } catch (err) {
     banner.textContent = `Cannot reach tbserve (${err.message}). The page retries when the live feed reconnects.`;

@@ -78,6 +78,13 @@ export class Runs {
     this.render();
   }
 
+  /** What an empty log directory means, naming it (it may not exist yet: tbserve waits for it). */
+  emptyText() {
+    const where = this.logdir ? ` ${this.logdir}` : ' the log directory';
+    return `tbserve watches${where}; if it does not exist yet, tbserve waits for it. ` +
+      'Runs appear here as soon as a training job writes its first event file there.';
+  }
+
   /** A run's colour: picked by the user (state `colors`), else the palette's. */
   color(run) {
     const picked = state.get('colors')[run];

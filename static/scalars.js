@@ -108,7 +108,7 @@ export class ScalarsView {
     if (!this.tags.size) {
       empty = this.runs.all.length
         ? { title: 'No scalar data yet', text: 'None of the runs has logged a scalar. Log one (e.g. writer.add_scalar("loss", value, step) or tf.summary.scalar) and it appears here by itself.' }
-        : { title: 'No runs yet', text: 'tbserve watches the log directory; runs appear here as soon as a training job writes its first event file.' };
+        : { title: 'No runs yet', text: this.runs.emptyText() };
     } else if (!re) {
       empty = { title: 'Invalid tag filter', text: 'The filter is a regular expression; fix it to see tags again.' };
     } else if (!visibleRuns.size) {

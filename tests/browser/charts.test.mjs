@@ -503,3 +503,21 @@ describe('preferences', () => {
     await context.close();
   });
 });
+
+describe('command line on the page', () => {
+  it('names a log directory that does not exist yet, and says tbserve waits for it', async () => {
+    const missing = path.join(tempDir('tbui-missing-'), 'not', 'there', 'yet');
+    const s = await startServer(missing, ['--reload_interval', '1']);
+    const Q = await openPage(browser, s.url, { allow: (t, w) => allow(t, w) || /data\/live/.test(w) });
+    try {
+      await Q.page.waitForSelector('.empty-state');
+      await Q.page.waitForFunction((m) => document.querySelector('.empty-state').textContent.includes(m), missing, { timeout: 5000 });
+      assert.match(await Q.page.textContent('.empty-state'), /does not exist yet, tbserve waits for it/);
+      await Q.page.screenshot({ path: path.join(OUT, 'charts-missing-logdir.png') });
+      assert.deepEqual(Q.errors, []);
+    } finally {
+      await Q.context.close();
+      await s.stop();
+    }
+  });
+});
