@@ -18,20 +18,12 @@
 #include "json.h"
 #include "markdown.h"
 #include "query.h"
+#include "writer.h"
 
 static int tags_run(void *arg, const tb_run *r, const tb_series **tags, size_t n)
 {
-	tb_buf *b = arg;
-	if (b->len > 1)
-		tb_buf_puts(b, ", ");
-	tb_json_cstr(b, r->name);
-	tb_buf_puts(b, ": [");
-	for (size_t k = 0; k < n; k++) {
-		if (k)
-			tb_buf_puts(b, ", ");
-		tb_json_str(b, tags[k]->tag, tags[k]->tag_len);
-	}
-	tb_buf_putc(b, ']');
+	tb_write_sep(arg);
+	tb_write_tag_list(arg, r->name, tags, n);
 	return 0;
 }
 
@@ -54,7 +46,7 @@ static int write_points(tb_buf *b, const tb_view *v, bool markdown)
 	for (size_t i = v->first; i < v->end && rc == 0; i++) {
 		const tb_text *t = tb_series_text(v->se, i);
 		tb_buf_reset(&html);
-		rc = tb_text_render((const char *const *)t->strs, t->lens, t->count, t->dims,
+		rc = tb_text_render((const char *const *)t->strs, t->lens, t->n_strs, t->dims,
 				    t->rank, markdown, &html);
 		if (rc == 0 && html.oom)
 			rc = -ENOMEM;

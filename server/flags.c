@@ -9,12 +9,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tblimits.h"
+
 enum kind { STR, BOOL_ARG, SWITCH, INT, DOUBLE, IGNORED_ARG, IGNORED_SWITCH };
 
 enum id {
 	F_LOGDIR, F_LOGDIR_SPEC, F_HOST, F_BIND_ALL, F_PORT, F_PATH_PREFIX, F_WINDOW_TITLE,
 	F_SAMPLES, F_LOAD_FAST, F_PURGE, F_RELOAD_INTERVAL, F_INSPECT, F_EVENT_FILE, F_TAG,
-	F_RUN, F_FORMAT, F_VERSION_TB, F_HELP, F_THREADS, F_WATCH, F_STATIC_DIR, F_OTHER,
+	F_RUN, F_FORMAT, F_VERSION_TB, F_HELP, F_THREADS, F_WATCH, F_STATIC_DIR, F_ALLOWED_HOSTS,
+	F_AUTH, F_TOKEN, F_TOKEN_FILE, F_TLS_CERT, F_TLS_KEY, F_OTHER,
 };
 
 static const struct flag {
@@ -42,6 +45,12 @@ static const struct flag {
 	{ "threads", INT, F_THREADS, "loader threads (default: one per CPU)" },
 	{ "watch", STR, F_WATCH, "auto|inotify|poll: how to notice new data" },
 	{ "static_dir", STR, F_STATIC_DIR, "serve the web page from this directory instead" },
+	{ "allowed_hosts", STR, F_ALLOWED_HOSTS, "a,b: Host names to answer besides this machine's ('*' = any)" },
+	{ "auth", STR, F_AUTH, "auto|none|token: require a token (auto: when not on loopback only)" },
+	{ "token", STR, F_TOKEN, "the token to require (default: $TBSERVE_TOKEN, else a random one)" },
+	{ "token_file", STR, F_TOKEN_FILE, "read the token from the first line of this file" },
+	{ "tls_cert", STR, F_TLS_CERT, "serve HTTPS with this PEM certificate (chain) file" },
+	{ "tls_key", STR, F_TLS_KEY, "the PEM private key of --tls_cert" },
 	{ "version_tb", SWITCH, F_VERSION_TB, "print the version and exit" },
 	{ "help", SWITCH, F_HELP, "this help" },
 	/* TensorBoard flags accepted and ignored (experimental or not applicable) */
@@ -218,7 +227,7 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 		long p = strtol(v, &end, 10);
 		if (*end || end == v || p < 0 || p > 65535) {
 			snprintf(err, errlen, "argument --port: invalid port '%s'", v);
-			return 2;
+			return -EINVAL;
 		}
 		f->port = (int)p;
 		f->port_given = true;
@@ -229,7 +238,7 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 	case F_SAMPLES:
 		if (tb_flags_parse_samples(v, &f->store)) {
 			snprintf(err, errlen, "argument --samples_per_plugin: expected plugin=N,... got '%s'", v);
-			return 2;
+			return -EINVAL;
 		}
 		return set_str(&f->samples_per_plugin, v);
 	case F_LOAD_FAST:
@@ -239,20 +248,20 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 			f->load_fast = b;
 		else {
 			snprintf(err, errlen, "argument --load_fast: expected auto, true or false, got '%s'", v);
-			return 2;
+			return -EINVAL;
 		}
 		return 0;
 	case F_PURGE:
 		if (parse_bool(v, &f->purge_orphaned_data)) {
 			snprintf(err, errlen, "argument --purge_orphaned_data: expected true or false, got '%s'", v);
-			return 2;
+			return -EINVAL;
 		}
 		return 0;
 	case F_RELOAD_INTERVAL:
 		f->reload_interval = strtod(v, &end);
 		if (*end || end == v || !(f->reload_interval >= 0) || f->reload_interval > 1e9) {
 			snprintf(err, errlen, "argument --reload_interval: expected seconds >= 0, got '%s'", v);
-			return 2;
+			return -EINVAL;
 		}
 		return 0;
 	case F_INSPECT: if (f->cmd == TB_CMD_SERVE) f->cmd = TB_CMD_INSPECT; return 0;
@@ -262,14 +271,15 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 	case F_FORMAT:
 		if (strcmp(v, "jsonl") && strcmp(v, "csv")) {
 			snprintf(err, errlen, "argument --format: expected jsonl or csv, got '%s'", v);
-			return 2;
+			return -EINVAL;
 		}
 		return set_str(&f->format, v);
 	case F_THREADS: {
 		long t = strtol(v, &end, 10);
-		if (*end || end == v || t < 0 || t > 64) {
-			snprintf(err, errlen, "argument --threads: expected 0..64, got '%s'", v);
-			return 2;
+		if (*end || end == v || t < 0 || t > TB_MAX_LOAD_THREADS) {
+			snprintf(err, errlen, "argument --threads: expected 0..%d, got '%s'",
+				 TB_MAX_LOAD_THREADS, v);
+			return -EINVAL;
 		}
 		f->threads = (int)t;
 		return 0;
@@ -277,10 +287,21 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 	case F_WATCH:
 		if (strcmp(v, "auto") && strcmp(v, "inotify") && strcmp(v, "poll")) {
 			snprintf(err, errlen, "argument --watch: expected auto, inotify or poll, got '%s'", v);
-			return 2;
+			return -EINVAL;
 		}
 		return set_str(&f->watch, v);
 	case F_STATIC_DIR: return set_str(&f->static_dir, v);
+	case F_ALLOWED_HOSTS: return set_str(&f->allowed_hosts, v);
+	case F_AUTH:
+		if (strcmp(v, "auto") && strcmp(v, "none") && strcmp(v, "token")) {
+			snprintf(err, errlen, "argument --auth: expected auto, none or token, got '%s'", v);
+			return 2;
+		}
+		return set_str(&f->auth, v);
+	case F_TOKEN: return set_str(&f->token, v);
+	case F_TOKEN_FILE: return set_str(&f->token_file, v);
+	case F_TLS_CERT: return set_str(&f->tls_cert, v);
+	case F_TLS_KEY: return set_str(&f->tls_key, v);
 	case F_VERSION_TB: f->cmd = TB_CMD_VERSION; return 0;
 	case F_HELP: f->cmd = TB_CMD_HELP; return 0;
 	case F_OTHER: return 0;
@@ -298,7 +319,7 @@ static int defaults(tb_flags *f)
 	f->reload_interval = 5.0;
 	if (set_str(&f->logdir, "") || set_str(&f->logdir_spec, "") || set_str(&f->path_prefix, "") ||
 	    set_str(&f->window_title, "") || set_str(&f->samples_per_plugin, "") ||
-	    set_str(&f->watch, "auto") || set_str(&f->format, "jsonl"))
+	    set_str(&f->watch, "auto") || set_str(&f->format, "jsonl") || set_str(&f->auth, "auto"))
 		return -ENOMEM;
 	return 0;
 }
@@ -311,28 +332,40 @@ static int check(tb_flags *f, char *err, size_t errlen)
 	bool have_logdir = f->logdir[0] != '\0', have_spec = f->logdir_spec[0] != '\0';
 	if (f->cmd == TB_CMD_INSPECT && have_spec) {
 		snprintf(err, errlen, "Error: --logdir_spec is not supported with --inspect.");
-		return 1;
+		return -ENOTSUP;
 	}
 	if (f->cmd == TB_CMD_INSPECT && f->event_file) {
 		if (have_logdir || have_spec) {
 			snprintf(err, errlen, "Error: --inspect takes exactly one of --logdir and --event_file");
-			return 1;
+			return -ENOTSUP;
 		}
 	} else if (!have_logdir && !have_spec) {
 		snprintf(err, errlen, "Error: A logdir must be specified (--logdir DIR). "
 			 "Run `tbserve --help` for details and examples.");
-		return 1;
+		return -ENOTSUP;
 	}
 	if (have_logdir && have_spec) {
 		snprintf(err, errlen, "Error: --logdir and --logdir_spec may not be used together");
-		return 1;
+		return -ENOTSUP;
 	}
 	if (f->host && f->bind_all) {
 		snprintf(err, errlen, "Error: --host and --bind_all are mutually exclusive");
-		return 1;
+		return -ENOTSUP;
 	}
 	if (f->path_prefix[0] && f->path_prefix[0] != '/') {
 		snprintf(err, errlen, "Error: --path_prefix must start with '/': '%s'", f->path_prefix);
+		return -ENOTSUP;
+	}
+	if (!f->tls_cert != !f->tls_key) {
+		snprintf(err, errlen, "Error: --tls_cert and --tls_key go together (HTTPS needs both)");
+		return 1;
+	}
+	if (f->token && f->token_file) {
+		snprintf(err, errlen, "Error: --token and --token_file are mutually exclusive");
+		return 1;
+	}
+	if (!strcmp(f->auth, "none") && (f->token || f->token_file)) {
+		snprintf(err, errlen, "Error: --auth=none contradicts --token/--token_file");
 		return 1;
 	}
 	size_t n = strlen(f->path_prefix);
@@ -346,9 +379,9 @@ static int check(tb_flags *f, char *err, size_t errlen)
 		f->store.rule = TB_PURGE_STEP;
 	f->logdir_path = expand_home(f->logdir);
 	if (!f->logdir_path)
-		return 1;
+		return -ENOMEM;
 	if (!f->host)
-		return set_str(&f->host, f->bind_all ? "::" : "localhost") ? 1 : 0;
+		return set_str(&f->host, f->bind_all ? "::" : "localhost");
 	return 0;
 }
 
@@ -356,7 +389,7 @@ int tb_flags_parse(tb_flags *f, int argc, char **argv, char *err, size_t errlen)
 {
 	if (defaults(f)) {
 		snprintf(err, errlen, "out of memory");
-		return 1;
+		return -ENOMEM;
 	}
 	int i = 1;
 	if (i < argc && !strcmp(argv[i], "serve"))
@@ -371,18 +404,18 @@ int tb_flags_parse(tb_flags *f, int argc, char **argv, char *err, size_t errlen)
 			a = "--help";
 		if (strncmp(a, "--", 2) || !a[2]) {
 			snprintf(err, errlen, "unexpected argument '%s'", a);
-			return 2;
+			return -EINVAL;
 		}
 		const char *name = a + 2, *eq = strchr(name, '=');
 		size_t len = eq ? (size_t)(eq - name) : strlen(name);
 		const struct flag *fl = lookup(name, len, err, errlen);
 		if (!fl)
-			return 2;
+			return -EINVAL;
 		const char *v = NULL;
 		if (fl->kind == SWITCH || fl->kind == IGNORED_SWITCH) {
 			if (eq) {
 				snprintf(err, errlen, "flag --%s takes no value", fl->name);
-				return 2;
+				return -EINVAL;
 			}
 		} else if (eq) {
 			v = eq + 1;
@@ -390,16 +423,21 @@ int tb_flags_parse(tb_flags *f, int argc, char **argv, char *err, size_t errlen)
 			v = argv[++i];
 		} else {
 			snprintf(err, errlen, "flag --%s expects a value", fl->name);
-			return 2;
+			return -EINVAL;
 		}
 		if (fl->kind == INT || fl->kind == DOUBLE || fl->kind == STR || fl->kind == BOOL_ARG ||
 		    fl->kind == SWITCH) {
 			int rc = apply(f, fl, v, err, errlen);
 			if (rc)
-				return rc < 0 ? 1 : rc;
+				return rc;
 		}
 	}
 	return check(f, err, errlen);
+}
+
+int tb_flags_exit_code(int rc)
+{
+	return rc == 0 ? 0 : rc == -EINVAL ? 2 : 1;
 }
 
 void tb_flags_release(tb_flags *f)
@@ -417,5 +455,13 @@ void tb_flags_release(tb_flags *f)
 	free(f->tag);
 	free(f->run);
 	free(f->format);
+	free(f->allowed_hosts);
+	free(f->auth);
+	if (f->token)
+		explicit_bzero(f->token, strlen(f->token));
+	free(f->token);
+	free(f->token_file);
+	free(f->tls_cert);
+	free(f->tls_key);
 	memset(f, 0, sizeof *f);
 }

@@ -51,12 +51,22 @@ typedef struct tb_flags {
 	char *run;
 	char *format;           /* export: jsonl or csv */
 	int threads;            /* loader threads; 0 = one per CPU */
+	char *allowed_hosts;    /* extra Host names, "a,b" ("*" = any) */
+	char *auth;             /* "auto", "none", "token" */
+	char *token;            /* --token (else TBSERVE_TOKEN, --token_file) */
+	char *token_file;
+	char *tls_cert;         /* PEM files: HTTPS when both are given */
+	char *tls_key;
 	tb_store_opts store;    /* derived: purge rule and samples */
 } tb_flags;
 
-/* Parse argv. Returns 0; 2 for a usage error (message in err, exit 2 as
- * argparse does); 1 for an inconsistent combination (exit 1). */
+/* Parse argv. Returns 0, -EINVAL for a usage error (a bad argument),
+ * -ENOTSUP for an inconsistent combination of flags, or -ENOMEM; err then
+ * holds the message. */
 int tb_flags_parse(tb_flags *f, int argc, char **argv, char *err, size_t errlen);
+/* The process exit code for tb_flags_parse's result: 2 for a usage error,
+ * as argparse exits, 1 for any other error. */
+int tb_flags_exit_code(int rc);
 void tb_flags_release(tb_flags *f);
 void tb_flags_usage(FILE *out);
 

@@ -6,6 +6,7 @@
  * newest, or nowhere). The column writers then only store values.
  */
 #include "store.h"
+#include "vec.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -42,12 +43,12 @@ static void heavy_free(tb_series *se, size_t i)
 	}
 }
 
-static void series_free(tb_series *se, void (*cache_drop)(void **))
+static void series_free(tb_series *se, const tb_store_opts *o)
 {
 	if (!se)
 		return;
-	if (cache_drop)
-		cache_drop(se->cache);
+	if (o && o->on_free)
+		o->on_free(o->on_free_arg, se);
 	for (size_t i = 0; i < se->n; i++)
 		heavy_free(se, i);
 	free(se->heavy);
@@ -444,8 +445,8 @@ int tb_series_append_text(tb_store *s, tb_series *se, double wall, int64_t step,
 			  const tb_text_view *t)
 {
 	size_t bytes = sizeof(tb_text) + (size_t)t->rank * sizeof(int64_t) +
-		       t->count * (sizeof(size_t) + sizeof(char *));
-	for (size_t i = 0; i < t->count; i++) {
+		       t->n_strs * (sizeof(size_t) + sizeof(char *));
+	for (size_t i = 0; i < t->n_strs; i++) {
 		if (t->lens[i] > SIZE_MAX / 2 - bytes)
 			return -ENOMEM;
 		bytes += t->lens[i] + 1;
@@ -456,15 +457,16 @@ int tb_series_append_text(tb_store *s, tb_series *se, double wall, int64_t step,
 	char *p = (char *)(x + 1);
 	x->rank = t->rank;
 	x->count = t->count;
+	x->n_strs = t->n_strs;
 	x->dims = (int64_t *)p;
 	p += (size_t)t->rank * sizeof(int64_t);
 	x->lens = (size_t *)p;
-	p += t->count * sizeof(size_t);
+	p += t->n_strs * sizeof(size_t);
 	x->strs = (char **)p;
-	p += t->count * sizeof(char *);
+	p += t->n_strs * sizeof(char *);
 	if (t->rank)
 		memcpy(x->dims, t->dims, (size_t)t->rank * sizeof(int64_t));
-	for (size_t i = 0; i < t->count; i++) {
+	for (size_t i = 0; i < t->n_strs; i++) {
 		x->lens[i] = t->lens[i];
 		x->strs[i] = p;
 		if (t->lens[i])
@@ -503,8 +505,8 @@ size_t tb_series_bytes(const tb_series *se)
 			bytes += sizeof(tb_blob) + ((tb_blob *)se->heavy[i])->len;
 		else {
 			const tb_text *t = se->heavy[i];
-			bytes += sizeof *t + t->count * (sizeof(size_t) + sizeof(char *) + 1);
-			for (size_t k = 0; k < t->count; k++)
+			bytes += sizeof *t + t->n_strs * (sizeof(size_t) + sizeof(char *) + 1);
+			for (size_t k = 0; k < t->n_strs; k++)
 				bytes += t->lens[k];
 		}
 	}
@@ -578,14 +580,8 @@ tb_series *tb_run_create(tb_store *s, tb_run *r, const char *tag, size_t tag_len
 	if ((r->n_series + 1) * 2 > r->index_cap &&
 	    index_rebuild(r, r->index_cap ? r->index_cap * 2 : 16))
 		return NULL;
-	if (r->n_series == r->cap_series) {
-		size_t cap = r->cap_series ? r->cap_series * 2 : 8;
-		tb_series **p = realloc(r->series, cap * sizeof *p);
-		if (!p)
-			return NULL;
-		r->series = p;
-		r->cap_series = cap;
-	}
+	if (tb_array_grow(r->series, r->cap_series, r->n_series))
+		return NULL;
 	tb_series *se = calloc(1, sizeof *se);
 	if (!se)
 		return NULL;
@@ -639,10 +635,10 @@ void tb_run_purge(tb_run *r, int64_t step, const char *const *only, size_t n_onl
 	}
 }
 
-static void run_free(tb_run *r, void (*cache_drop)(void **))
+static void run_free(tb_run *r, const tb_store_opts *o)
 {
 	for (size_t k = 0; k < r->n_series; k++)
-		series_free(r->series[k], cache_drop);
+		series_free(r->series[k], o);
 	free(r->series);
 	free(r->index);
 	free(r->name);
@@ -664,7 +660,7 @@ int tb_store_init(tb_store *s, const tb_store_opts *opts)
 void tb_store_release(tb_store *s)
 {
 	for (size_t i = 0; i < s->n_runs; i++)
-		run_free(s->runs[i], s->opts.cache_drop);
+		run_free(s->runs[i], &s->opts);
 	free(s->runs);
 	pthread_rwlock_destroy(&s->lock);
 	memset(s, 0, sizeof *s);
@@ -684,14 +680,8 @@ tb_run *tb_store_add_run(tb_store *s, const char *name)
 	tb_run *r = tb_store_find_run(s, name);
 	if (r)
 		goto out;
-	if (s->n_runs == s->cap_runs) {
-		size_t cap = s->cap_runs ? s->cap_runs * 2 : 16;
-		tb_run **p = realloc(s->runs, cap * sizeof *p);
-		if (!p)
-			goto out;
-		s->runs = p;
-		s->cap_runs = cap;
-	}
+	if (tb_array_grow(s->runs, s->cap_runs, s->n_runs))
+		goto out;
 	r = calloc(1, sizeof *r);
 	if (!r)
 		goto out;
@@ -715,7 +705,7 @@ void tb_store_remove_run(tb_store *s, const char *name)
 	for (size_t i = 0; i < s->n_runs; i++) {
 		if (strcmp(s->runs[i]->name, name))
 			continue;
-		run_free(s->runs[i], s->opts.cache_drop);
+		run_free(s->runs[i], &s->opts);
 		memmove(&s->runs[i], &s->runs[i + 1], (s->n_runs - i - 1) * sizeof *s->runs);
 		s->n_runs--;
 		s->version++;
@@ -740,15 +730,13 @@ static int run_order(const void *a, const void *b)
 	return strcmp(x->run->name, y->run->name);
 }
 
-void tb_store_sorted_runs(tb_store *s, tb_run **out)
+int tb_store_sorted_runs(tb_store *s, tb_run **out)
 {
 	if (!s->n_runs)
-		return;
+		return 0;
 	struct run_key *keys = malloc(s->n_runs * sizeof *keys);
-	if (!keys) { /* unsorted beats nothing */
-		memcpy(out, s->runs, s->n_runs * sizeof *out);
-		return;
-	}
+	if (!keys)
+		return -ENOMEM;
 	/* snapshot start times under each run's lock: loaders write them */
 	for (size_t i = 0; i < s->n_runs; i++) {
 		tb_run *r = s->runs[i];
@@ -760,6 +748,7 @@ void tb_store_sorted_runs(tb_store *s, tb_run **out)
 	for (size_t i = 0; i < s->n_runs; i++)
 		out[i] = keys[i].run;
 	free(keys);
+	return 0;
 }
 
 void tb_store_compact(tb_store *s)
