@@ -12,12 +12,14 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, OUT, tempDir, copyDir, startServer, launch, openPage, sleep } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { ROOT, OUT, TBSERVE, tempDir, copyDir, startServer, launch, openPage, sleep } from './harness.mjs';
 import { eventRecord, scalarEventEncoder } from './tfrecord.mjs';
 import { tensorboardSmoothing } from './tb_smoothing.mjs';
 import { rng } from './rng.mjs';
 
 const LONG_STEPS = 200000;
+const GEN_LOGDIR = process.env.GEN_LOGDIR || path.join(path.dirname(TBSERVE), '../bench/gen_logdir');
 export const LONG_NAMES = ['A', 'B', 'C', 'D'].map((s) => `tf0.x-filewriter__shekkizh_FCN.tensorflow__logs_run_${s}`);
 const WALL0 = 1700000000;
 
@@ -228,10 +230,16 @@ describe('axes', () => {
     assert.deepEqual(P.errors, []);
   });
 
-  for (const [name, dir] of [['fixtures', 'tests/data/golden/logdir-small'], ['demo', 'scripts/demo-logdir']]) {
+  // 300 runs as gen_logdir writes them (PyTorch's layout, plausible curves)
+  const make300 = (tmp) => execFileSync(GEN_LOGDIR, ['--runs', '300', '--tags', '4', '--steps', '60', '--hist-every', '0', tmp]);
+  for (const [name, fill] of [
+    ['fixtures', (tmp) => copyDir(path.join(ROOT, 'tests/data/golden/logdir-small'), tmp)],
+    ['demo', (tmp) => copyDir(path.join(ROOT, 'scripts/demo-logdir'), tmp)],
+    ['300-run', make300],
+  ]) {
     it(`labels differ and sit at round values on the ${name} logdir`, async () => {
       const tmp = tempDir(`tbui-axes-${name}-`);
-      copyDir(path.join(ROOT, dir), tmp);
+      fill(tmp);
       const s = await startServer(tmp, ['--reload_interval', '0']);
       const Q = await openPage(browser, s.url, { allow: (t, w) => allow(t, w) || /\/x$/.test(w) });
       try {
