@@ -10,7 +10,17 @@
  */
 export function setRunName(el, run) {
   if (el.title === run && el.firstChild) return;
-  const cut = Math.max(0, run.length - Math.max(12, Math.min(24, run.length - run.lastIndexOf('/') - 1)));
+  // the tail: the end of the name (its last path component, 12 to 24
+  // characters), moved to start after a separator when one is near
+  // (…train, …28_lr1e-3_bs32_seed0, not …7/train or …ode-28_…)
+  let cut = Math.max(0, run.length - Math.max(12, Math.min(24, run.length - run.lastIndexOf('/') - 1)));
+  const sep = (c) => '/_-. '.includes(c);
+  for (let i = cut; cut > 0 && !sep(run[cut - 1]) && i < run.length - 6; i++) {
+    if (sep(run[i])) {
+      cut = i + 1;
+      break;
+    }
+  }
   const head = document.createElement('span');
   head.className = 'name-head';
   head.textContent = run.slice(0, cut);
