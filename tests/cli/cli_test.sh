@@ -133,7 +133,7 @@ if meson install -C "$BUILD" --destdir "$dest" --no-rebuild >"$tmp/install.log" 
   check "installed: bash completion completes flags" 0 'reload_interval' bash -c "source '$comp'; COMP_WORDS=('$bin' --rel); COMP_CWORD=1; _tbserve; printf '%s\n' \"\${COMPREPLY[@]}\""
   check "installed: bash completion completes values" 0 '^csv$' bash -c "source '$comp'; COMP_WORDS=('$bin' export --format c); COMP_CWORD=3; _tbserve; printf '%s\n' \"\${COMPREPLY[@]}\""
   # the page is in the binary: serve from the installed copy alone
-  (cd / && PATH="$(dirname "$bin"):/usr/bin:/bin" tbserve --logdir "$DATA" --port 0 --host 127.0.0.1 >"$tmp/inst.log" 2>&1) &
+  (cd / && PATH="$(dirname "$bin"):/usr/bin:/bin" exec tbserve --logdir "$DATA" --port 0 --host 127.0.0.1 >"$tmp/inst.log" 2>&1) &
   pids+=($!)
   sleep 1.5
   url=$(grep -o 'http://[^ ]*/' "$tmp/inst.log" | head -1)
