@@ -151,9 +151,9 @@ mutate visibility server/ingest.c mt fuzz_plugin_data <<'EOF'
 EOF
 
 mutate bucket-max server/query.c mt api_plugins query <<'EOF'
-	bool ok[5] = { true, b->has_minmax, b->has_minmax, b->has_nan, true };
+	bool ok[BUCKET_PICKS] = { true, b->has_minmax, b->has_minmax, b->has_nan,
 =====
-	bool ok[5] = { true, b->has_minmax, false, b->has_nan, true };
+	bool ok[BUCKET_PICKS] = { true, b->has_minmax, false, b->has_nan,
 EOF
 
 mutate sanitize-scheme server/html_sanitize.c mt markdown fuzz_sanitize <<'EOF'

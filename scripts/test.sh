@@ -59,6 +59,10 @@ run python3 tests/http/hostile_logdir.py build-test/server/tbserve
 # The command line (export, --inspect) against the API on the same logdir.
 run python3 tests/cli/cli_test.py build-test/server/tbserve
 
+# The command line: help, bad flags and paths, inspect/export filters, the
+# banner, and `meson install` into a DESTDIR (binary, man page, completion).
+run tests/cli/cli_test.sh build-test
+
 # Live tailing: inotify, then the same scenarios forced onto polling.
 run python3 tests/live/live_test.py build-test/server/tbserve
 run python3 tests/live/live_test.py build-test/server/tbserve --watch poll
@@ -69,6 +73,7 @@ run python3 tests/live/live_test.py build-test/server/tbserve --watch poll
 run node --test --test-reporter=tap tests/browser/smoothing.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap tests/browser/binary.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/dashboard.test.mjs
+TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/charts.test.mjs
 # The page behind the token login (?token= once, then the cookie) and over HTTPS.
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/access.test.mjs
 

@@ -110,7 +110,11 @@ static const struct flag *lookup(const char *name, size_t len, char *err, size_t
 	}
 	if (n == 1)
 		return hit;
-	snprintf(err, errlen, n ? "ambiguous flag --%.*s" : "unknown flag --%.*s", (int)len, name);
+	int w = snprintf(err, errlen, n ? "ambiguous flag --%.*s, did you mean" : "unknown flag --%.*s",
+			 (int)len, name);
+	for (size_t i = 0; n && i < N_FLAGS && w > 0 && (size_t)w < errlen; i++)
+		if (strlen(flags[i].name) > len && name_prefix(flags[i].name, name, len))
+			w += snprintf(err + w, errlen - (size_t)w, " --%s", flags[i].name);
 	return NULL;
 }
 
@@ -396,6 +400,8 @@ int tb_flags_parse(tb_flags *f, int argc, char **argv, char *err, size_t errlen)
 	}
 	for (; i < argc; i++) {
 		const char *a = argv[i];
+		if (!strcmp(a, "-h"))
+			a = "--help";
 		if (strncmp(a, "--", 2) || !a[2]) {
 			snprintf(err, errlen, "unexpected argument '%s'", a);
 			return -EINVAL;

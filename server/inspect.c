@@ -68,8 +68,24 @@ static void print_series(const tb_series *se, FILE *out)
 	fputc('\n', out);
 }
 
+/* "1 run", "2 runs" */
+static void count(FILE *out, uint64_t n, const char *word)
+{
+	fprintf(out, "%" PRIu64 " %s%s", n, word, n == 1 ? "" : "s");
+}
+
+static bool has_tag(const tb_run *r, const char *tag)
+{
+	for (size_t k = 0; k < r->n_series; k++)
+		if (!strcmp(tag, r->series[k]->tag))
+			return true;
+	return false;
+}
+
 int tb_inspect(tb_store *s, const tb_loader *l, const char *tag, FILE *out)
 {
+	if (tag && !tag[0])
+		tag = NULL;
 	tb_store_rdlock(s);
 	tb_run **sorted = malloc((s->n_runs ? s->n_runs : 1) * sizeof *sorted);
 	if (!sorted || tb_store_sorted_runs(s, sorted)) {
@@ -77,24 +93,36 @@ int tb_inspect(tb_store *s, const tb_loader *l, const char *tag, FILE *out)
 		free(sorted);
 		return -ENOMEM;
 	}
-	uint64_t points = 0, series = 0;
+	uint64_t points = 0, series = 0, runs = 0;
 	for (size_t i = 0; i < s->n_runs; i++) {
 		tb_run *r = sorted[i];
 		tb_run_rdlock(r);
+		if (tag && !has_tag(r, tag)) { /* --tag: only the runs that have it */
+			tb_run_unlock(r);
+			continue;
+		}
+		runs++;
 		char start[32] = "-";
 		if (r->has_start)
 			fmt_time(start, sizeof start, r->start_time);
 		char name[4 * TB_MAX_NAME_LEN + 1];
 		tb_escape_controls(name, sizeof name, r->name, strlen(r->name));
-		fprintf(out, "run %s\n  %" PRIu64 " events, started %s UTC, %" PRIu64
-			" session logs, %" PRIu64 " graphs\n", name, r->events, start,
-			r->session_logs, r->graphs);
+		fprintf(out, "run %s\n  ", name);
+		count(out, r->events, "event");
+		fprintf(out, ", started %s UTC, ", start);
+		count(out, r->session_logs, "session log");
+		fputs(", ", out);
+		count(out, r->graphs, "graph");
+		fputc('\n', out);
 		const tb_loader_run *lr = loader_run(l, r->name);
 		for (size_t k = 0; lr && k < lr->n_files; k++) {
 			const tb_file *f = lr->files[k];
 			tb_escape_controls(name, sizeof name, f->name, strlen(f->name));
-			fprintf(out, "  file %s: %" PRIu64 " records, %" PRIu64 " bytes read%s%s\n",
-				name, f->records, f->offset, f->error ? ", stopped: " : "",
+			fprintf(out, "  file %s: ", name);
+			count(out, f->records, "record");
+			fputs(", ", out);
+			count(out, f->offset, "byte");
+			fprintf(out, " read%s%s\n", f->error ? ", stopped: " : "",
 				f->error ? strerror(-f->error) : "");
 		}
 		for (size_t k = 0; k < r->n_series; k++) {
@@ -107,7 +135,10 @@ int tb_inspect(tb_store *s, const tb_loader *l, const char *tag, FILE *out)
 		}
 		tb_run_unlock(r);
 	}
-	fprintf(out, "%zu runs, %" PRIu64 " series, %" PRIu64 " points\n", s->n_runs, series, points);
+	count(out, runs, "run");
+	fprintf(out, ", %" PRIu64 " series, ", series);
+	count(out, points, "point");
+	fputc('\n', out);
 	tb_store_unlock(s);
 	free(sorted);
 	return 0;

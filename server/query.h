@@ -76,10 +76,16 @@ typedef struct tb_point_query {
 	bool has_since;       /* only steps > since (ignored when bucketing) */
 	int64_t since;
 	size_t buckets;       /* > 0: per step bucket the first, min, max, first
-			       * NaN and last point, in file order, each once */
+			       * NaN and last point, in file order, each once;
+			       * every point when the range holds at most 4
+			       * per bucket */
 	bool has_min, has_max;/* bucketing: the step range (default: the
 			       * series' own, from since + 1 when has_since) */
 	int64_t min_step, max_step;
+	bool smooth;          /* also TensorBoard's smoothing (smooth.h) over
+			       * every point of the view, and buckets keep
+			       * their smoothed min and max too */
+	double smoothing;     /* its weight, 0..1 */
 } tb_point_query;
 
 typedef struct tb_points {
@@ -88,7 +94,10 @@ typedef struct tb_points {
 	bool has_since;
 	int64_t since;
 	size_t *pick, npick;  /* bucketing: the chosen indices */
+	size_t seen;          /* bucketing: points in the step range */
 	bool bucketed;
+	double *smooth;       /* smooth: smoothed values of [first, end), or
+			       * NULL (out of memory) */
 } tb_points;
 
 /* 0 or -ENOMEM (bucketing allocates). Release with tb_points_release. */

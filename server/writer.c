@@ -137,9 +137,11 @@ int tb_write_points_binary(tb_buf *b, const char *run, tb_points *it)
 	put_u32le(b, (uint32_t)len);
 	tb_buf_append(b, run, len);
 	pad8(b);
+	bool smoothed = it->smooth != NULL;
 	put_u32le(b, (uint32_t)n);
-	put_u32le(b, f32 ? 4 : 8);
-	if (tb_buf_grow(b, n * (f32 ? 20 : 24) + 8))
+	put_u32le(b, (f32 ? 4 : 8) | (it->bucketed && n < it->seen ? TB_BINARY_REDUCED : 0) |
+			     (smoothed ? TB_BINARY_SMOOTHED : 0));
+	if (tb_buf_grow(b, n * (f32 ? 28 : 32) + 8))
 		return -ENOMEM;
 	for (tb_points_rewind(it); tb_points_next(it, &i);)
 		put_f64le(b, tb_series_wall(se, i));
@@ -154,6 +156,8 @@ int tb_write_points_binary(tb_buf *b, const char *run, tb_points *it)
 			put_f64le(b, d);
 	}
 	pad8(b);
+	for (tb_points_rewind(it); smoothed && tb_points_next(it, &i);)
+		put_f64le(b, it->smooth[i - it->first]);
 	return status(b);
 }
 

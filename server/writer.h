@@ -34,6 +34,9 @@ int tb_write_points_csv(tb_buf *b, tb_points *it);
  * value width, then walls, steps and values as arrays, each 8-byte
  * aligned from the start of the body. */
 int tb_write_points_binary(tb_buf *b, const char *run, tb_points *it);
+/* Flags in the high bits of a run's value-width field: */
+#define TB_BINARY_REDUCED 0x100  /* buckets left points of the run out */
+#define TB_BINARY_SMOOTHED 0x200 /* float64 smoothed values follow the values */
 /* The binary body's header; tb_write_binary_end sets its run count. */
 void tb_write_binary_begin(tb_buf *b);
 int tb_write_binary_end(tb_buf *b, size_t runs);

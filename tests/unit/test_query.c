@@ -327,8 +327,8 @@ static void test_points_buckets(void **state)
 	expect_steps(&v, &r, want_r, sizeof want_r / sizeof *want_r);
 
 	/* since_step narrows the bucketed range from below */
-	tb_point_query t = { .buckets = 1, .has_since = true, .since = 95 };
-	int64_t want_t[] = { 96, 99 };
+	tb_point_query t = { .buckets = 1, .has_since = true, .since = 90 };
+	int64_t want_t[] = { 91, 99 };
 	expect_steps(&v, &t, want_t, 2);
 	/* ... to nothing at the largest step (once all of them, and an
 	 * overflow of since + 1 before that) */
@@ -341,6 +341,15 @@ static void test_points_buckets(void **state)
 	t.max_step = INT64_MAX;
 	int64_t want_all[] = { 0, 37, 38, 60, 99 };
 	expect_steps(&v, &t, want_all, 5);
+
+	/* at most 4 points per bucket: all of them (no more than the picks) */
+	tb_point_query w = { .buckets = 1, .has_since = true, .since = 95 };
+	int64_t want_w[] = { 96, 97, 98, 99 };
+	expect_steps(&v, &w, want_w, 4);
+	tb_point_query w2 = { .buckets = 5, .has_min = true, .min_step = 20, .has_max = true,
+			      .max_step = 39 };
+	int64_t want_w2[] = { 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39 };
+	expect_steps(&v, &w2, want_w2, 20);
 
 	/* an empty range */
 	tb_point_query e = { .buckets = 3, .has_min = true, .min_step = 500 };
