@@ -4,13 +4,15 @@
 # (esbuild bundles the page's ES modules into one file at build time.)
 # Then the npm packages pinned in package-lock.json (Chart.js, embedded into
 # the binary; playwright-core, for the browser tests), via scripts/npm-deps.sh.
-# `--test` adds what the tests need: wrk, Debian's chromium for the browser tests.
+# `--test` adds what the tests need: wrk, Debian's chromium for the browser tests,
+# and a one-node Ceph (monitor, OSD, RADOS Gateway) for the S3 tests.
 set -euo pipefail
 
+ceph_packages=()
 packages=(
   build-essential meson ninja-build pkg-config
   libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev
-  libcjson-dev libmd4c-dev libcmocka-dev
+  libcjson-dev libmd4c-dev libcmocka-dev libcurl4-openssl-dev
   python3 curl esbuild
 )
 # Node.js and npm: any install that provides the commands will do.
@@ -18,6 +20,7 @@ command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 if [ "${1:-}" = "--test" ]; then
   packages+=(wrk chromium)
+  ceph_packages=(ceph-mon ceph-osd radosgw ceph-common uuid-runtime)
 fi
 
 missing=()
@@ -30,6 +33,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# Ceph without its recommends (no ceph-mgr, no dashboards): what radosgw needs.
+missing=()
+for p in "${ceph_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 "$(dirname "$0")/npm-deps.sh"
