@@ -23,28 +23,24 @@ if [ "${1:-}" = "--test" ]; then
   ceph_packages=(ceph-mon ceph-osd radosgw ceph-common uuid-runtime)
 fi
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
+# install_missing [APT-OPTION...] -- PACKAGE...: apt-get install the ones not
+# installed yet (refreshing apt's lists only then).
+install_missing() {
+  local opts=() missing=() p
+  while [ "$1" != "--" ]; do opts+=("$1"); shift; done
+  shift
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
   echo "deps: installing ${missing[*]}" >&2
-  sudo_cmd=""
+  local sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${opts[@]}" "${missing[@]}" >/dev/null
+}
+install_missing -- "${packages[@]}"
 # Ceph without its recommends (no ceph-mgr, no dashboards): what radosgw needs.
-missing=()
-for p in "${ceph_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "deps: installing ${missing[*]}" >&2
-  sudo_cmd=""
-  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+[ ${#ceph_packages[@]} -eq 0 ] || install_missing --no-install-recommends -- "${ceph_packages[@]}"
 
 "$(dirname "$0")/npm-deps.sh"
