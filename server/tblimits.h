@@ -103,4 +103,41 @@
  * however large the logdir. */
 #define TB_EXPORT_FLUSH (256u * 1024)
 
+/* ---- S3-compatible object storage (s3.c, source.c) ---- */
+
+/* Requests in flight to one store at once (curl handles kept): enough to
+ * fill a fast link with 4 MiB ranged reads, few enough to stay polite. */
+#define TB_S3_MAX_PARALLEL 16
+
+/* Bytes of one ListObjectsV2 page we accept: 1,000 keys of S3's 1,024-byte
+ * maximum with their XML is under 2 MiB. */
+#define TB_S3_MAX_LIST_BODY (4u * 1024 * 1024)
+
+/* Bytes of an error document kept (only its Code and Message are read). */
+#define TB_S3_MAX_ERROR_BODY (16u * 1024)
+
+/* Objects under one s3:// logdir: the listing is held in memory (about
+ * 150 bytes each), so ten million runs' worth is the ceiling. */
+#define TB_S3_MAX_OBJECTS (10u * 1000 * 1000)
+
+/* S3 keys are at most 1,024 bytes of UTF-8; ETags are short hex strings
+ * (multipart: "hex-N"). */
+#define TB_S3_MAX_KEY 1024
+#define TB_S3_MAX_ETAG 128
+
+/* A request URL: endpoint + bucket + a key percent-encoded (3x). */
+#define TB_S3_MAX_URL (TB_S3_MAX_KEY * 3 + 1024)
+
+/* Tries per request for transient failures (network, timeout, 5xx, 503
+ * SlowDown), with full-jitter backoff from BASE doubling up to MAX: about
+ * 6 s of trying before the failure is reported (and retried next poll). */
+#define TB_S3_ATTEMPTS 6
+#define TB_S3_BACKOFF_BASE_MS 200
+#define TB_S3_BACKOFF_MAX_MS 3000
+
+/* Connecting may take this long; a transfer that moves no byte for
+ * STALL seconds is a timeout (a slow but moving one is not). */
+#define TB_S3_CONNECT_TIMEOUT_MS 5000
+#define TB_S3_STALL_TIMEOUT_S 20
+
 #endif
