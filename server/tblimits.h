@@ -148,4 +148,8 @@
 #define TB_S3_CONNECT_TIMEOUT_MS 5000
 #define TB_S3_STALL_TIMEOUT_S 20
 
+/* Seconds between polls of an object store at least, whatever
+ * --reload_interval says: a listing is a billed request. */
+#define TB_LIVE_MIN_REMOTE_INTERVAL 1.0
+
 #endif
