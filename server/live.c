@@ -233,10 +233,11 @@ static void *live_main(void *arg)
 
 	int rc = tb_app_load(app);
 	bool present = rc != -ENOENT;
-	if (!present && !lv->remote) /* a store's source said why itself */
-		tb_log(TB_LOG_INFO, "logdir %s does not exist yet; waiting for it",
-		       app->flags->logdir[0] ? app->flags->logdir : app->flags->logdir_spec);
-	else if (rc)
+	if (!present) {
+		if (!lv->remote) /* a store's source said why itself */
+			tb_log(TB_LOG_INFO, "logdir %s does not exist yet; waiting for it",
+			       app->flags->logdir[0] ? app->flags->logdir : app->flags->logdir_spec);
+	} else if (rc)
 		tb_log(TB_LOG_ERROR, "loading failed: %s", strerror(-rc));
 	else
 		tb_log(TB_LOG_INFO, "loaded %zu runs", app->store.n_runs);

@@ -449,7 +449,8 @@ static void backoff(int attempt)
 }
 
 /* Map a failed response to a code and a line (never a credential). */
-static int classify(long status, const body *b, const char *what, char *err, size_t errlen)
+static int classify(long status, const body *b, bool anonymous, const char *what, char *err,
+		    size_t errlen)
 {
 	char code[64] = "", msg[200] = "";
 	if (b->err_data) {
@@ -472,9 +473,14 @@ static int classify(long status, const body *b, const char *what, char *err, siz
 			 "set AWS_REGION or AWS_ENDPOINT_URL", what, status, detail, msg[0] ? ": " : "", msg);
 		return -EINVAL;
 	}
-	if (status == 401 || status == 403) {
+	if ((status == 401 || status == 403) && !anonymous) {
 		snprintf(err, errlen, "%s: access refused (HTTP %ld %s): check AWS_ACCESS_KEY_ID and "
 			 "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN)", what, status, detail);
+		return -EACCES;
+	}
+	if (status == 401 || status == 403) {
+		snprintf(err, errlen, "%s: access refused to an anonymous request (HTTP %ld %s): the bucket "
+			 "is not public; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", what, status, detail);
 		return -EACCES;
 	}
 	if (status == 412) {
@@ -568,7 +574,7 @@ static long request(tb_s3 *s, const char *url, const char *range, const char *if
 			result = status;
 			break;
 		}
-		result = classify(status, b, what, err, errlen);
+		result = classify(status, b, !s->sigv4, what, err, errlen);
 		if (result != -EIO)
 			break; /* not transient: retrying cannot help */
 	}

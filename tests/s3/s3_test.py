@@ -76,6 +76,14 @@ class Store:
         code = self.curl("-T", path, self.url(bucket, key))
         assert code == "200", f"put {key}: HTTP {code}"
 
+    def make_public(self, bucket, keys):
+        """public-read on the bucket (listing) and on each object (reading)."""
+        for target in [self.url(bucket)] + [self.url(bucket, k) for k in keys]:
+            # "acl=": curl signs the query as written, and S3 signs "acl="
+            code = self.curl("-X", "PUT", "-H", "Content-Length: 0", "-H", "x-amz-acl: public-read",
+                             target + "?acl=")
+            assert code == "200", f"public-read on {target}: HTTP {code}"
+
     def put_bytes(self, bucket, key, data):
         with tempfile.NamedTemporaryFile() as f:
             f.write(data)
@@ -83,6 +91,7 @@ class Store:
             self.put_file(bucket, key, f.name)
 
     def upload_tree(self, bucket, prefix, root):
+        """Every file under root as prefix/relative-path; returns the keys."""
         jobs = []
         for d, _, files in os.walk(root):
             for name in files:
@@ -90,7 +99,7 @@ class Store:
                 jobs.append((prefix + "/" + os.path.relpath(p, root), p))
         with concurrent.futures.ThreadPoolExecutor(8) as ex:
             list(ex.map(lambda j: self.put_file(bucket, j[0], j[1]), jobs))
-        return len(jobs)
+        return [k for k, _ in jobs]
 
 
 class Server:
@@ -215,15 +224,27 @@ def main():
 
 def run_checks(binary, gen, store, env, gw, scratch):
     store.make_bucket("fixtures")
-    n = store.upload_tree("fixtures", "real", os.path.join(DATA, "real"))
-    n += store.upload_tree("fixtures", "golden/logdir-small", os.path.join(DATA, "golden", "logdir-small"))
+    n = len(store.upload_tree("fixtures", "real", os.path.join(DATA, "real")))
+    n += len(store.upload_tree("fixtures", "golden/logdir-small", os.path.join(DATA, "golden", "logdir-small")))
     print(f"# uploaded {n} fixture files")
 
     # -- the golden replay from s3:// -------------------------------------
     compare = os.path.join(ROOT, "tests", "tools", "compare.py")
-    for name, location, golden, extra in [
-        ("real fixtures", "s3://fixtures/real", "golden-real",
+    # the skips of tests/golden/replay.sh: deliberate differences and the
+    # plugins not served yet
+    # and /data/logdir, which names the s3:// location (checked below)
+    small_skips = ["--skip-file", "002_get_logdir.json"]
+    for f in ["001_get_environment.json", "011_get_.html", "085_get_histograms_histograms.html",
+              "087_get_distributions_distributions.html", "101_get_text_text.html",
+              "112_get_images_images.html"] + \
+            [f for f in os.listdir(os.path.join(DATA, "golden", "responses"))
+             if re.match(r"^(10[2-9]|11[0-9]|12[0-3]|128|13[5-9]|14[34]|004|124|129)_", f)]:
+        small_skips += ["--skip-file", f]
+    for name, location, golden, local_dir, extra in [
+        ("real fixtures", "s3://fixtures/real", "golden-real", os.path.join(DATA, "real"),
          ["--skip-file", "0002_plugins_listing.json", "--skip", "/images/tags", "--skip", "/timeseries/tags"]),
+        ("logdir-small", "s3://fixtures/golden/logdir-small", os.path.join("golden", "responses"),
+         os.path.join(DATA, "golden", "logdir-small"), small_skips),
     ]:
         srv = Server(binary, ["--logdir", location, "--reload_interval", "0", *GOLDEN_FLAGS], env=env)
         try:
@@ -234,10 +255,11 @@ def run_checks(binary, gen, store, env, gw, scratch):
             tail = (r.stdout + r.stderr).strip().splitlines()[-1:] or [""]
             check(f"golden replay of the {name} from {location}", r.returncode == 0, tail[0])
             remote = scalar_answers(srv)
+            logdir = srv.json("/data/logdir")["logdir"]
+            check(f"/data/logdir names {location}", logdir == location, logdir)
         finally:
             srv.stop()
-        local_srv = Server(binary, ["--logdir", os.path.join(DATA, "real"), "--reload_interval", "0",
-                                    *GOLDEN_FLAGS], env=env)
+        local_srv = Server(binary, ["--logdir", local_dir, "--reload_interval", "0", *GOLDEN_FLAGS], env=env)
         try:
             local = scalar_answers(local_srv)
         finally:
@@ -258,6 +280,29 @@ def run_checks(binary, gen, store, env, gw, scratch):
               f"{loc} vs {rem}")
     finally:
         srv.stop()
+
+    # -- anonymous access to a public bucket -------------------------------
+    store.make_bucket("public")
+    keys = store.upload_tree("public", "small", small)
+    anon = {k: v for k, v in env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    srv = Server(binary, ["--logdir", "s3://public/small", "--reload_interval", "0"], env=anon,
+                 wait_loaded=False)
+    try:
+        refused = wait_until(lambda: [l for l in srv.stderr().splitlines() if "anonymous request" in l], 20)
+        check("a private bucket refuses anonymous requests, and says so", len(refused) == 1,
+              srv.stderr()[-300:])
+    finally:
+        srv.stop()
+    store.make_public("public", keys)
+    srv = Server(binary, ["--logdir", "s3://public/small", "--reload_interval", "0"], env=anon)
+    local_srv = Server(binary, ["--logdir", small, "--reload_interval", "0"], env=env)
+    try:
+        a, b = scalar_answers(local_srv), scalar_answers(srv)
+        check("a public bucket is read without credentials (the local copy's answers)",
+              not same_answers(a, b) and len(a) > 0, same_answers(a, b))
+    finally:
+        srv.stop()
+        local_srv.stop()
 
     # -- live: an object rewritten longer, then shorter --------------------
     src, ends = None, []
