@@ -13,9 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "crc32c.h"
 #include "log.h"
@@ -237,24 +234,43 @@ static void file_restart(tb_file *f)
 }
 
 /* CRC32C of the first n bytes of path, or -1 when it is shorter. */
-static int64_t prefix_crc(const char *path, uint64_t n)
+static int64_t prefix_crc(tb_source *src, const char *path, uint64_t n)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	tb_source_file *sf;
+	if (tb_source_open(src, path, &sf))
 		return -1;
 	unsigned char buf[65536];
 	uint32_t crc = 0;
-	while (n) {
-		ssize_t k = read(fd, buf, n < sizeof buf ? (size_t)n : sizeof buf);
+	uint64_t off = 0;
+	while (off < n) {
+		ssize_t k = tb_source_read(sf, buf, n - off < sizeof buf ? (size_t)(n - off) : sizeof buf, off);
 		if (k <= 0) {
-			close(fd);
+			tb_source_close(sf);
 			return -1;
 		}
 		crc = tb_crc32c(crc, buf, (size_t)k);
-		n -= (uint64_t)k;
+		off += (uint64_t)k;
 	}
-	close(fd);
+	tb_source_close(sf);
 	return crc;
+}
+
+/* Open a reader on f at its offset through the logdir's source, and note
+ * the identity of what was opened. */
+static int reader_open(tb_loader *l, tb_file *f, tb_record_reader *rd)
+{
+	tb_source_file *sf;
+	int rc = tb_source_open(l->src, f->path, &sf);
+	if (rc)
+		return rc;
+	tb_source_info st;
+	if (tb_source_file_info(sf, &st) == 0) {
+		f->dev = (dev_t)st.dev;
+		f->ino = (ino_t)st.ino;
+	}
+	tb_record_open_source(rd, sf, f->offset);
+	rd->verify_payload_crc = l->verify_crc;
+	return 0;
 }
 
 /* Notice a file replaced (new inode, new ETag) or truncated under its
@@ -278,7 +294,7 @@ static void check_identity(tb_loader *l, tb_file *f)
 			file_restart(f);
 		}
 	} else if (replaced) {
-		if (st.size >= f->offset && prefix_crc(f->path, f->offset) == f->prefix_crc) {
+		if (st.size >= f->offset && prefix_crc(l->src, f->path, f->offset) == f->prefix_crc) {
 			/* same bytes, more of them: continue in the new file */
 			if (f->open)
 				tb_record_close(&f->rd);
@@ -305,30 +321,11 @@ static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 	if (f->error)
 		return 0;
 	if (!f->open) {
-		int rc;
-		if (tb_source_remote(l->src)) {
-			tb_source_file *sf;
-			tb_source_info sst;
-			rc = tb_source_open(l->src, f->path, &sf);
-			if (!rc)
-				tb_record_open_source(&f->rd, sf, f->offset);
-			if (!rc && tb_source_stat(l->src, f->path, &sst) == 0) {
-				f->dev = (dev_t)sst.dev;
-				f->ino = (ino_t)sst.ino;
-			}
-		} else {
-			rc = tb_record_open(&f->rd, f->path, f->offset);
-			struct stat st;
-			if (!rc && fstat(f->rd.fd, &st) == 0) {
-				f->dev = st.st_dev;
-				f->ino = st.st_ino;
-			}
-		}
+		int rc = reader_open(l, f, &f->rd);
 		if (rc) {
 			tb_log(TB_LOG_WARN, "cannot open %s: %s", f->path, strerror(-rc));
 			return 0;
 		}
-		f->rd.verify_payload_crc = l->verify_crc;
 		f->open = true;
 	}
 	uint64_t bytes = 0, records = 0;

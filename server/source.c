@@ -460,15 +460,29 @@ ssize_t tb_source_read(tb_source_file *f, void *buf, size_t n, uint64_t offset)
 	return 0;
 }
 
+int tb_source_file_info(tb_source_file *f, tb_source_info *st)
+{
+	memset(st, 0, sizeof *st);
+	if (!f->src->remote) {
+		struct stat sb;
+		if (fstat(f->fd, &sb) != 0)
+			return -errno;
+		st->size = (uint64_t)sb.st_size;
+		st->dev = sb.st_dev;
+		st->ino = sb.st_ino;
+		return 0;
+	}
+	char etag[TB_S3_MAX_ETAG];
+	if (!remote_object(f, &st->size, etag, sizeof etag))
+		return -ENOENT;
+	st->ino = fnv1a(etag);
+	return 0;
+}
+
 uint64_t tb_source_file_size(tb_source_file *f)
 {
-	if (!f->src->remote) {
-		struct stat st;
-		return fstat(f->fd, &st) == 0 ? (uint64_t)st.st_size : UINT64_MAX;
-	}
-	uint64_t size = 0;
-	char etag[TB_S3_MAX_ETAG];
-	return remote_object(f, &size, etag, sizeof etag) ? size : 0;
+	tb_source_info st;
+	return tb_source_file_info(f, &st) == 0 ? st.size : f->src->remote ? 0 : UINT64_MAX;
 }
 
 void tb_source_close(tb_source_file *f)

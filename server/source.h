@@ -71,6 +71,9 @@ int tb_source_open(tb_source *src, const char *path, tb_source_file **out);
  * local read error. */
 ssize_t tb_source_read(tb_source_file *f, void *buf, size_t n, uint64_t offset);
 
+/* Size and identity of an open file (local: fstat of what was opened). */
+int tb_source_file_info(tb_source_file *f, tb_source_info *st);
+
 /* The size the source knows for an open file. */
 uint64_t tb_source_file_size(tb_source_file *f);
 
