@@ -7,9 +7,9 @@
 # generates the benchmark logdir (bench/gen_logdir: N runs x 20 scalar tags
 # x STEPS steps + 2 histogram tags), uploads it, and measures with the
 # release tbserve:
-#   1. cold load, local disk vs s3://, interleaved A/B, REPS times each:
-#      seconds from start to the "loaded N runs" line, and the VmRSS and
-#      VmHWM after the load;
+#   1. cold load, local disk vs s3:// (8 parallel readers, the default, and
+#      16), interleaved, REPS times each: seconds from start to the "loaded N
+#      runs" line, and the VmRSS and VmHWM after the load;
 #   2. requests per minute while idle-watching 1,000 runs over s3:// at the
 #      default --reload_interval (5 s), from /data/environment's counter
 #      over 60 s.
@@ -63,11 +63,11 @@ upload bench "$logdir"
 upload idle "$idle"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1024)" MiB"}' /proc/meminfo); logdir $(du -sh "$logdir" | cut -f1) in $runs runs; upload $(echo "$(date +%s.%N) - $t0" | bc) s"
 
-# load LOGDIR: prints "seconds rss_mib hwm_mib"
+# load LOGDIR [FLAGS...]: prints "seconds rss_mib hwm_mib"
 load() {
   local log; log=$(mktemp)
   local t0; t0=$(date +%s.%N)
-  "$bin" --logdir "$1" --port 0 --reload_interval 0 2>"$log" &
+  "$bin" --logdir "$@" --port 0 --reload_interval 0 2>"$log" &
   tbpid=$!
   until grep -q "loaded" "$log"; do sleep 0.02; done
   local t1; t1=$(date +%s.%N)
@@ -83,6 +83,7 @@ echo "cold load (seconds, RSS MiB, peak RSS MiB), interleaved:"
 for i in $(seq 1 "$reps"); do
   echo "  local  $(load "$logdir")"
   echo "  s3     $(load s3://bench/logs)"
+  echo "  s3 -16 $(load s3://bench/logs --threads 16)"
 done
 
 echo "idle watching 1,000 runs over s3:// (--reload_interval 5):"

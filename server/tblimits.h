@@ -113,9 +113,11 @@
 
 /* ---- S3-compatible object storage (s3.c, source.c) ---- */
 
-/* Requests in flight to one store at once (curl handles kept): enough to
- * fill a fast link with 4 MiB ranged reads, few enough to stay polite. */
-#define TB_S3_MAX_PARALLEL 16
+/* Requests in flight to one store at once (curl handles kept, and the
+ * loader's readers for it): 8 loaded the benchmark logdir faster than 16
+ * on two cores with a third less peak memory (docs/PERFORMANCE.md), and
+ * stays polite to the store. */
+#define TB_S3_MAX_PARALLEL 8
 
 /* Bytes of one ListObjectsV2 page we accept: 1,000 keys of S3's 1,024-byte
  * maximum with their XML is under 2 MiB. */
