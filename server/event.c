@@ -189,6 +189,8 @@ static int class_for_plugin(const char *plugin)
 
 long tb_plugin_content_version(const unsigned char *content, size_t len)
 {
+	if (!len)
+		return 0; /* content may be NULL then: no arithmetic on it */
 	const unsigned char *p = content, *end = p + len;
 	while (p < end) {
 		unsigned char key = *p++;

@@ -131,10 +131,7 @@ static int collect_pairs(tb_export_cursor *e, const char *run, const char *tag)
 	int rc = 0;
 	tb_store_rdlock(s);
 	tb_run **sorted = malloc((s->n_runs ? s->n_runs : 1) * sizeof *sorted);
-	if (!sorted)
-		rc = -ENOMEM;
-	else
-		tb_store_sorted_runs(s, sorted);
+	rc = sorted ? tb_store_sorted_runs(s, sorted) : -ENOMEM;
 	for (size_t i = 0; !rc && i < s->n_runs; i++) {
 		tb_run *r = sorted[i];
 		if (run && strcmp(run, r->name))

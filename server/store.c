@@ -729,15 +729,13 @@ static int run_order(const void *a, const void *b)
 	return strcmp(x->run->name, y->run->name);
 }
 
-void tb_store_sorted_runs(tb_store *s, tb_run **out)
+int tb_store_sorted_runs(tb_store *s, tb_run **out)
 {
 	if (!s->n_runs)
-		return;
+		return 0;
 	struct run_key *keys = malloc(s->n_runs * sizeof *keys);
-	if (!keys) { /* unsorted beats nothing */
-		memcpy(out, s->runs, s->n_runs * sizeof *out);
-		return;
-	}
+	if (!keys)
+		return -ENOMEM;
 	/* snapshot start times under each run's lock: loaders write them */
 	for (size_t i = 0; i < s->n_runs; i++) {
 		tb_run *r = s->runs[i];
@@ -749,6 +747,7 @@ void tb_store_sorted_runs(tb_store *s, tb_run **out)
 	for (size_t i = 0; i < s->n_runs; i++)
 		out[i] = keys[i].run;
 	free(keys);
+	return 0;
 }
 
 void tb_store_compact(tb_store *s)

@@ -177,8 +177,8 @@ void tb_store_remove_run(tb_store *s, const char *name);
 
 /* Runs in TensorBoard's order: first event's wall time, then name; runs
  * with no event last. Fills out (n_runs entries); store lock held, run
- * locks not held (each is taken briefly). */
-void tb_store_sorted_runs(tb_store *s, tb_run **out);
+ * locks not held (each is taken briefly). 0 or -ENOMEM (out unset). */
+int tb_store_sorted_runs(tb_store *s, tb_run **out);
 
 /* Series of a run (run lock held). */
 tb_series *tb_run_find(tb_run *r, const char *tag, size_t tag_len);
