@@ -166,6 +166,20 @@ def same_answers(a, b):
     return ""
 
 
+def answers_of(binary, logdir, env, *flags):
+    """scalar_answers of a tbserve started on logdir, then stopped."""
+    srv = Server(binary, ["--logdir", logdir, "--reload_interval", "0", *flags], env=env)
+    try:
+        return scalar_answers(srv)
+    finally:
+        srv.stop()
+
+
+def reaches(srv, want, timeout):
+    """Do srv's answers become want within timeout seconds?"""
+    return wait_until(lambda: not same_answers(want, scalar_answers(srv)), timeout)
+
+
 def wait_until(fn, timeout):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -259,11 +273,7 @@ def run_checks(binary, gen, store, env, gw, scratch):
             check(f"/data/logdir names {location}", logdir == location, logdir)
         finally:
             srv.stop()
-        local_srv = Server(binary, ["--logdir", local_dir, "--reload_interval", "0", *GOLDEN_FLAGS], env=env)
-        try:
-            local = scalar_answers(local_srv)
-        finally:
-            local_srv.stop()
+        local = answers_of(binary, local_dir, env, *GOLDEN_FLAGS)
         diff = same_answers(local, remote)
         check(f"all {len(local)} scalar series of the {name} are the local copy's bytes",
               not diff and len(local) > 0, diff)
@@ -294,15 +304,9 @@ def run_checks(binary, gen, store, env, gw, scratch):
     finally:
         srv.stop()
     store.make_public("public", keys)
-    srv = Server(binary, ["--logdir", "s3://public/small", "--reload_interval", "0"], env=anon)
-    local_srv = Server(binary, ["--logdir", small, "--reload_interval", "0"], env=env)
-    try:
-        a, b = scalar_answers(local_srv), scalar_answers(srv)
-        check("a public bucket is read without credentials (the local copy's answers)",
-              not same_answers(a, b) and len(a) > 0, same_answers(a, b))
-    finally:
-        srv.stop()
-        local_srv.stop()
+    a, b = answers_of(binary, small, env), answers_of(binary, "s3://public/small", anon)
+    check("a public bucket is read without credentials (the local copy's answers)",
+          not same_answers(a, b) and len(a) > 0, same_answers(a, b))
 
     # -- live: an object rewritten longer, then shorter --------------------
     src, ends = None, []
@@ -326,27 +330,17 @@ def run_checks(binary, gen, store, env, gw, scratch):
     try:
         before = scalar_answers(srv)
         store.put_bytes("livebkt", key, data)  # "append": the object rewritten longer
-        full_srv = Server(binary, ["--logdir", os.path.dirname(live_dir), "--reload_interval", "0"], env=env)
-        try:
-            want = scalar_answers(full_srv)
-        finally:
-            full_srv.stop()
-        got = wait_until(lambda: (lambda a: a if not same_answers(want, a) else None)(scalar_answers(srv)), 20)
+        want = answers_of(binary, os.path.dirname(live_dir), env)
         check(f"an object rewritten longer ({half} -> {len(data)} bytes) shows up live, nothing duplicated",
-              got is not None and before != want, same_answers(want, scalar_answers(srv)))
+              reaches(srv, want, 20) and before != want, same_answers(want, scalar_answers(srv)))
         # rewritten shorter: read again from the start (the first records only)
         third = ends[len(ends) // 3]
         store.put_bytes("livebkt", key, data[:third])
         with open(os.path.join(live_dir, os.path.basename(src)), "wb") as f:
             f.write(data[:third])
-        short_srv = Server(binary, ["--logdir", os.path.dirname(live_dir), "--reload_interval", "0"], env=env)
-        try:
-            want = scalar_answers(short_srv)
-        finally:
-            short_srv.stop()
-        got = wait_until(lambda: (lambda a: a if not same_answers(want, a) else None)(scalar_answers(srv)), 20)
+        want = answers_of(binary, os.path.dirname(live_dir), env)
         check(f"an object rewritten shorter ({third} bytes) is read again from the start",
-              got is not None and "replaced by a shorter object" in srv.stderr(),
+              reaches(srv, want, 20) and "replaced by a shorter object" in srv.stderr(),
               same_answers(want, scalar_answers(srv)) + srv.stderr()[-300:])
     finally:
         srv.stop()
@@ -358,11 +352,7 @@ def run_checks(binary, gen, store, env, gw, scratch):
                        stdout=subprocess.DEVNULL)
         store.make_bucket("big")
         store.upload_tree("big", "logs", big)
-        local_srv = Server(binary, ["--logdir", big, "--reload_interval", "0"], env=env)
-        try:
-            want = scalar_answers(local_srv)
-        finally:
-            local_srv.stop()
+        want = answers_of(binary, big, env)
         srv = Server(binary, ["--logdir", "s3://big/logs", "--reload_interval", "1"], env=env,
                      wait_loaded=False)
         try:
@@ -377,10 +367,9 @@ def run_checks(binary, gen, store, env, gw, scratch):
             partial = scalar_answers(srv)
             time.sleep(max(0.0, 2 - (time.time() - stopped_at)))
             subprocess.run([GATEWAY, "start-rgw", gw], check=True)
-            got = wait_until(lambda: (lambda a: a if not same_answers(want, a) else None)(scalar_answers(srv)), 60)
             check(f"after the gateway restarts the load resumes: every series equal to the local copy "
                   f"({sum(len(v) for v in partial.values())} bytes served meanwhile)",
-                  got is not None, same_answers(want, scalar_answers(srv)))
+                  reaches(srv, want, 60), same_answers(want, scalar_answers(srv)))
             cleared = wait_until(lambda: not source_error(srv), 20)
             check("the error clears once the store answers again", cleared, str(source_error(srv)))
         finally:
