@@ -107,6 +107,8 @@ void tb_api_environment(const tb_request *req, tb_response *resp)
 		tb_json_bool(b, tb_source_remote(l->src));
 		tb_buf_puts(b, ", \"requests\": ");
 		tb_json_int(b, (int64_t)tb_source_requests(l->src));
+		tb_buf_puts(b, ", \"retries\": ");
+		tb_json_int(b, (int64_t)tb_source_retries(l->src));
 		tb_buf_puts(b, ", \"error\": ");
 		if (rc)
 			tb_json_cstr(b, msg);

@@ -40,7 +40,13 @@ struct tb_s3 {
 	pthread_cond_t pool_free;
 	CURL *idle[TB_S3_MAX_PARALLEL];
 	size_t n_idle, n_made;
+	size_t n_busy;          /* handles out for a request */
+	size_t allowed;         /* requests at once now: halved when the store
+				 * throttles, back up one per TB_S3_CALM_TO_GROW
+				 * answers that were not throttled */
+	unsigned calm;
 	_Atomic uint64_t requests;
+	_Atomic uint64_t retries;
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -162,6 +168,7 @@ tb_s3 *tb_s3_new(char *err, size_t errlen)
 		pthread_mutex_init(&s->share_locks[i], NULL);
 	pthread_mutex_init(&s->pool_lock, NULL);
 	pthread_cond_init(&s->pool_free, NULL);
+	s->allowed = TB_S3_MAX_PARALLEL;
 	curl_share_setopt(s->share, CURLSHOPT_LOCKFUNC, share_lock);
 	curl_share_setopt(s->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
 	curl_share_setopt(s->share, CURLSHOPT_USERDATA, s);
@@ -216,13 +223,19 @@ uint64_t tb_s3_requests(const tb_s3 *s)
 	return atomic_load(&((tb_s3 *)s)->requests);
 }
 
+uint64_t tb_s3_retries(const tb_s3 *s)
+{
+	return atomic_load(&((tb_s3 *)s)->retries);
+}
+
 /* ---- handles ------------------------------------------------------------ */
 
 static CURL *handle_get(tb_s3 *s)
 {
 	pthread_mutex_lock(&s->pool_lock);
-	while (!s->n_idle && s->n_made >= TB_S3_MAX_PARALLEL)
+	while (s->n_busy >= s->allowed)
 		pthread_cond_wait(&s->pool_free, &s->pool_lock);
+	s->n_busy++;
 	CURL *h = NULL;
 	if (s->n_idle) {
 		h = s->idle[--s->n_idle];
@@ -230,16 +243,28 @@ static CURL *handle_get(tb_s3 *s)
 		h = curl_easy_init();
 		if (h)
 			s->n_made++;
+		else
+			s->n_busy--;
 	}
 	pthread_mutex_unlock(&s->pool_lock);
 	return h;
 }
 
-static void handle_put(tb_s3 *s, CURL *h)
+/* Give h back after a try; throttled (503 SlowDown, 429) halves the
+ * requests allowed at once, as AWS's adaptive retry mode does. */
+static void handle_put(tb_s3 *s, CURL *h, bool throttled)
 {
 	pthread_mutex_lock(&s->pool_lock);
 	s->idle[s->n_idle++] = h;
-	pthread_cond_signal(&s->pool_free);
+	s->n_busy--;
+	if (throttled) {
+		s->allowed = s->allowed > 1 ? s->allowed / 2 : 1;
+		s->calm = 0;
+	} else if (s->allowed < TB_S3_MAX_PARALLEL && ++s->calm >= TB_S3_CALM_TO_GROW) {
+		s->allowed++;
+		s->calm = 0;
+	}
+	pthread_cond_broadcast(&s->pool_free);
 	pthread_mutex_unlock(&s->pool_lock);
 }
 
@@ -491,96 +516,118 @@ static int classify(long status, const body *b, bool anonymous, const char *what
 	return status >= 500 || status == 429 ? -EIO : -EINVAL;
 }
 
-/* Perform one GET of url into b, with the retries. range: "a-b" or NULL;
- * if_match: an ETag or NULL. Returns the HTTP status (2xx or 416), or a
- * negative code with err filled. */
-static long request(tb_s3 *s, const char *url, const char *range, const char *if_match, body *b,
-		    const char *what, char *err, size_t errlen)
+/* A request's parameters, and its body. */
+typedef struct req {
+	const char *url;
+	const char *range;      /* "a-b" or NULL */
+	const char *if_match;   /* an ETag or NULL */
+	const char *what;       /* for messages */
+	body *b;
+} req;
+
+/* One try of r on h. Returns the HTTP status (2xx or 416), or a negative
+ * code with err filled; *retry says whether the failure is transient, and
+ * *throttled whether the store asked us to slow down. */
+static long attempt_once(tb_s3 *s, CURL *h, const req *r, bool *retry, bool *throttled, char *err,
+			 size_t errlen)
 {
-	CURL *h = handle_get(s);
-	if (!h) {
-		snprintf(err, errlen, "%s: out of memory", what);
-		return -ENOMEM;
-	}
-	char if_match_header[TB_S3_MAX_ETAG + 32];
-	long result = -EIO;
-	for (int attempt = 0; attempt < TB_S3_ATTEMPTS; attempt++) {
-		if (attempt)
-			backoff(attempt - 1);
-		b->len = 0;
-		b->overflow = false;
-		free(b->err_data);
-		b->err_data = NULL;
-		b->err_len = b->err_cap = 0;
-		b->h = h;
-		curl_easy_reset(h);
-		struct curl_slist *hdr = NULL, *t;
-		/* curl signs but does not send the payload hash; radosgw and
-		 * AWS want the header (GETs have no payload to sign) */
-		hdr = curl_slist_append(hdr, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
-		if (hdr && s->token_header && (t = curl_slist_append(hdr, s->token_header)))
-			hdr = t;
-		if (hdr && if_match) {
-			snprintf(if_match_header, sizeof if_match_header, "If-Match: \"%s\"", if_match);
-			if ((t = curl_slist_append(hdr, if_match_header)))
-				hdr = t;
-		}
-		if (!hdr) {
-			result = -ENOMEM;
-			snprintf(err, errlen, "%s: out of memory", what);
-			break;
-		}
-		curl_easy_setopt(h, CURLOPT_URL, url);
-		curl_easy_setopt(h, CURLOPT_SHARE, s->share);
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-		curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
-		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)TB_S3_CONNECT_TIMEOUT_MS);
-		/* a stalled transfer (under 1 byte/s for this long) is a timeout;
-		 * a slow but moving one is not */
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)TB_S3_STALL_TIMEOUT_S);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, s->verify ? 1L : 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, s->verify ? 2L : 0L);
-		if (s->ca_bundle)
-			curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_bundle);
-		if (s->sigv4) {
-			curl_easy_setopt(h, CURLOPT_AWS_SIGV4, s->sigv4);
-			curl_easy_setopt(h, CURLOPT_USERPWD, s->userpwd);
-		}
-		if (range)
-			curl_easy_setopt(h, CURLOPT_RANGE, range);
-		atomic_fetch_add(&s->requests, 1);
-		CURLcode rc = curl_easy_perform(h);
-		curl_slist_free_all(hdr);
-		long status = 0;
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-		if (rc == CURLE_WRITE_ERROR && b->overflow) {
-			snprintf(err, errlen, "%s: the reply is larger than expected", what);
-			result = -EIO;
-			break;
-		}
-		if (rc != CURLE_OK) {
-			snprintf(err, errlen, "%s: %s (endpoint %s)", what, curl_easy_strerror(rc), s->endpoint);
-			result = rc == CURLE_OUT_OF_MEMORY || rc == CURLE_WRITE_ERROR ? -ENOMEM : -EIO;
-			if (result == -ENOMEM)
-				break;
-			continue; /* network error or timeout: retry */
-		}
-		if ((status >= 200 && status < 300) || status == 416) {
-			result = status;
-			break;
-		}
-		result = classify(status, b, !s->sigv4, what, err, errlen);
-		if (result != -EIO)
-			break; /* not transient: retrying cannot help */
-	}
+	body *b = r->b;
+	*retry = *throttled = false;
+	b->len = 0;
+	b->overflow = false;
 	free(b->err_data);
 	b->err_data = NULL;
-	handle_put(s, h);
+	b->err_len = b->err_cap = 0;
+	b->h = h;
+	curl_easy_reset(h);
+	struct curl_slist *hdr = NULL, *t;
+	char if_match_header[TB_S3_MAX_ETAG + 32];
+	/* curl signs but does not send the payload hash; radosgw and AWS want
+	 * the header (GETs have no payload to sign) */
+	hdr = curl_slist_append(hdr, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+	if (hdr && s->token_header && (t = curl_slist_append(hdr, s->token_header)))
+		hdr = t;
+	if (hdr && r->if_match) {
+		snprintf(if_match_header, sizeof if_match_header, "If-Match: \"%s\"", r->if_match);
+		if ((t = curl_slist_append(hdr, if_match_header)))
+			hdr = t;
+	}
+	if (!hdr) {
+		snprintf(err, errlen, "%s: out of memory", r->what);
+		return -ENOMEM;
+	}
+	curl_easy_setopt(h, CURLOPT_URL, r->url);
+	curl_easy_setopt(h, CURLOPT_SHARE, s->share);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)TB_S3_CONNECT_TIMEOUT_MS);
+	/* a stalled transfer (under 1 byte/s for this long) is a timeout; a
+	 * slow but moving one is not */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)TB_S3_STALL_TIMEOUT_S);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, s->verify ? 1L : 0L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, s->verify ? 2L : 0L);
+	if (s->ca_bundle)
+		curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_bundle);
+	if (s->sigv4) {
+		curl_easy_setopt(h, CURLOPT_AWS_SIGV4, s->sigv4);
+		curl_easy_setopt(h, CURLOPT_USERPWD, s->userpwd);
+	}
+	if (r->range)
+		curl_easy_setopt(h, CURLOPT_RANGE, r->range);
+	atomic_fetch_add(&s->requests, 1);
+	CURLcode rc = curl_easy_perform(h);
+	curl_slist_free_all(hdr);
+	long status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (rc == CURLE_WRITE_ERROR && b->overflow) {
+		snprintf(err, errlen, "%s: the reply is larger than expected", r->what);
+		return -EIO;
+	}
+	if (rc != CURLE_OK) {
+		snprintf(err, errlen, "%s: %s (endpoint %s)", r->what, curl_easy_strerror(rc), s->endpoint);
+		if (rc == CURLE_OUT_OF_MEMORY || rc == CURLE_WRITE_ERROR)
+			return -ENOMEM;
+		*retry = true; /* network error or timeout */
+		return -EIO;
+	}
+	if ((status >= 200 && status < 300) || status == 416)
+		return status;
+	long result = classify(status, b, !s->sigv4, r->what, err, errlen);
+	*retry = result == -EIO;
+	*throttled = status == 503 || status == 429;
+	return result;
+}
+
+/* Perform r with the retries: transient failures are tried again after a
+ * jittered backoff, each try holding a handle only while it runs, so that
+ * a store that throttles sees fewer requests at once (see handle_put). */
+static long request(tb_s3 *s, const req *r, char *err, size_t errlen)
+{
+	long result = -EIO;
+	for (int attempt = 0; attempt < TB_S3_ATTEMPTS; attempt++) {
+		if (attempt) {
+			atomic_fetch_add(&s->retries, 1);
+			backoff(attempt - 1);
+		}
+		CURL *h = handle_get(s);
+		if (!h) {
+			snprintf(err, errlen, "%s: out of memory", r->what);
+			result = -ENOMEM;
+			break;
+		}
+		bool retry, throttled;
+		result = attempt_once(s, h, r, &retry, &throttled, err, errlen);
+		handle_put(s, h, throttled);
+		if (!retry)
+			break;
+	}
+	free(r->b->err_data);
+	r->b->err_data = NULL;
 	return result;
 }
 
@@ -600,7 +647,8 @@ ssize_t tb_s3_read(tb_s3 *s, const char *bucket, const char *key, const char *et
 	snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)offset,
 		 (unsigned long long)(offset + n - 1));
 	body b = { .data = buf, .cap = n, .limit = n, .fixed = true };
-	long st = request(s, url, range, etag, &b, what, err, errlen);
+	req r = { .url = url, .range = range, .if_match = etag, .what = what, .b = &b };
+	long st = request(s, &r, err, errlen);
 	if (st < 0)
 		return st;
 	if (st == 416)
@@ -702,7 +750,8 @@ int tb_s3_list(tb_s3 *s, const char *bucket, const char *prefix, tb_s3_list_fn f
 			snprintf(err, errlen, "%s: prefix too long", what);
 			break;
 		}
-		long status = request(s, url, NULL, NULL, &b, what, err, errlen);
+		req r = { .url = url, .what = what, .b = &b };
+		long status = request(s, &r, err, errlen);
 		if (status < 0) {
 			rc = (int)status;
 			break;

@@ -17,7 +17,8 @@
  * Concurrency: a tb_s3 may be used from many threads. It keeps at most
  * TB_S3_MAX_PARALLEL curl handles (each keeping its connection alive) and
  * shares DNS and connections between them; a request waits for a free one,
- * which bounds the requests in flight.
+ * which bounds the requests in flight. A throttled answer (503 SlowDown,
+ * 429) halves the requests allowed at once; calm answers raise it again.
  */
 #ifndef TB_S3_H
 #define TB_S3_H
@@ -65,8 +66,10 @@ int tb_s3_list(tb_s3 *s, const char *bucket, const char *prefix, tb_s3_list_fn f
 ssize_t tb_s3_read(tb_s3 *s, const char *bucket, const char *key, const char *etag,
 		   uint64_t offset, void *buf, size_t n, char *err, size_t errlen);
 
-/* Requests sent so far (retries included), for benchmarks and status. */
+/* Requests sent so far (retries included), and how many of them were
+ * retries of a transient failure: for benchmarks and status. */
 uint64_t tb_s3_requests(const tb_s3 *s);
+uint64_t tb_s3_retries(const tb_s3 *s);
 
 /* Decode the five XML entities and numeric references in place (exposed
  * for tests). Returns false on a malformed reference. */

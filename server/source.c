@@ -149,6 +149,11 @@ uint64_t tb_source_requests(const tb_source *src)
 	return src->s3 ? tb_s3_requests(src->s3) : 0;
 }
 
+uint64_t tb_source_retries(const tb_source *src)
+{
+	return src->s3 ? tb_s3_retries(src->s3) : 0;
+}
+
 /* ---- status --------------------------------------------------------------- */
 
 /* Record a failure (rc < 0, one line) or health (rc == 0); log changes

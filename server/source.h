@@ -86,7 +86,9 @@ int tb_source_status(tb_source *src, char *msg, size_t n);
 /* Where the source reads from ("s3://bucket/prefix" or the path). */
 const char *tb_source_location(const tb_source *src);
 
-/* Requests sent to the store so far (0 for local). */
+/* Requests sent to the store so far, and retries among them (0 for
+ * local). */
 uint64_t tb_source_requests(const tb_source *src);
+uint64_t tb_source_retries(const tb_source *src);
 
 #endif

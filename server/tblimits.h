@@ -172,6 +172,10 @@
  * stays polite to the store. */
 #define TB_S3_MAX_PARALLEL 8
 
+/* After a throttled answer halves the requests allowed at once, this many
+ * answers without throttling allow one more again. */
+#define TB_S3_CALM_TO_GROW 8
+
 /* Bytes of one ListObjectsV2 page we accept: 1,000 keys of S3's 1,024-byte
  * maximum with their XML is under 2 MiB. */
 #define TB_S3_MAX_LIST_BODY (4u * 1024 * 1024)

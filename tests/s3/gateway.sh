@@ -7,9 +7,12 @@
 #                                   AWS_SECRET_ACCESS_KEY=..., AWS_REGION=... as shell
 #                                   assignments (eval "$(gateway.sh start DIR)")
 #   tests/s3/gateway.sh stop DIR    stops radosgw, then the OSD, then the monitor
-#   tests/s3/gateway.sh stop-rgw DIR / start-rgw DIR
+#   tests/s3/gateway.sh stop-rgw DIR / start-rgw DIR [RADOSGW-OPTION...]
 #                                   stop or restart radosgw alone (the cluster
-#                                   and its data stay): a store that goes away
+#                                   and its data stay): a store that goes away,
+#                                   or one with other settings (e.g.
+#                                   --rgw_max_concurrent_requests=1 answers
+#                                   503 SlowDown under parallel requests)
 #
 # Debian 12's Ceph 16.2 packages (scripts/deps.sh --test). Facts behind the
 # settings: /work/shared/docs/ceph-one-node.md was where they were found; the
@@ -63,7 +66,7 @@ conf() { echo "$dir/ceph.conf"; }
 start_rgw() {
   local port
   port=$(cat "$dir/rgw.port")
-  radosgw -c "$(conf)" -n client.rgw.test
+  radosgw -c "$(conf)" -n client.rgw.test "$@"
   wait_for 60 curl -sf -o /dev/null "http://127.0.0.1:$port/" || {
     echo "gateway: radosgw did not answer on 127.0.0.1:$port (log: $dir/log/)" >&2
     return 1
@@ -173,6 +176,6 @@ case "$cmd" in
   start) start ;;
   stop) stop ;;
   stop-rgw) stop_pid "$dir/client.pid" ;;
-  start-rgw) start_rgw ;;
+  start-rgw) shift 2; start_rgw "$@" ;;
   *) echo "usage: $0 start|stop|start-rgw|stop-rgw DIR" >&2; exit 2 ;;
 esac

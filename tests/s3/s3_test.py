@@ -375,6 +375,25 @@ def run_checks(binary, gen, store, env, gw, scratch):
         finally:
             srv.stop()
 
+        # a gateway that throttles: radosgw answers 503 SlowDown to what
+        # exceeds its concurrent-request limit; the load retries them
+        subprocess.run([GATEWAY, "stop-rgw", gw], check=True)
+        subprocess.run([GATEWAY, "start-rgw", gw, "--rgw_max_concurrent_requests=1"], check=True)
+        try:
+            srv = Server(binary, ["--logdir", "s3://big/logs", "--reload_interval", "0"], env=env)
+            try:
+                src = srv.json("/data/environment")["sources"][0]
+                got = scalar_answers(srv)
+                check(f"throttled (503 SlowDown) requests are retried: {src['retries']} retries of "
+                      f"{src['requests']} requests, every series equal to the local copy",
+                      src["retries"] > 0 and not same_answers(want, got) and not source_error(srv),
+                      same_answers(want, got) + srv.stderr()[-300:])
+            finally:
+                srv.stop()
+        finally:
+            subprocess.run([GATEWAY, "stop-rgw", gw], check=True)
+            subprocess.run([GATEWAY, "start-rgw", gw], check=True)
+
     # -- wrong credentials, missing bucket, wrong endpoint -----------------
     for name, location, overrides, want in [
         ("wrong credentials", "s3://fixtures/real", {"AWS_SECRET_ACCESS_KEY": "not-the-secret"}, "access refused"),
