@@ -40,7 +40,7 @@ static void point_jsonl(tb_buf *b, const char *run, const tb_series *se, size_t 
 			tb_json_int(b, t->dims[k]);
 		}
 		tb_buf_puts(b, "], \"text\": [");
-		for (size_t k = 0; k < t->count; k++) {
+		for (size_t k = 0; k < t->n_strs; k++) {
 			if (k)
 				tb_buf_puts(b, ", ");
 			tb_json_str(b, t->strs[k], t->lens[k]);
@@ -83,7 +83,7 @@ static void point_csv(tb_buf *b, const char *run, const tb_series *se, size_t i)
 		}
 	} else {
 		const tb_text *t = tb_series_text(se, i);
-		for (size_t k = 0; k < t->count; k++) {
+		for (size_t k = 0; k < t->n_strs; k++) {
 			csv_head(b, run, se, i);
 			tb_write_csv_field(b, t->strs[k], t->lens[k]);
 			tb_buf_puts(b, ",,,\r\n");

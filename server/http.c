@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -703,6 +704,22 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	tb_log(TB_LOG_DEBUG, "http: %s", line);
 }
 
+/* Connections libmicrohttpd may hold: TB_HTTP_MAX_CONNECTIONS plus the
+ * reserve for new clients, lowered so that TB_FD_RESERVE descriptors stay
+ * free under RLIMIT_NOFILE: at the limit libmicrohttpd stops accepting (the
+ * kernel queues) instead of spinning on accept() failing with EMFILE. */
+static unsigned connection_limit(void)
+{
+	unsigned want = TB_HTTP_MAX_CONNECTIONS + TB_HTTP_CONN_RESERVE;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return want;
+	rlim_t n = rl.rlim_cur > 2 * TB_FD_RESERVE ? rl.rlim_cur - TB_FD_RESERVE : rl.rlim_cur / 4;
+	if (n < 1)
+		n = 1;
+	return n < want ? (unsigned)n : want;
+}
+
 tb_http *tb_http_start(tb_app *app, const tb_http_opts *o, char *err, size_t errlen)
 {
 	err[0] = '\0';
@@ -717,7 +734,9 @@ tb_http *tb_http_start(tb_app *app, const tb_http_opts *o, char *err, size_t err
 		free(h);
 		return NULL;
 	}
-	tb_conns_limits lim = { .max_connections = TB_HTTP_MAX_CONNECTIONS,
+	unsigned cap = connection_limit();
+	tb_conns_limits lim = { .max_connections = cap > 2 * TB_HTTP_CONN_RESERVE ?
+							   cap - TB_HTTP_CONN_RESERVE : cap / 2 + 1,
 				.max_per_peer = TB_HTTP_MAX_PER_IP,
 				.deadline_ms = TB_HTTP_REQUEST_DEADLINE * 1000u };
 	h->conns = tb_conns_start(&lim);
@@ -743,7 +762,7 @@ tb_http *tb_http_start(tb_app *app, const tb_http_opts *o, char *err, size_t err
 		MHD_OPTION_LISTEN_SOCKET, o->listen_fd,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)TB_HTTP_CONN_MEMORY,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)(TB_HTTP_MAX_CONNECTIONS + TB_HTTP_CONN_RESERVE),
+		MHD_OPTION_CONNECTION_LIMIT, cap,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)TB_HTTP_IDLE_TIMEOUT,
 		MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
 		MHD_OPTION_NOTIFY_CONNECTION, notify_connection, h,

@@ -34,12 +34,10 @@ typedef struct tb_file {
 	uint64_t records;       /* records applied */
 	uint32_t prefix_crc;    /* CRC32C of bytes [0, offset): recognises a
 				 * replaced file that only grew (rsync) */
-	dev_t dev;              /* identity of the open file */
+	dev_t dev;              /* identity of the file last read */
 	ino_t ino;
 	bool gone;              /* deleted: its points stay */
 	bool seen;              /* found by the current scan */
-	tb_record_reader rd;
-	bool open;
 } tb_file;
 
 typedef struct tb_loader_run {
@@ -61,6 +59,8 @@ typedef struct tb_loader {
 	char *prefix;           /* --logdir_spec group name, or NULL */
 	tb_loader_run **runs;
 	size_t n_runs, cap_runs;
+	uint32_t *index;        /* run name -> position + 1 (loader.c) */
+	size_t index_cap;
 	int threads;            /* readers for tb_loader_read(); >= 1 */
 	int verify_crc;         /* 1 unless a benchmark measures without it */
 	_Atomic uint64_t bytes_read;    /* payload + framing bytes consumed, all time */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -237,8 +238,24 @@ static void banner(const tb_flags *f, int port, const char *token, bool generate
 	fprintf(stderr, "Scripts send it as 'Authorization: Bearer ...'.\n");
 }
 
+/* Raise the soft RLIMIT_NOFILE to the hard limit: the default soft limit
+ * (1024) is far below what a busy server may need for connections, and
+ * raising it needs no privilege. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rlim_t was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		tb_log(TB_LOG_WARN, "cannot raise the open file limit from %llu: %s",
+		       (unsigned long long)was, strerror(errno));
+}
+
 int tb_serve(tb_app *app)
 {
+	raise_fd_limit();
 	const tb_flags *f = app->flags;
 	int port = f->port, bound = 0, fd = -1;
 	int tries = f->port_given || port == 0 ? 1 : PORT_SCAN;

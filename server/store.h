@@ -73,10 +73,11 @@ typedef struct tb_hist {
 
 typedef struct tb_text {
 	int rank;
-	size_t count;
+	size_t count;    /* elements of the shape */
+	size_t n_strs;   /* strings held: count, or 1 filling every element */
 	int64_t *dims;   /* rank entries */
-	size_t *lens;    /* count entries */
-	char **strs;     /* count entries, each NUL-terminated after lens[i] bytes */
+	size_t *lens;    /* n_strs entries */
+	char **strs;     /* n_strs entries, each NUL-terminated after lens[i] bytes */
 } tb_text;
 
 typedef struct tb_blob {

@@ -24,6 +24,18 @@
  * histogram [k,3] tensors). 16M elements is far beyond any real summary. */
 #define TB_MAX_TENSOR_ELEMS (16u * 1024 * 1024)
 
+/* Cells of one text summary rendered as an HTML table (the first rows and
+ * columns, with a warning): a 100-byte file can declare a [16M] string
+ * tensor, and TensorBoard would render every repeat of its one string.
+ * Real text tables have tens of cells. */
+#define TB_MAX_TEXT_CELLS (16u * 1024)
+
+/* Elements of a numeric tensor (TF2 histogram [k,3]) that the file does
+ * not hold -- a shape with no values, or one value filling it -- that we
+ * are willing to materialise: a 1024-bucket histogram. Beyond it the
+ * point is skipped (a 30-byte value declaring a million buckets). */
+#define TB_MAX_TENSOR_PADDING (3u * 1024)
+
 /* Rank of a tensor we interpret (TensorFlow itself caps rank at 254). */
 #define TB_MAX_TENSOR_RANK 64
 
@@ -93,6 +105,12 @@
  * browser tabs and scripts, not enough to exhaust file descriptors. */
 #define TB_HTTP_MAX_CONNECTIONS 1024
 #define TB_HTTP_MAX_PER_IP 256
+
+/* File descriptors kept free for everything but client connections
+ * (listener, loader threads reading one file each, inotify, epoll, static
+ * files): the connection limit is lowered to RLIMIT_NOFILE minus this, so
+ * an accept() never fails with EMFILE and nothing else is starved. */
+#define TB_FD_RESERVE 128
 
 /* Threads answering requests (one per CPU up to this): handlers mostly
  * wait on locks and memory, not on CPU, beyond it. */
