@@ -67,6 +67,9 @@ run tests/cli/cli_test.sh build-test
 run python3 tests/live/live_test.py build-test/server/tbserve
 run python3 tests/live/live_test.py build-test/server/tbserve --watch poll
 
+# Logdirs on S3: a real one-node Ceph RADOS Gateway (tests/s3/gateway.sh).
+run python3 tests/s3/s3_test.py build-test/server/tbserve build-test/bench/gen_logdir
+
 # The web dashboard: the pure smoothing module under node, the page's decoder
 # of binary chart data against tbserve's JSON on the real fixtures, then the
 # page in headless Chromium against a real tbserve on real fixture data.

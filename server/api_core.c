@@ -16,6 +16,7 @@
 #include "json.h"
 #include "live.h"
 #include "query.h"
+#include "source.h"
 #include "writer.h"
 
 static int run_name(void *arg, tb_run *r)
@@ -81,7 +82,35 @@ void tb_api_environment(const tb_request *req, tb_response *resp)
 	tb_json_double(b, f->reload_interval);
 	tb_buf_puts(b, ", \"samples_per_plugin\": ");
 	tb_json_cstr(b, f->samples_per_plugin);
-	tb_buf_puts(b, "}}}");
+	tb_buf_puts(b, "}}, \"sources\": [");
+	/* each logdir's health: an object store that cannot be read says
+	 * why here (and the page shows it as a banner) */
+	const tb_app *app = req->app;
+	for (size_t i = 0; i < app->n_loaders; i++) {
+		const tb_loader *l = &app->loaders[i];
+		char msg[512];
+		int rc = tb_source_status(l->src, msg, sizeof msg);
+		tb_buf_puts(b, i ? ", {\"location\": " : "{\"location\": ");
+		tb_json_cstr(b, tb_source_location(l->src));
+		tb_buf_puts(b, ", \"name\": ");
+		if (l->prefix)
+			tb_json_cstr(b, l->prefix);
+		else
+			tb_buf_puts(b, "null");
+		tb_buf_puts(b, ", \"remote\": ");
+		tb_json_bool(b, tb_source_remote(l->src));
+		tb_buf_puts(b, ", \"requests\": ");
+		tb_json_int(b, (int64_t)tb_source_requests(l->src));
+		tb_buf_puts(b, ", \"retries\": ");
+		tb_json_int(b, (int64_t)tb_source_retries(l->src));
+		tb_buf_puts(b, ", \"error\": ");
+		if (rc)
+			tb_json_cstr(b, msg);
+		else
+			tb_buf_puts(b, "null");
+		tb_buf_puts(b, "}");
+	}
+	tb_buf_puts(b, "]}");
 }
 
 void tb_api_empty_list(const tb_request *req, tb_response *resp)

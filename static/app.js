@@ -325,6 +325,25 @@ applySidebarWidth();
 
 // ---- start ------------------------------------------------------------------------------
 
+// A logdir on object storage that cannot be read (missing bucket, refused
+// credentials, store unreachable) is named in a banner until it recovers;
+// what was loaded stays on the page.
+const SOURCE_CHECK_MS = 10000;
+let sourceBanner = false;
+function showSourceErrors(e) {
+  const banner = $('.banner');
+  const bad = (e.sources || []).filter((s) => s.error);
+  if (bad.length) {
+    banner.textContent = bad.map((s) => `Cannot read ${s.location}: ${s.error}`).join(' · ') +
+      ' — what was loaded stays shown; loading resumes when it can.';
+    banner.hidden = false;
+    sourceBanner = true;
+  } else if (sourceBanner) {
+    banner.hidden = true;
+    sourceBanner = false;
+  }
+}
+
 async function start() {
   syncControls();
   ensureTab('scalars'); // always: its tags are preloaded by index.html
@@ -343,6 +362,8 @@ async function start() {
       $('.logdir').title = `Log directory: ${e.data_location}`;
       runs.logdir = e.data_location;
       if (!runs.all.length) for (const t of loadedTabs) views[t].layout(); // the empty page names it
+      showSourceErrors(e);
+      setInterval(() => api.environment().then(showSourceErrors, () => {}), SOURCE_CHECK_MS);
     }
   } catch (err) {
     banner.textContent = `Cannot reach tbserve (${err.message}). The page retries when the live feed reconnects.`;
