@@ -427,6 +427,7 @@ static const struct route {
 	tb_handler handler;
 } routes[] = {
 	{ "/data/runs", h_runs },
+	{ "/data/runs_info", tb_api_runs_info },
 	{ "/data/logdir", h_logdir },
 	{ "/data/environment", h_environment },
 	{ "/data/window_properties", h_window_properties },

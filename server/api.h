@@ -111,6 +111,7 @@ void tb_api_text(const tb_request *req, tb_response *resp);
 void tb_api_timeseries_tags(const tb_request *req, tb_response *resp);
 void tb_api_timeseries(const tb_request *req, tb_response *resp);
 void tb_api_export(const tb_request *req, tb_response *resp);
+void tb_api_runs_info(const tb_request *req, tb_response *resp);
 
 /* Shared by the plugin handlers. */
 

@@ -20,6 +20,7 @@
 #include "crc32c.h"
 #include "log.h"
 #include "logdir.h"
+#include "wandb.h"
 
 #define BATCH_RECORDS 4096
 
@@ -29,6 +30,7 @@ int tb_loader_init(tb_loader *l, tb_store *s, const char *logdir, const char *pr
 	l->store = s;
 	l->threads = 1;
 	l->verify_crc = 1;
+	l->wandb = true;
 	l->logdir = strdup(logdir);
 	l->prefix = prefix ? strdup(prefix) : NULL;
 	return l->logdir && (!prefix || l->prefix) ? 0 : -ENOMEM;
@@ -38,6 +40,7 @@ static void file_free(tb_file *f)
 {
 	if (f->open)
 		tb_record_close(&f->rd);
+	tb_wandb_file_free(f->wandb);
 	free(f->name);
 	free(f->path);
 	free(f);
@@ -170,7 +173,8 @@ int tb_loader_scan(tb_loader *l)
 			l->runs[i]->files[k]->seen = false;
 	}
 	l->removed_runs = false;
-	int rc = tb_logdir_walk_all(l->logdir, on_run, on_dir, l);
+	unsigned kinds = TB_LOGDIR_TFEVENTS | (l->wandb ? TB_LOGDIR_WANDB : 0);
+	int rc = tb_logdir_walk_kinds(l->logdir, on_run, on_dir, l, kinds);
 	if (rc && rc != -ENOENT && rc != -ENOTDIR)
 		return rc;
 	/* what the walk did not find: files keep their points; a run whose
@@ -228,6 +232,8 @@ static void file_restart(tb_file *f)
 	if (f->open)
 		tb_record_close(&f->rd);
 	f->open = false;
+	tb_wandb_file_free(f->wandb);
+	f->wandb = NULL;
 	f->offset = 0;
 	f->records = 0;
 	f->prefix_crc = 0;
@@ -281,15 +287,34 @@ static void check_identity(tb_file *f)
 	}
 }
 
+/* A W&B log: its own framing and records (wandb.c), same bookkeeping. */
+static int read_wandb(tb_loader *l, tb_loader_run *lr, tb_file *f)
+{
+	struct stat st;
+	if (stat(f->path, &st) == 0) {
+		f->dev = st.st_dev;
+		f->ino = st.st_ino;
+	}
+	tb_wandb_progress p;
+	int rc = tb_wandb_read(&f->wandb, l->store, lr->run, f->path, &p);
+	f->records += p.records;
+	f->offset = p.offset;
+	atomic_fetch_add(&l->bytes_read, p.bytes);
+	atomic_fetch_add(&l->records_read, p.records);
+	return rc == -ENOMEM ? rc : 0;
+}
+
 /* Read one file from its offset to its current end. */
 static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 {
 	if (f->gone)
 		return 0;
-	if (f->records || f->open || f->error)
+	if (f->records || f->open || f->error || f->wandb)
 		check_identity(f);
 	if (f->error)
 		return 0;
+	if (tb_logdir_is_wandb_file(f->name))
+		return read_wandb(l, lr, f);
 	if (!f->open) {
 		int rc = tb_record_open(&f->rd, f->path, f->offset);
 		if (rc) {

@@ -8,6 +8,10 @@
  * its files in lexicographic order, so the purge rules see events in the
  * order TensorBoard does).
  *
+ * W&B run logs (run-<id>.wandb, see wandb.h) are files of their folder's
+ * run like event files, read by tb_wandb_read() instead of the TFRecord
+ * reader.
+ *
  * A file that fails (bad CRC, absurd length, unparsable event) is logged
  * once and read no further; what came before stays. A partial record at the
  * end of a file is simply waited for.
@@ -40,6 +44,7 @@ typedef struct tb_file {
 	bool seen;              /* found by the current scan */
 	tb_record_reader rd;
 	bool open;
+	struct tb_wandb_file *wandb;    /* W&B log reading state (wandb.h), or NULL */
 } tb_file;
 
 typedef struct tb_loader_run {
@@ -60,6 +65,7 @@ typedef struct tb_loader {
 	size_t n_runs, cap_runs;
 	int threads;            /* readers for tb_loader_read(); >= 1 */
 	int verify_crc;         /* 1 unless a benchmark measures without it */
+	bool wandb;             /* read W&B run folders too (--wandb; default on) */
 	_Atomic uint64_t bytes_read;    /* payload + framing bytes consumed, all time */
 	_Atomic uint64_t records_read;
 	_Atomic uint64_t files_failed;

@@ -645,6 +645,8 @@ static void run_free(tb_run *r, void (*cache_drop)(void **))
 		series_free(r->series[k], cache_drop);
 	free(r->series);
 	free(r->index);
+	if (r->ext_free)
+		r->ext_free(r->ext);
 	free(r->name);
 	pthread_rwlock_destroy(&r->lock);
 	free(r);
