@@ -48,6 +48,7 @@ static int add_loader(tb_app *a, const char *path, const char *name)
 	if (rc)
 		return rc;
 	l->threads = threads_for(a->flags);
+	l->wandb = a->flags->wandb;
 	a->n_loaders++;
 	return 0;
 }
