@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "wandb.h"
+
 const char *tb_kind_name(tb_kind k)
 {
 	switch (k) {
@@ -62,6 +64,43 @@ static void print_series(const tb_series *se, FILE *out)
 	fputc('\n', out);
 }
 
+/* A string from a log, control characters shown as '?'. */
+static void put_clean(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+}
+
+/* What a W&B run says about itself (wandb.h). */
+static void print_wandb(const tb_wandb_info *w, FILE *out)
+{
+	const char *labels[] = { "  W&B run ", ", name ", ", project ", ", group ", ", SDK " };
+	const char *vals[] = { w->run_id, w->display_name, w->project, w->group, w->sdk_version };
+	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+		if (!vals[i][0] && i)
+			continue;
+		fputs(labels[i], out);
+		put_clean(out, vals[i][0] ? vals[i] : "-");
+	}
+	for (size_t i = 0; i < w->n_tags; i++) {
+		fputs(i ? ", " : ", tags ", out);
+		put_clean(out, w->tags[i]);
+	}
+	fprintf(out, "\n  %zu config keys, %zu summary keys, %" PRIu64 " history rows, %" PRIu64
+		" system samples, %" PRIu64 " console records", w->config.n, w->summary.n,
+		w->history_rows, w->stats_records,
+		w->console[0][0] + w->console[0][1] + w->console[1][0] + w->console[1][1]);
+	if (w->has_exit)
+		fprintf(out, ", exit code %d", w->exit_code);
+	else
+		fputs(", no exit record (running, crashed or killed)", out);
+	if (w->damaged)
+		fprintf(out, ", %" PRIu64 " damaged places skipped", w->damaged);
+	if (w->pending)
+		fprintf(out, ", %" PRIu64 " bytes of an incomplete record at the end", w->pending);
+	fputc('\n', out);
+}
+
 int tb_inspect(tb_store *s, const tb_loader *l, const char *tag, FILE *out)
 {
 	tb_store_rdlock(s);
@@ -81,6 +120,9 @@ int tb_inspect(tb_store *s, const tb_loader *l, const char *tag, FILE *out)
 		fprintf(out, "run %s\n  %" PRIu64 " events, started %s UTC, %" PRIu64
 			" session logs, %" PRIu64 " graphs\n", r->name, r->events, start,
 			r->session_logs, r->graphs);
+		const tb_wandb_info *w = tb_wandb_info_of(r);
+		if (w)
+			print_wandb(w, out);
 		const tb_loader_run *lr = loader_run(l, r->name);
 		for (size_t k = 0; lr && k < lr->n_files; k++) {
 			const tb_file *f = lr->files[k];

@@ -35,7 +35,9 @@
 #include "api.h"
 #include "cache.h"
 #include "app.h"
+#include "export.h"
 #include "flags.h"
+#include "inspect.h"
 #include "log.h"
 #include "tblimits.h"
 #include "testutil.h"
@@ -411,6 +413,34 @@ static void test_flag_off(void **state)
 	fixture_free(fx);
 	fx = fixture_new(tu_path("wandb/02hyc_VQ-VAE"), "--wandb=true");
 	assert_int_equal(fx->app.store.n_runs, 3);
+	fixture_free(fx);
+}
+
+
+/* --inspect and export include W&B runs. */
+static void test_inspect_export(void **state)
+{
+	struct fixture *fx = fixture_new(tu_path("wandb/02hyc_VQ-VAE"), NULL);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	assert_int_equal(tb_inspect(&fx->app.store, &fx->app.loaders[0], NULL, out), 0);
+	fclose(out);
+	assert_non_null(strstr(text, "W&B run 73bq2lth, project VQVAE-Training, SDK 0.19.8"));
+	assert_non_null(strstr(text, "bytes of an incomplete record at the end"));
+	assert_non_null(strstr(text, "    train_loss "));
+	free(text);
+	tb_export_cursor *e = tb_export_open(&fx->app.store, "jsonl",
+					     "run-20250315_164420-73bq2lth", "train_loss");
+	assert_non_null(e);
+	tb_buf b = TB_BUF_INIT;
+	while (tb_export_next(e, &b, 65536) > 0)
+		;
+	tb_export_close(e);
+	tb_buf_putc(&b, '\0');
+	assert_int_equal(count_lines(b.data, "\n"), 83); /* SUMMARY.json: 83 points */
+	assert_non_null(strstr(b.data, "\"value\": 2.431567430496216}"));
+	tb_buf_release(&b);
 	fixture_free(fx);
 }
 
@@ -882,6 +912,7 @@ int main(void)
 		cmocka_unit_test(test_real_files),
 		cmocka_unit_test(test_resumed_run),
 		cmocka_unit_test(test_flag_off),
+		cmocka_unit_test(test_inspect_export),
 		cmocka_unit_test(test_growth_python_writer),
 		cmocka_unit_test(test_growth_core_writer),
 		cmocka_unit_test(test_snapshots),
