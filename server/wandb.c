@@ -49,6 +49,7 @@ struct tb_wandb_file {
 	int64_t stats_seq;
 	item *items;                    /* one history row */
 	size_t n_items, cap_items;
+	tb_series **hints;              /* series of each item position last row */
 	tb_buf keys;                    /* item names of one row */
 	bool said_damage, said_row, said_series, said_json, said_fatal;
 	/* the run being written during a batch */
@@ -159,8 +160,20 @@ static void kvs_remove(tb_wandb_kvs *k, const char *key)
 
 /* ---- JSON values -------------------------------------------------------- */
 
+static const double pow10_exact[23] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
 /* A JSON number, true/false, or Python's NaN/Infinity/-Infinity. 1 when it
- * is one (filled into *v), 0 otherwise. */
+ * is one (filled into *v), 0 otherwise. Integers that fit are I64; other
+ * numbers are doubles, correctly rounded: exactly when the digits fit in
+ * 2^53 and the power of ten is exact (Clinger's fast path), else strtod. */
 static int json_scalar(const char *p, size_t n, tb_scalar *v)
 {
 	while (n && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
@@ -169,53 +182,80 @@ static int json_scalar(const char *p, size_t n, tb_scalar *v)
 		n--;
 	if (!n || n > 64)
 		return 0;
-	char tmp[65];
-	memcpy(tmp, p, n);
-	tmp[n] = '\0';
-	if (!strcmp(tmp, "true") || !strcmp(tmp, "false")) {
-		*v = (tb_scalar){ TB_NUM_BOOL, 0, tmp[0] == 't' };
-		return 1;
-	}
-	if (!strcmp(tmp, "NaN") || !strcmp(tmp, "Infinity") || !strcmp(tmp, "-Infinity")) {
-		double d = tmp[0] == 'N' ? NAN : tmp[0] == '-' ? -INFINITY : INFINITY;
+	if (!is_digit(p[0]) && !(p[0] == '-' && n > 1 && is_digit(p[1]))) {
+		if ((n == 4 && !memcmp(p, "true", 4)) || (n == 5 && !memcmp(p, "false", 5))) {
+			*v = (tb_scalar){ TB_NUM_BOOL, 0, p[0] == 't' };
+			return 1;
+		}
+		double d = n == 3 && !memcmp(p, "NaN", 3) ? NAN :
+			   n == 8 && !memcmp(p, "Infinity", 8) ? INFINITY :
+			   n == 9 && !memcmp(p, "-Infinity", 9) ? -INFINITY : 0;
+		if (d == 0)
+			return 0;
 		*v = (tb_scalar){ TB_NUM_F64, d, 0 };
 		return 1;
 	}
-	/* strict JSON number grammar */
-	size_t i = tmp[0] == '-';
-	bool integral = true;
-	if (i >= n || tmp[i] < '0' || tmp[i] > '9')
-		return 0;
-	while (i < n && tmp[i] >= '0' && tmp[i] <= '9')
-		i++;
-	if (i < n && tmp[i] == '.') {
-		integral = false;
-		if (++i >= n || tmp[i] < '0' || tmp[i] > '9')
-			return 0;
-		while (i < n && tmp[i] >= '0' && tmp[i] <= '9')
-			i++;
+	/* strict JSON number grammar, collecting up to 19 significant digits */
+	size_t i = p[0] == '-';
+	uint64_t m = 0;
+	int digits = 0, exp10 = 0;
+	bool integral = true, exact = true;
+	if (p[i] == '0' && i + 1 < n && is_digit(p[i + 1]))
+		return 0; /* leading zero */
+	for (; i < n && is_digit(p[i]); i++) {
+		if (digits < 19) {
+			m = m * 10 + (uint64_t)(p[i] - '0');
+			digits += m != 0;
+		} else {
+			exp10++;
+			exact = false;
+		}
 	}
-	if (i < n && (tmp[i] == 'e' || tmp[i] == 'E')) {
+	if (i < n && p[i] == '.') {
 		integral = false;
-		i++;
-		if (i < n && (tmp[i] == '+' || tmp[i] == '-'))
-			i++;
-		if (i >= n || tmp[i] < '0' || tmp[i] > '9')
+		if (++i >= n || !is_digit(p[i]))
 			return 0;
-		while (i < n && tmp[i] >= '0' && tmp[i] <= '9')
-			i++;
+		for (; i < n && is_digit(p[i]); i++) {
+			if (digits < 19) {
+				m = m * 10 + (uint64_t)(p[i] - '0');
+				digits += m != 0;
+				exp10--;
+			} else if (p[i] != '0') {
+				exact = false;
+			}
+		}
+	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		integral = false;
+		int sign = 1, e = 0;
+		i++;
+		if (i < n && (p[i] == '+' || p[i] == '-'))
+			sign = p[i++] == '-' ? -1 : 1;
+		if (i >= n || !is_digit(p[i]))
+			return 0;
+		for (; i < n && is_digit(p[i]); i++)
+			if (e < 100000)
+				e = e * 10 + (p[i] - '0');
+		exp10 += sign * e;
 	}
 	if (i != n)
 		return 0;
-	if (integral) {
-		errno = 0;
-		long long ll = strtoll(tmp, NULL, 10);
-		if (!errno) {
-			*v = (tb_scalar){ TB_NUM_I64, 0, ll };
-			return 1;
-		}
+	bool neg = p[0] == '-';
+	if (integral && exact && exp10 == 0 && m <= (uint64_t)INT64_MAX) {
+		*v = (tb_scalar){ TB_NUM_I64, 0, neg ? -(int64_t)m : (int64_t)m };
+		return 1;
 	}
-	*v = (tb_scalar){ TB_NUM_F64, strtod(tmp, NULL), 0 };
+	double d;
+	if (exact && m <= (1ull << 53) && exp10 >= -22 && exp10 <= 22) {
+		d = exp10 < 0 ? (double)m / pow10_exact[-exp10] : (double)m * pow10_exact[exp10];
+		d = neg ? -d : d;
+	} else {
+		char tmp[65];
+		memcpy(tmp, p, n);
+		tmp[n] = '\0';
+		d = strtod(tmp, NULL);
+	}
+	*v = (tb_scalar){ TB_NUM_F64, d, 0 };
 	return 1;
 }
 
@@ -557,13 +597,20 @@ static int add_json(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, co
 	return add_cjson(f, tag, wall, step, j);
 }
 
-/* One history (or flattened) value under tag. */
+/* One history value under tag. Writers repeat their keys in the same order
+ * every row, so *hint (the series this item position had last row) nearly
+ * always saves the hash lookup. */
 static int add_value(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step,
-		     const char *json, size_t n)
+		     const char *json, size_t n, tb_series **hint)
 {
 	tb_scalar v;
-	if (json_scalar(json, n, &v))
-		return add_scalar(f, tag->data, tag->len, wall, step, &v);
+	if (json_scalar(json, n, &v)) {
+		tb_series *se = *hint;
+		if (!se || se->tag_len != tag->len || memcmp(se->tag, tag->data, tag->len) ||
+		    se->kind != TB_KIND_SCALAR)
+			se = *hint = series_get(f, tag->data, tag->len, TB_KIND_SCALAR);
+		return se ? tb_series_append_scalar(f->store, se, wall, step, &v) : 0;
+	}
 	cJSON *j = json_parse(f, json, n);
 	int rc = add_json(f, tag, wall, step, j, json, n);
 	cJSON_Delete(j);
@@ -638,9 +685,13 @@ static int history(tb_wandb_file *f, tb_pb msg)
 		if (f->n_items == f->cap_items) {
 			size_t cap = f->cap_items ? f->cap_items * 2 : 64;
 			item *p = realloc(f->items, cap * sizeof *p);
-			if (!p)
+			if (p)
+				f->items = p;
+			tb_series **h = p ? realloc(f->hints, cap * sizeof *h) : NULL;
+			if (!h)
 				return -ENOMEM;
-			f->items = p;
+			memset(h + f->cap_items, 0, (cap - f->cap_items) * sizeof *h);
+			f->hints = h;
 			f->cap_items = cap;
 		}
 		item *it = &f->items[f->n_items];
@@ -650,7 +701,9 @@ static int history(tb_wandb_file *f, tb_pb msg)
 		f->n_items++;
 		const char *k = f->keys.data + it->key_off;
 		tb_scalar v;
-		if (!strcmp(k, "_step") && json_scalar(it->json, it->json_len, &v)) {
+		if (k[0] != '_') {
+			continue;
+		} else if (!strcmp(k, "_step") && json_scalar(it->json, it->json_len, &v)) {
 			step = v.type == TB_NUM_I64 ? v.i : (int64_t)v.f;
 			has_step = true;
 		} else if (!strcmp(k, "_timestamp") && json_scalar(it->json, it->json_len, &v)) {
@@ -674,7 +727,8 @@ static int history(tb_wandb_file *f, tb_pb msg)
 		item *it = &f->items[i];
 		tb_buf_reset(&tag);
 		tb_buf_append(&tag, f->keys.data + it->key_off, it->key_len);
-		rc = tag.oom ? -ENOMEM : add_value(f, &tag, wall, step, it->json, it->json_len);
+		rc = tag.oom ? -ENOMEM : add_value(f, &tag, wall, step, it->json, it->json_len,
+							 &f->hints[i]);
 	}
 	tb_buf_release(&tag);
 	return rc;
@@ -943,6 +997,7 @@ void tb_wandb_file_free(tb_wandb_file *f)
 	tb_wandb_console_release(&f->con);
 	tb_buf_release(&f->keys);
 	free(f->items);
+	free(f->hints);
 	free(f->dir);
 	free(f);
 }

@@ -38,9 +38,33 @@ void tb_wandb_log_attach(tb_wandb_log *lg, int fd)
 	lg->fd = fd;
 }
 
+/* Between passes only the bytes of an unfinished chunk are kept: an idle
+ * run costs no read buffer (a logdir may hold thousands of W&B runs). */
 void tb_wandb_log_detach(tb_wandb_log *lg)
 {
 	lg->fd = -1;
+	size_t keep = lg->len - lg->pos;
+	if (!keep) {
+		free(lg->buf);
+		lg->buf = NULL;
+		lg->base += lg->len;
+		lg->pos = lg->len = lg->cap = 0;
+	} else if (lg->cap > 2 * keep + 4096) {
+		memmove(lg->buf, lg->buf + lg->pos, keep);
+		unsigned char *p = realloc(lg->buf, keep);
+		if (p) {
+			lg->buf = p;
+			lg->cap = keep;
+		}
+		lg->base += lg->pos;
+		lg->len = keep;
+		lg->pos = 0;
+	}
+	if (!lg->assembling && lg->rec_cap > TB_ARENA_KEEP) {
+		free(lg->rec);
+		lg->rec = NULL;
+		lg->rec_cap = lg->rec_len = 0;
+	}
 }
 
 int tb_wandb_log_open_mem(tb_wandb_log *lg, const void *data, size_t n)

@@ -3,12 +3,12 @@
 # and run each for SECONDS (default 60), seeded from the real fixtures and
 # the Markdown cases. Not part of scripts/test.sh (it is open-ended); a
 # crash leaves its input in build-fuzz/<target>-crashes/ and exits non-zero.
-#   tests/fuzz/run.sh [SECONDS] [TARGET...]     targets: event markdown form
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]     targets: event markdown form wandb
 set -eu
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-event markdown form}
+targets=${*:-event markdown form wandb}
 command -v clang >/dev/null || { echo "fuzz: clang is missing (apt-get install clang)" >&2; exit 1; }
 scripts/build.sh build-test --buildtype=debugoptimized   # generated protobuf-c and asset sources
 out=build-fuzz
@@ -26,6 +26,7 @@ for t in $targets; do
 	case $t in
 	event) python3 tests/fuzz/seed_events.py tests/data/real "$corpus" ;;
 	markdown) python3 tests/fuzz/seed_text.py tests/data/text/cases.txt "$corpus" ;;
+	wandb) find tests/data/wandb -name 'run-*.wandb*' -size -200k -exec cp {} "$corpus/" \; ;;
 	form) printf 'multipart/form-data; boundary=XX\n--XX\r\nContent-Disposition: form-data; name="tag"\r\n\r\nloss\r\n--XX--\r\n' >"$corpus/mp" ;;
 	esac
 	echo "== fuzz_$t for $secs s"

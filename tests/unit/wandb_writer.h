@@ -76,13 +76,14 @@ static inline void ww_chunk(tb_buf *out, int type, const void *p, size_t n)
 	tb_buf_append(out, p, n);
 }
 
-/* One record framed as the writer does, out->len being the file offset. */
-static inline void ww_frame(tb_buf *out, const void *rec, size_t n)
+/* One record framed as the writer does; base + out->len is the file
+ * offset (base: bytes already flushed from out). */
+static inline void ww_frame_at(tb_buf *out, uint64_t base, const void *rec, size_t n)
 {
 	const unsigned char *p = rec;
 	int first = 1;
 	for (;;) {
-		size_t left = 32768 - out->len % 32768;
+		size_t left = 32768 - (size_t)((base + out->len) % 32768);
 		if (left < 7) {
 			static const char zero[7];
 			tb_buf_append(out, zero, left);
@@ -98,6 +99,11 @@ static inline void ww_frame(tb_buf *out, const void *rec, size_t n)
 		if (last)
 			return;
 	}
+}
+
+static inline void ww_frame(tb_buf *out, const void *rec, size_t n)
+{
+	ww_frame_at(out, 0, rec, n);
 }
 
 /* A history row: {key: json} items plus _step and _timestamp. */
