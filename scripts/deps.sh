@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
   build-essential meson ninja-build pkg-config
   libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev
-  libcjson-dev libmd4c-dev libmd4c-html0-dev libcmocka-dev
+  libcjson-dev libmd4c-dev libcmocka-dev
   python3 curl esbuild
 )
 # Node.js and npm: any install that provides the commands will do.

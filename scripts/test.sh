@@ -46,6 +46,7 @@ TSAN_OPTIONS=halt_on_error=1 TB_TEST_DATA="$PWD/tests/data" run build-tsan/tests
 # The server as clients see it: TensorBoard's recorded answers, hostile clients.
 run tests/golden/replay.sh build-test/server/tbserve
 run python3 tests/http/hostile_client.py build-test/server/tbserve
+run python3 tests/http/static_dir_test.py build-test/server/tbserve
 
 # Live tailing: inotify, then the same scenarios forced onto polling.
 run python3 tests/live/live_test.py build-test/server/tbserve

@@ -22,6 +22,8 @@
 
 #include "api.h"
 #include "json.h"
+#include "query.h"
+#include "writer.h"
 
 /* Basis points (1/100 of a percent) of the 9 distribution lines: min,
  * ±1.5σ, ±1σ, ±0.5σ of a normal distribution, median, max. */
@@ -127,112 +129,41 @@ static void compress_histogram(const tb_hist *h, double *w, double out[9])
 		out[j] = maxmax;
 }
 
-/* ---- shared parts ----------------------------------------------------------- */
+/* ---- handlers --------------------------------------------------------------- */
 
-/* Python's repr() of a str, for TensorBoard's "%r" error messages. Quotes
- * with ' unless the text holds ' and no ". Non-ASCII passes through. */
-static void py_repr(tb_buf *b, const char *s)
+void tb_api_histograms_tags(const tb_request *req, tb_response *resp)
 {
-	char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
-	tb_buf_putc(b, q);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '\\' || *p == (unsigned char)q) {
-			tb_buf_putc(b, '\\');
-			tb_buf_putc(b, (char)*p);
-		} else if (*p == '\n') {
-			tb_buf_puts(b, "\\n");
-		} else if (*p == '\r') {
-			tb_buf_puts(b, "\\r");
-		} else if (*p == '\t') {
-			tb_buf_puts(b, "\\t");
-		} else if (*p < 0x20 || *p == 0x7f) {
-			tb_buf_printf(b, "\\x%02x", *p);
-		} else {
-			tb_buf_putc(b, (char)*p);
-		}
-	}
-	tb_buf_putc(b, q);
+	tb_api_described_tags(resp, &req->app->store, TB_KIND_HISTOGRAM);
 }
 
-static void hist_tags(const tb_request *req, tb_response *resp)
+void tb_api_distributions_tags(const tb_request *req, tb_response *resp)
 {
-	tb_store *s = &req->app->store;
-	tb_buf *b = &resp->body;
-	tb_resp_json(resp);
-	tb_buf_putc(b, '{');
-	bool first_run = true;
-	tb_store_rdlock(s);
-	for (size_t i = 0; i < s->n_runs; i++) {
-		tb_run *r = s->runs[i];
-		tb_run_rdlock(r);
-		bool first_tag = true;
-		for (size_t k = 0; k < r->n_series; k++) {
-			const tb_series *se = r->series[k];
-			if (!tb_series_visible(se, TB_KIND_HISTOGRAM))
-				continue;
-			if (first_tag) {
-				if (!first_run)
-					tb_buf_puts(b, ", ");
-				tb_json_cstr(b, r->name);
-				tb_buf_puts(b, ": {");
-				first_run = false;
-			} else {
-				tb_buf_puts(b, ", ");
-			}
-			first_tag = false;
-			tb_json_str(b, se->tag, se->tag_len);
-			tb_buf_puts(b, ": {\"displayName\": ");
-			tb_json_cstr(b, se->display_name);
-			tb_buf_puts(b, ", \"description\": ");
-			tb_json_description(b, se);
-			tb_buf_putc(b, '}');
-		}
-		if (!first_tag)
-			tb_buf_putc(b, '}');
-		tb_run_unlock(r);
-	}
-	tb_store_unlock(s);
-	tb_buf_putc(b, '}');
+	tb_api_described_tags(resp, &req->app->store, TB_KIND_HISTOGRAM);
 }
 
-/* The series for ?run&tag with the store and run read-locked, or NULL
- * with nothing locked and the error response written. */
-static const tb_series *lock_series(const tb_request *req, tb_response *resp, tb_run **run_out)
+/* The view for ?run&tag, or false with the error response written. */
+static bool open_view(const tb_request *req, tb_response *resp, tb_view *v)
 {
 	const char *run = tb_req_arg(req, "run"), *tag = tb_req_arg(req, "tag");
 	if (!run || !tag) {
 		tb_resp_error(resp, 400, "Missing %s",
 			      !run && !tag ? "'run' and 'tag' parameters" :
 			      !run ? "'run' parameter" : "'tag' parameter");
-		return NULL;
+		return false;
 	}
-	tb_store *s = &req->app->store;
-	tb_store_rdlock(s);
-	tb_run *r = tb_store_find_run(s, run);
-	if (r)
-		tb_run_rdlock(r);
-	const tb_series *se = r ? tb_run_find(r, tag, strlen(tag)) : NULL;
-	if (se && tb_series_visible(se, TB_KIND_HISTOGRAM)) {
-		*run_out = r;
-		return se;
-	}
-	if (r)
-		tb_run_unlock(r);
-	tb_store_unlock(s);
+	if (tb_view_open(v, &req->app->store, run, tag, TB_KIND_HISTOGRAM) == 0)
+		return true;
 	tb_buf msg = TB_BUF_INIT;
 	tb_buf_puts(&msg, "No histogram tag ");
-	py_repr(&msg, tag);
+	tb_write_py_repr(&msg, tag);
 	tb_buf_puts(&msg, " for run ");
-	py_repr(&msg, run);
-	tb_resp_error(resp, 404, "%s", msg.data ? msg.data : "");
+	tb_write_py_repr(&msg, run);
+	if (msg.oom)
+		tb_resp_oom(resp);
+	else
+		tb_resp_error(resp, 404, "%s", msg.data);
 	tb_buf_release(&msg);
-	return NULL;
-}
-
-static void unlock_series(const tb_request *req, tb_run *r)
-{
-	tb_run_unlock(r);
-	tb_store_unlock(&req->app->store);
+	return false;
 }
 
 /* "[wall, step, " of point i. */
@@ -245,87 +176,60 @@ static void point_head(tb_buf *b, const tb_series *se, size_t i)
 	tb_buf_puts(b, ", ");
 }
 
-/* ---- handlers --------------------------------------------------------------- */
-
-void tb_api_histograms_tags(const tb_request *req, tb_response *resp)
-{
-	hist_tags(req, resp);
-}
-
-void tb_api_distributions_tags(const tb_request *req, tb_response *resp)
-{
-	hist_tags(req, resp);
-}
-
 void tb_api_histograms(const tb_request *req, tb_response *resp)
 {
-	tb_run *r;
-	const tb_series *se = lock_series(req, resp, &r);
-	if (!se)
+	tb_view v;
+	if (!open_view(req, resp, &v))
 		return;
-	size_t from, to;
-	tb_serve_range(req, se, "histograms", &from, &to);
 	tb_buf *b = &resp->body;
 	tb_resp_json(resp);
 	tb_buf_putc(b, '[');
-	for (size_t i = from; i < to; i++) {
-		if (i > from)
+	for (size_t i = v.first; i < v.end; i++) {
+		if (i > v.first)
 			tb_buf_puts(b, ", ");
-		point_head(b, se, i);
-		const tb_hist *h = tb_series_hist(se, i);
-		tb_buf_putc(b, '[');
-		for (size_t k = 0; k < h->n; k++) {
-			tb_buf_puts(b, k ? ", [" : "[");
-			tb_json_double(b, h->b[3 * k]);
-			tb_buf_puts(b, ", ");
-			tb_json_double(b, h->b[3 * k + 1]);
-			tb_buf_puts(b, ", ");
-			tb_json_double(b, h->b[3 * k + 2]);
-			tb_buf_putc(b, ']');
-		}
-		tb_buf_puts(b, "]]");
+		point_head(b, v.se, i);
+		tb_write_buckets_json(b, tb_series_hist(v.se, i), false);
+		tb_buf_putc(b, ']');
 	}
 	tb_buf_putc(b, ']');
-	unlock_series(req, r);
+	tb_view_release(&v);
 }
 
 void tb_api_distributions(const tb_request *req, tb_response *resp)
 {
-	tb_run *r;
-	const tb_series *se = lock_series(req, resp, &r);
-	if (!se)
+	tb_view v;
+	if (!open_view(req, resp, &v))
 		return;
-	size_t from, to, most = 0;
-	tb_serve_range(req, se, "histograms", &from, &to);
-	for (size_t i = from; i < to; i++)
-		if (tb_series_hist(se, i)->n > most)
-			most = tb_series_hist(se, i)->n;
+	size_t most = 0;
+	for (size_t i = v.first; i < v.end; i++)
+		if (tb_series_hist(v.se, i)->n > most)
+			most = tb_series_hist(v.se, i)->n;
 	double *w = malloc((most ? most : 1) * sizeof *w);
 	if (!w) {
-		unlock_series(req, r);
-		tb_resp_error(resp, 503, "out of memory");
+		tb_view_release(&v);
+		tb_resp_oom(resp);
 		return;
 	}
 	tb_buf *b = &resp->body;
 	tb_resp_json(resp);
 	tb_buf_putc(b, '[');
-	for (size_t i = from; i < to; i++) {
-		double v[9];
-		compress_histogram(tb_series_hist(se, i), w, v);
-		if (i > from)
+	for (size_t i = v.first; i < v.end; i++) {
+		double d[9];
+		compress_histogram(tb_series_hist(v.se, i), w, d);
+		if (i > v.first)
 			tb_buf_puts(b, ", ");
-		point_head(b, se, i);
+		point_head(b, v.se, i);
 		tb_buf_putc(b, '[');
 		for (int j = 0; j < 9; j++) {
 			tb_buf_puts(b, j ? ", [" : "[");
 			tb_json_int(b, dist_bps[j]);
 			tb_buf_puts(b, ", ");
-			tb_json_double(b, v[j]);
+			tb_json_double(b, d[j]);
 			tb_buf_putc(b, ']');
 		}
 		tb_buf_puts(b, "]]");
 	}
 	tb_buf_putc(b, ']');
-	unlock_series(req, r);
+	tb_view_release(&v);
 	free(w);
 }

@@ -17,51 +17,42 @@
 #include "api.h"
 #include "json.h"
 #include "markdown.h"
+#include "query.h"
+
+static int tags_run(void *arg, const tb_run *r, const tb_series **tags, size_t n)
+{
+	tb_buf *b = arg;
+	if (b->len > 1)
+		tb_buf_puts(b, ", ");
+	tb_json_cstr(b, r->name);
+	tb_buf_puts(b, ": [");
+	for (size_t k = 0; k < n; k++) {
+		if (k)
+			tb_buf_puts(b, ", ");
+		tb_json_str(b, tags[k]->tag, tags[k]->tag_len);
+	}
+	tb_buf_putc(b, ']');
+	return 0;
+}
 
 void tb_api_text_tags(const tb_request *req, tb_response *resp)
 {
-	tb_store *s = &req->app->store;
 	tb_buf *b = &resp->body;
 	tb_resp_json(resp);
 	tb_buf_putc(b, '{');
-	bool first_run = true;
-	tb_store_rdlock(s);
-	for (size_t i = 0; i < s->n_runs; i++) {
-		tb_run *r = s->runs[i];
-		tb_run_rdlock(r);
-		bool first_tag = true;
-		for (size_t k = 0; k < r->n_series; k++) {
-			const tb_series *se = r->series[k];
-			if (!tb_series_visible(se, TB_KIND_TEXT))
-				continue;
-			if (first_tag) {
-				if (!first_run)
-					tb_buf_puts(b, ", ");
-				tb_json_cstr(b, r->name);
-				tb_buf_puts(b, ": [");
-				first_run = false;
-			} else {
-				tb_buf_puts(b, ", ");
-			}
-			first_tag = false;
-			tb_json_str(b, se->tag, se->tag_len);
-		}
-		if (!first_tag)
-			tb_buf_putc(b, ']');
-		tb_run_unlock(r);
-	}
-	tb_store_unlock(s);
+	if (tb_query_tags(&req->app->store, TB_KIND_TEXT, tags_run, b))
+		tb_resp_oom(resp);
 	tb_buf_putc(b, '}');
 }
 
-/* Appends the points [from, to) of se; returns 0 or tb_text_render's error. */
-static int write_points(tb_buf *b, const tb_series *se, size_t from, size_t to, bool markdown)
+/* Appends the view's points; returns 0 or tb_text_render's error. */
+static int write_points(tb_buf *b, const tb_view *v, bool markdown)
 {
 	tb_buf html = TB_BUF_INIT;
 	int rc = 0;
 	tb_buf_putc(b, '[');
-	for (size_t i = from; i < to && rc == 0; i++) {
-		const tb_text *t = tb_series_text(se, i);
+	for (size_t i = v->first; i < v->end && rc == 0; i++) {
+		const tb_text *t = tb_series_text(v->se, i);
 		tb_buf_reset(&html);
 		rc = tb_text_render((const char *const *)t->strs, t->lens, t->count, t->dims,
 				    t->rank, markdown, &html);
@@ -69,19 +60,19 @@ static int write_points(tb_buf *b, const tb_series *se, size_t from, size_t to, 
 			rc = -ENOMEM;
 		if (rc)
 			break;
-		if (i > from)
+		if (i > v->first)
 			tb_buf_puts(b, ", ");
 		tb_buf_puts(b, "{\"wall_time\": ");
-		tb_json_double(b, tb_series_wall(se, i));
+		tb_json_double(b, tb_series_wall(v->se, i));
 		tb_buf_puts(b, ", \"step\": ");
-		tb_json_int(b, tb_series_step(se, i));
+		tb_json_int(b, tb_series_step(v->se, i));
 		tb_buf_puts(b, ", \"text\": ");
 		tb_json_str(b, html.data ? html.data : "", html.len);
 		tb_buf_putc(b, '}');
 	}
 	tb_buf_putc(b, ']');
 	tb_buf_release(&html);
-	return rc;
+	return rc ? rc : b->oom ? -ENOMEM : 0;
 }
 
 void tb_api_text(const tb_request *req, tb_response *resp)
@@ -96,30 +87,17 @@ void tb_api_text(const tb_request *req, tb_response *resp)
 	const char *md = tb_req_arg(req, "markdown");
 	bool markdown = !md || strcmp(md, "false");
 	tb_resp_json(resp);
-	tb_store *s = &req->app->store;
-	tb_store_rdlock(s);
-	tb_run *r = tb_store_find_run(s, run);
-	if (!r) {
-		tb_store_unlock(s);
+	tb_view v;
+	if (tb_view_open(&v, &req->app->store, run, tag, TB_KIND_TEXT)) {
 		tb_buf_puts(&resp->body, "[]");
 		return;
 	}
-	tb_run_rdlock(r);
-	const tb_series *se = tb_run_find(r, tag, strlen(tag));
-	int rc = 0;
-	if (se && tb_series_visible(se, TB_KIND_TEXT)) {
-		size_t from, to;
-		tb_serve_range(req, se, "text", &from, &to);
-		rc = write_points(&resp->body, se, from, to, markdown);
-	} else {
-		tb_buf_puts(&resp->body, "[]");
-	}
-	tb_run_unlock(r);
-	tb_store_unlock(s);
+	int rc = write_points(&resp->body, &v, markdown);
+	tb_view_release(&v);
 	if (rc == -EILSEQ)
 		tb_resp_error(resp, 500, "text is not valid UTF-8 (run '%s', tag '%s')", run, tag);
 	else if (rc == -ENOMEM)
-		tb_resp_error(resp, 503, "out of memory");
+		tb_resp_oom(resp);
 	else if (rc)
 		tb_resp_error(resp, 500, "text tensor has an inconsistent shape (run '%s', tag '%s')",
 			      run, tag);

@@ -16,7 +16,7 @@
  *
  * Untrusted input: the requests JSON is parsed by cJSON (nesting bounded by
  * CJSON_NESTING_LIMIT), must be an array of objects, and holds at most
- * TB_MAX_TIMESERIES_ITEMS items; anything else is refused before any data
+ * TB_HTTP_MAX_SERIES_REQUESTS items; anything else is refused before any data
  * is read.
  */
 #include <errno.h>
@@ -29,12 +29,10 @@
 
 #include "api.h"
 #include "json.h"
-#include "tblimits.h"
 #include "markdown.h"
-
-/* Items in one timeSeries request. The dashboard sends one per call; this
- * bounds the work (every item may walk every run) a single request buys. */
-#define TB_MAX_TIMESERIES_ITEMS TB_HTTP_MAX_SERIES_REQUESTS
+#include "query.h"
+#include "tblimits.h"
+#include "writer.h"
 
 /* ---- tags ---------------------------------------------------------------------- */
 
@@ -54,7 +52,7 @@ static int cmp_bytes(const char *a, size_t na, const char *b, size_t nb)
 
 static int cmp_series_tag(const void *pa, const void *pb)
 {
-	const tb_series *a = *(tb_series *const *)pa, *b = *(tb_series *const *)pb;
+	const tb_series *a = *(const tb_series *const *)pa, *b = *(const tb_series *const *)pb;
 	return cmp_bytes(a->tag, a->tag_len, b->tag, b->tag_len);
 }
 
@@ -110,42 +108,45 @@ static int desc_list_add(struct desc_list *l, const char *run, const tb_series *
 	return 0;
 }
 
+/* ", " before an object member unless it is the first ('{' just written). */
+static void member_comma(tb_buf *b)
+{
+	if (!b->oom && b->len && b->data[b->len - 1] != '{')
+		tb_buf_puts(b, ", ");
+}
+
+struct tag_info {
+	tb_buf *b;
+	struct desc_list *descs;
+};
+
+static int tag_info_run(void *arg, const tb_run *r, const tb_series **vis, size_t nv)
+{
+	struct tag_info *t = arg;
+	tb_buf *b = t->b;
+	int rc = 0;
+	qsort(vis, nv, sizeof *vis, cmp_series_tag);
+	member_comma(b);
+	tb_json_cstr(b, r->name);
+	tb_buf_puts(b, ": [");
+	for (size_t k = 0; k < nv; k++) {
+		if (k)
+			tb_buf_puts(b, ", ");
+		tb_json_str(b, vis[k]->tag, vis[k]->tag_len);
+		if (vis[k]->description[0] && rc == 0)
+			rc = desc_list_add(t->descs, r->name, vis[k]);
+	}
+	tb_buf_putc(b, ']');
+	return rc ? rc : b->oom ? -ENOMEM : 0;
+}
+
 /* Writes {run: [sorted tags]} for kind (runs having none are left out)
- * and collects the non-empty descriptions. Store lock held. */
+ * and collects the non-empty descriptions. */
 static int run_tag_info(tb_buf *b, tb_store *s, tb_kind kind, struct desc_list *descs)
 {
-	int rc = 0;
-	bool first_run = true;
+	struct tag_info t = { b, descs };
 	tb_buf_putc(b, '{');
-	for (size_t i = 0; i < s->n_runs && rc == 0; i++) {
-		tb_run *r = s->runs[i];
-		tb_run_rdlock(r);
-		tb_series **vis = malloc((r->n_series ? r->n_series : 1) * sizeof *vis);
-		size_t nv = 0;
-		for (size_t k = 0; vis && k < r->n_series; k++)
-			if (tb_series_visible(r->series[k], kind))
-				vis[nv++] = r->series[k];
-		if (!vis)
-			rc = -ENOMEM;
-		if (nv) {
-			qsort(vis, nv, sizeof *vis, cmp_series_tag);
-			if (!first_run)
-				tb_buf_puts(b, ", ");
-			first_run = false;
-			tb_json_cstr(b, r->name);
-			tb_buf_puts(b, ": [");
-			for (size_t k = 0; k < nv; k++) {
-				if (k)
-					tb_buf_puts(b, ", ");
-				tb_json_str(b, vis[k]->tag, vis[k]->tag_len);
-				if (vis[k]->description[0] && rc == 0)
-					rc = desc_list_add(descs, r->name, vis[k]);
-			}
-			tb_buf_putc(b, ']');
-		}
-		free(vis);
-		tb_run_unlock(r);
-	}
+	int rc = b->oom ? -ENOMEM : tb_query_tags(s, kind, tag_info_run, &t);
 	tb_buf_putc(b, '}');
 	return rc;
 }
@@ -256,16 +257,14 @@ void tb_api_timeseries_tags(const tb_request *req, tb_response *resp)
 	tb_store *s = &req->app->store;
 	tb_buf *b = &resp->body;
 	tb_resp_json(resp);
-	tb_store_rdlock(s);
 	tb_buf_puts(b, "{\"scalars\": ");
 	int rc = basic_mapping(b, s, TB_KIND_SCALAR);
 	tb_buf_puts(b, ", \"histograms\": ");
 	if (rc == 0)
 		rc = basic_mapping(b, s, TB_KIND_HISTOGRAM);
 	tb_buf_putc(b, '}');
-	tb_store_unlock(s);
-	if (rc || b->oom)
-		tb_resp_error(resp, 503, "out of memory");
+	if (rc)
+		tb_resp_oom(resp);
 }
 
 /* ---- timeSeries ------------------------------------------------------------------ */
@@ -368,43 +367,29 @@ static const char *item_error(const cJSON *plugin, const cJSON *tag, const cJSON
 	return NULL;
 }
 
-static void scalar_points(tb_buf *b, const tb_request *req, const tb_series *se)
+/* {"wallTime": w, "step": s, then the value or bins and '}' for each point. */
+static int series_points(void *arg, const tb_view *v)
 {
-	size_t from, to;
-	tb_serve_range(req, se, "scalars", &from, &to);
-	for (size_t i = from; i < to; i++) {
-		tb_buf_puts(b, i > from ? ", {\"wallTime\": " : "{\"wallTime\": ");
-		tb_json_double(b, tb_series_wall(se, i));
+	tb_buf *b = arg;
+	member_comma(b);
+	tb_json_cstr(b, v->run->name);
+	tb_buf_puts(b, ": [");
+	for (size_t i = v->first; i < v->end; i++) {
+		tb_buf_puts(b, i > v->first ? ", {\"wallTime\": " : "{\"wallTime\": ");
+		tb_json_double(b, tb_series_wall(v->se, i));
 		tb_buf_puts(b, ", \"step\": ");
-		tb_json_int(b, tb_series_step(se, i));
-		tb_buf_puts(b, ", \"value\": ");
-		tb_json_scalar(b, tb_series_scalar(se, i));
+		tb_json_int(b, tb_series_step(v->se, i));
+		if (v->se->kind == TB_KIND_SCALAR) {
+			tb_buf_puts(b, ", \"value\": ");
+			tb_write_scalar_json(b, tb_series_scalar(v->se, i));
+		} else {
+			tb_buf_puts(b, ", \"bins\": ");
+			tb_write_buckets_json(b, tb_series_hist(v->se, i), true);
+		}
 		tb_buf_putc(b, '}');
 	}
-}
-
-static void histogram_points(tb_buf *b, const tb_request *req, const tb_series *se)
-{
-	size_t from, to;
-	tb_serve_range(req, se, "histograms", &from, &to);
-	for (size_t i = from; i < to; i++) {
-		tb_buf_puts(b, i > from ? ", {\"wallTime\": " : "{\"wallTime\": ");
-		tb_json_double(b, tb_series_wall(se, i));
-		tb_buf_puts(b, ", \"step\": ");
-		tb_json_int(b, tb_series_step(se, i));
-		tb_buf_puts(b, ", \"bins\": [");
-		const tb_hist *h = tb_series_hist(se, i);
-		for (size_t k = 0; k < h->n; k++) {
-			tb_buf_puts(b, k ? ", {\"min\": " : "{\"min\": ");
-			tb_json_double(b, h->b[3 * k]);
-			tb_buf_puts(b, ", \"max\": ");
-			tb_json_double(b, h->b[3 * k + 1]);
-			tb_buf_puts(b, ", \"count\": ");
-			tb_json_double(b, h->b[3 * k + 2]);
-			tb_buf_putc(b, '}');
-		}
-		tb_buf_puts(b, "]}");
-	}
+	tb_buf_putc(b, ']');
+	return b->oom ? -ENOMEM : 0;
 }
 
 /* {run: [points]} for every run holding tag (only: one run name, or NULL
@@ -412,31 +397,9 @@ static void histogram_points(tb_buf *b, const tb_request *req, const tb_series *
 static void run_to_series(tb_buf *b, const tb_request *req, tb_kind kind, const char *tag,
 			  const char *only, bool none)
 {
-	tb_store *s = &req->app->store;
-	bool first = true;
 	tb_buf_putc(b, '{');
-	tb_store_rdlock(s);
-	for (size_t i = 0; i < s->n_runs && !none; i++) {
-		tb_run *r = s->runs[i];
-		if (only && strcmp(r->name, only))
-			continue;
-		tb_run_rdlock(r);
-		const tb_series *se = tb_run_find(r, tag, strlen(tag));
-		if (se && tb_series_visible(se, kind)) {
-			if (!first)
-				tb_buf_puts(b, ", ");
-			first = false;
-			tb_json_cstr(b, r->name);
-			tb_buf_puts(b, ": [");
-			if (kind == TB_KIND_SCALAR)
-				scalar_points(b, req, se);
-			else
-				histogram_points(b, req, se);
-			tb_buf_putc(b, ']');
-		}
-		tb_run_unlock(r);
-	}
-	tb_store_unlock(s);
+	if (!none && !b->oom)
+		tb_query_runs(&req->app->store, only ? &only : NULL, 1, tag, kind, series_points, b);
 	tb_buf_putc(b, '}');
 }
 
@@ -517,10 +480,10 @@ void tb_api_timeseries(const tb_request *req, tb_response *resp)
 		objects &= cJSON_IsObject(it);
 		n++;
 	}
-	if (!objects || n > TB_MAX_TIMESERIES_ITEMS) {
+	if (!objects || n > TB_HTTP_MAX_SERIES_REQUESTS) {
 		cJSON_Delete(items);
 		tb_resp_error(resp, 400, "'requests' must be a JSON array of at most %d objects",
-			      TB_MAX_TIMESERIES_ITEMS);
+			      TB_HTTP_MAX_SERIES_REQUESTS);
 		return;
 	}
 	tb_buf *b = &resp->body;
@@ -536,5 +499,5 @@ void tb_api_timeseries(const tb_request *req, tb_response *resp)
 	tb_buf_putc(b, ']');
 	cJSON_Delete(items);
 	if (b->oom)
-		tb_resp_error(resp, 503, "out of memory");
+		tb_resp_oom(resp);
 }

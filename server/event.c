@@ -187,6 +187,27 @@ static int class_for_plugin(const char *plugin)
 	return TB_CLASS_UNKNOWN;
 }
 
+long tb_plugin_content_version(const unsigned char *content, size_t len)
+{
+	const unsigned char *p = content, *end = p + len;
+	while (p < end) {
+		unsigned char key = *p++;
+		uint64_t v = 0;
+		int shift = 0;
+		if ((key & 7) != 0)
+			return 0; /* not a plain varint field first: assume version 0 */
+		while (p < end && shift < 64) {
+			v |= (uint64_t)(*p & 0x7f) << shift;
+			shift += 7;
+			if (!(*p++ & 0x80))
+				break;
+		}
+		if (key >> 3 == 1)
+			return (long)(int32_t)v;
+	}
+	return 0;
+}
+
 void tb_value_plugin(const tb_pb_value *v, const char **plugin, int *data_class)
 {
 	switch (v->value_case) {

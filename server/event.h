@@ -21,58 +21,11 @@
 
 #include "arena.h"
 #include "tensorboard.pb-c.h"
+#include "values.h"
 
 typedef Tensorboard__Event tb_pb_event;
 typedef Tensorboard__Summary__Value tb_pb_value;
 typedef Tensorboard__TensorProto tb_pb_tensor;
-
-/* Data classes (SummaryMetadata.data_class) */
-enum {
-	TB_CLASS_UNKNOWN = 0,
-	TB_CLASS_SCALAR = 1,
-	TB_CLASS_TENSOR = 2,
-	TB_CLASS_BLOB_SEQUENCE = 3,
-};
-
-/* How tbserve stores a series, fixed by its tag's first value. */
-typedef enum tb_kind {
-	TB_KIND_SCALAR = 1,     /* plugin scalars, SCALAR */
-	TB_KIND_HISTOGRAM = 2,  /* plugin histograms, TENSOR: [k,3] buckets */
-	TB_KIND_TEXT = 3,       /* plugin text, TENSOR: string tensor */
-	TB_KIND_BLOB = 4,       /* anything else: bytes kept for later plugins */
-} tb_kind;
-
-/* Numeric type of a scalar, as the JSON output needs it. */
-typedef enum tb_num_type {
-	TB_NUM_F32 = 0,  /* float32 widened to double (simple_value, DT_FLOAT) */
-	TB_NUM_F64 = 1,  /* double, half, bfloat16 */
-	TB_NUM_I64 = 2,  /* integer dtypes: JSON integers */
-	TB_NUM_BOOL = 3, /* DT_BOOL: JSON true/false */
-} tb_num_type;
-
-typedef struct tb_scalar {
-	tb_num_type type;
-	double f;   /* F32, F64 */
-	int64_t i;  /* I64, BOOL */
-} tb_scalar;
-
-/* A string tensor: count = product of dims (1 for rank 0), row-major. */
-typedef struct tb_text_view {
-	int rank;
-	const int64_t *dims;
-	size_t count;
-	const char *const *strs;
-	const size_t *lens;
-} tb_text_view;
-
-/* What a blob holds, so later plugins can decode it. */
-typedef enum tb_blob_type {
-	TB_BLOB_NONE = 0,      /* metadata-only value (hparams, custom plugins) */
-	TB_BLOB_TENSOR = 1,    /* serialized TensorProto */
-	TB_BLOB_IMAGE = 2,     /* serialized Summary.Image */
-	TB_BLOB_AUDIO = 3,     /* serialized Summary.Audio */
-	TB_BLOB_RAW = 4,       /* graph_def / run metadata bytes */
-} tb_blob_type;
 
 /* The common scalar event, decoded without protobuf-c. */
 typedef struct tb_fast_scalar {
@@ -99,6 +52,11 @@ void tb_value_plugin(const tb_pb_value *v, const char **plugin, int *data_class)
 
 /* Storage kind for a plugin and data class. */
 tb_kind tb_kind_for(const char *plugin, int data_class);
+
+/* The "version" field (field 1, varint) of a plugin's metadata content, 0
+ * when absent or not first. TensorBoard hides a tag whose plugin data is
+ * newer than it understands (version > 0 for every plugin served). */
+long tb_plugin_content_version(const unsigned char *content, size_t len);
 
 /* Conversions; each returns 0 or -EINVAL when the value does not have the
  * expected form (the point is then skipped). */

@@ -15,7 +15,12 @@
 
 #include <stddef.h>
 
-#include "api.h"
+/* One decoded field. */
+typedef struct tb_param {
+	char *key;
+	char *value;        /* NUL-terminated; may contain NUL (value_len) */
+	size_t value_len;
+} tb_param;
 
 typedef struct tb_params {
 	tb_param *v;

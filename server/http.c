@@ -111,9 +111,6 @@ static void conn_resume(void *arg)
 	MHD_resume_connection(((struct stream_ctx *)arg)->conn);
 }
 
-/* Chunk size asked of a streamed body per refill. */
-#define STREAM_CHUNK (64u * 1024)
-
 static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	(void)pos;
@@ -123,7 +120,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		tb_buf_reset(&s->buf);
 		s->pos = 0;
-		int rc = s->next(s->stream, &s->buf, STREAM_CHUNK);
+		int rc = s->next(s->stream, &s->buf, TB_HTTP_STREAM_CHUNK);
 		if (rc < 0)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		if (rc == 2 && s->buf.len == 0)
@@ -153,19 +150,19 @@ static void free_shared(void *data)
 
 static enum MHD_Result send_response(struct MHD_Connection *c, tb_response *r, int gzip_ok)
 {
-	if (r->stream) {
+	if (r->src == TB_BODY_STREAM) {
 		struct stream_ctx *s = calloc(1, sizeof *s);
 		if (!s)
 			return MHD_NO;
-		s->stream = r->stream;
-		s->next = r->stream_next;
-		s->free = r->stream_free;
+		s->stream = r->u.stream.state;
+		s->next = r->u.stream.next;
+		s->free = r->u.stream.free;
 		s->conn = c;
-		if (r->stream_waker)
-			r->stream_waker(s->stream, conn_suspend, conn_resume, s);
-		r->stream = NULL; /* owned by the MHD response now */
+		if (r->u.stream.waker)
+			r->u.stream.waker(s->stream, conn_suspend, conn_resume, s);
+		r->src = TB_BODY_BUF; /* owned by the MHD response now */
 		struct MHD_Response *resp = MHD_create_response_from_callback(
-			MHD_SIZE_UNKNOWN, STREAM_CHUNK, stream_read, s, stream_free);
+			MHD_SIZE_UNKNOWN, TB_HTTP_STREAM_CHUNK, stream_read, s, stream_free);
 		if (!resp) {
 			stream_free(s);
 			return MHD_NO;
@@ -182,15 +179,15 @@ static enum MHD_Result send_response(struct MHD_Connection *c, tb_response *r, i
 	}
 	struct MHD_Response *resp;
 	const char *encoding = r->content_encoding;
-	if (r->shared) {
+	if (r->src == TB_BODY_SHARED) {
 		/* a cached body: shared, released by libmicrohttpd when sent */
-		tb_body *b = r->shared;
-		r->shared = NULL;
+		tb_body *b = r->u.shared;
+		r->src = TB_BODY_BUF;
 		resp = MHD_create_response_from_buffer_with_free_callback(b->len, b->data, free_shared);
 		if (!resp)
 			tb_body_unref(b);
-	} else if (r->static_body) {
-		resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body,
+	} else if (r->src == TB_BODY_STATIC) {
+		resp = MHD_create_response_from_buffer(r->u.fixed.len, (void *)r->u.fixed.data,
 						       MHD_RESPMEM_PERSISTENT);
 	} else {
 		tb_buf *body = &r->body, gz = TB_BUF_INIT;

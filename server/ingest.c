@@ -157,7 +157,10 @@ static tb_series *series_for(tb_ingest *g, const char *tag, const tb_pb_value *v
 	/* The Python loader names legacy values after their tag. */
 	if (!m.display_name[0] && is_legacy_kind(v))
 		m.display_name = tag;
-	return tb_run_create(g->store, g->run, tag, len, tb_kind_for(plugin, cls), &m);
+	se = tb_run_create(g->store, g->run, tag, len, tb_kind_for(plugin, cls), &m);
+	if (se)
+		se->too_new = tb_plugin_content_version(m.content, m.content_len) > 0;
+	return se;
 }
 
 static int add_value(tb_ingest *g, const tb_pb_event *ev, const tb_pb_value *v)

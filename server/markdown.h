@@ -27,6 +27,7 @@
 #define TB_MARKDOWN_H
 
 #include "buf.h"
+#include "html_sanitize.h" /* tb_html_sanitize(), for markdown=false */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,11 +38,6 @@
    Returns 0, -EILSEQ if s is not valid UTF-8 (TensorBoard answers 500 there;
    the caller turns it into an error), or -ENOMEM. */
 int tb_markdown_to_safe_html(const char *s, size_t n, tb_buf *out);
-
-/* The sanitiser alone (bleach rules of reference section 2.5: allowed tags,
-   attributes and URL schemes; disallowed tags ESCAPED, not removed; comments
-   removed). Used for markdown=false. Invalid UTF-8 becomes U+FFFD. */
-void tb_html_sanitize(const char *s, size_t n, tb_buf *out);
 
 /* TensorBoard's text_array_to_html for a DT_STRING tensor: rank 0 -> one
    string; rank 1 -> one-column table; rank 2 -> rows x cols table; rank > 2

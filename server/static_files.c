@@ -10,10 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api.h"
-
-/* Largest file served from --static_dir (a development aid). */
-#define STATIC_DIR_MAX_FILE (16u * 1024 * 1024)
+#include "request.h"
+#include "tblimits.h"
 
 int tb_static_clean_path(const char *url_path, char *out, size_t outlen)
 {
@@ -63,13 +61,39 @@ static const char *mime_of(const char *path)
 	return "application/octet-stream";
 }
 
+/* Open rel (already clean) below root, one component at a time with
+ * O_NOFOLLOW, so no symlink -- a directory one included -- leads out. */
+static int open_below(const char *root, const char *rel)
+{
+	int dir = open(root, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+	while (dir >= 0) {
+		const char *slash = strchr(rel, '/');
+		if (!slash) {
+			int fd = openat(dir, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			close(dir);
+			return fd;
+		}
+		char seg[1024];
+		size_t len = (size_t)(slash - rel);
+		if (len >= sizeof seg)
+			break;
+		memcpy(seg, rel, len);
+		seg[len] = '\0';
+		int next = openat(dir, seg, O_RDONLY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW);
+		close(dir);
+		dir = next;
+		rel = slash + 1;
+	}
+	if (dir >= 0)
+		close(dir);
+	return -1;
+}
+
 static void serve_dir(const tb_request *req, tb_response *resp, const char *rel)
 {
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", req->app->flags->static_dir, rel);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open_below(req->app->flags->static_dir, rel);
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > STATIC_DIR_MAX_FILE) {
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > TB_STATIC_DIR_MAX_FILE) {
 		if (fd >= 0)
 			close(fd);
 		tb_resp_not_found(resp);
@@ -107,12 +131,10 @@ void tb_static_serve(const tb_request *req, tb_response *resp)
 			return;
 		}
 		if (req->accept_gzip) {
-			resp->static_body = (const char *)f->gz;
-			resp->static_len = f->gz_len;
+			tb_resp_static(resp, f->gz, f->gz_len);
 			resp->content_encoding = "gzip";
 		} else {
-			resp->static_body = (const char *)f->raw;
-			resp->static_len = f->raw_len;
+			tb_resp_static(resp, f->raw, f->raw_len);
 		}
 		return;
 	}

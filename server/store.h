@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event.h"
+#include "values.h"
 
 typedef enum tb_purge_rule {
 	TB_PURGE_STEP = 0,
@@ -96,6 +96,8 @@ typedef struct tb_series {
 	char *description;
 	unsigned char *content;
 	size_t content_len;
+	bool too_new;          /* plugin data newer than TensorBoard reads: no
+				* plugin serves it (set once by ingest) */
 
 	size_t n, cap;
 	double *wall;

@@ -84,9 +84,24 @@
  * and lets the server notice clients that went away). */
 #define TB_LIVE_HEARTBEAT 15
 
-/* Items in one timeSeries request. */
+/* Items in one timeSeries request: every item may walk every run, so this
+ * bounds the work one request buys (the dashboard sends one per call). */
 #define TB_HTTP_MAX_SERIES_REQUESTS 1000
 
+/* buckets= of scalars and scalars_multirun: a chart never needs more than
+ * a few points per pixel, and each bucket costs server memory. */
+#define TB_MAX_BUCKETS 100000
+
+/* Largest file served from --static_dir (a development aid; the page's
+ * files are far smaller). */
+#define TB_STATIC_DIR_MAX_FILE (16u * 1024 * 1024)
+
+/* Bytes a streamed body (export, live) hands the transport per call. */
+#define TB_HTTP_STREAM_CHUNK (64u * 1024)
+
+/* Bytes `tbserve export` builds before writing them out: memory stays flat
+ * however large the logdir. */
+#define TB_EXPORT_FLUSH (256u * 1024)
 /* ---- W&B .wandb files (wandb_log.c, wandb.c) ------------------------------ */
 
 /* One W&B record reassembled from FIRST/MIDDLE/LAST chunks. Real records are

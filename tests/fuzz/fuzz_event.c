@@ -1,15 +1,13 @@
 /*
  * fuzz_event.c - libFuzzer target: one record payload applied to a run, by
  * the fast path and by protobuf-c, under every purge rule; the store is then
- * read back as the handlers read it. Built by tests/fuzz/run.sh.
+ * read back as the handlers read it (tests/fuzz/meson.build).
  */
-#include <stdint.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "ingest.h"
 #include "store.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

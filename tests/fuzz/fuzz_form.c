@@ -1,21 +1,33 @@
 /*
- * fuzz_form.c - libFuzzer target: request bodies as urlencoded and as
- * multipart forms (the first line of the input is the Content-Type).
- * Built by tests/fuzz/run.sh.
+ * fuzz_form.c - URL and form decoding (form.c): the input percent-decoded
+ * with and without '+', as an urlencoded body, and as a multipart body
+ * whose Content-Type is the input's first line. Properties: decoding never
+ * grows the text, and every decoded pair fits in what was sent.
  */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "form.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+static void check_pairs(const tb_params *p, size_t size)
+{
+	for (size_t i = 0; i < p->n; i++)
+		FUZZ_CHECK(strlen(p->v[i].key) + p->v[i].value_len <= size);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	for (int plus = 0; plus < 2; plus++) {
+		size_t n = 0;
+		char *d = tb_url_decode((const char *)data, size, plus, &n);
+		FUZZ_CHECK(!d || n <= size);
+		free(d);
+	}
 	tb_params p;
 	memset(&p, 0, sizeof p);
 	tb_form_parse_urlencoded((const char *)data, size, &p);
+	check_pairs(&p, size);
 	tb_params_release(&p);
 	const uint8_t *nl = memchr(data, '\n', size);
 	if (!nl)
@@ -28,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ct[ctlen] = '\0';
 	memset(&p, 0, sizeof p);
 	tb_form_parse_multipart((const char *)nl + 1, size - ctlen - 1, ct, &p);
+	check_pairs(&p, size);
 	tb_params_release(&p);
 	free(ct);
 	return 0;

@@ -1,39 +1,38 @@
 #!/bin/sh
-# tests/fuzz/run.sh - build the libFuzzer targets with clang (ASan + UBSan)
-# and run each for SECONDS (default 60), seeded from the real fixtures and
-# the Markdown cases. Not part of scripts/test.sh (it is open-ended); a
-# crash leaves its input in build-fuzz/<target>-crashes/ and exits non-zero.
-#   tests/fuzz/run.sh [SECONDS] [TARGET...]     targets: event markdown form wandb
+# tests/fuzz/run.sh - build the libFuzzer targets (meson -Dfuzz=true, clang,
+# AddressSanitizer + UndefinedBehaviorSanitizer) in build-fuzz/ and run each
+# for SECONDS (default 60) on its seed corpus from tests/data
+# (tests/fuzz/seeds.py) plus the committed regressions. Open-ended, so not
+# part of scripts/test.sh; `meson test --suite fuzz` replays the regressions.
+# A crash or broken property leaves its input in build-fuzz/crashes/<target>/
+# and exits non-zero: fix the bug, then commit the input to
+# tests/fuzz/regressions/<target>/. Each run's last stats line goes to
+# build-fuzz/<target>.log (executions for docs/security.md).
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]
 set -eu
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-event markdown form wandb}
+all="record event plugin_data markdown sanitize form accept_encoding path timeseries writers wandb"
+targets=${*:-$all}
 command -v clang >/dev/null || { echo "fuzz: clang is missing (apt-get install clang)" >&2; exit 1; }
-scripts/build.sh build-test --buildtype=debugoptimized   # generated protobuf-c and asset sources
 out=build-fuzz
-mkdir -p "$out"
-srcs=$(ls server/*.c | grep -v '/main\.c$')
-gen="build-test/proto/tensorboard.pb-c.c build-test/proto/plugin_data.pb-c.c build-test/server/static_assets.c"
+if [ ! -f "$out/build.ninja" ]; then
+	CC=clang meson setup "$out" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+		--buildtype=debugoptimized >/dev/null
+fi
+ninja -C "$out" >/dev/null
 for t in $targets; do
-	bin="$out/fuzz_$t"
-	clang -std=c11 -D_GNU_SOURCE -DTB_VERSION='"fuzz"' -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-Iserver -Ibuild-test/proto -Ibuild-test/server -Ibuild-test \
-		tests/fuzz/fuzz_$t.c $srcs $gen \
-		$(pkg-config --cflags --libs libprotobuf-c libcjson libmicrohttpd zlib md4c) -lm -lpthread -o "$bin"
-	corpus="$out/$t-corpus"
-	mkdir -p "$corpus" "$out/$t-crashes"
-	case $t in
-	event) python3 tests/fuzz/seed_events.py tests/data/real "$corpus" ;;
-	markdown) python3 tests/fuzz/seed_text.py tests/data/text/cases.txt "$corpus" ;;
-	wandb) find tests/data/wandb -name 'run-*.wandb*' -size -200k -exec cp {} "$corpus/" \; ;;
-	form) printf 'multipart/form-data; boundary=XX\n--XX\r\nContent-Disposition: form-data; name="tag"\r\n\r\nloss\r\n--XX--\r\n' >"$corpus/mp" ;;
-	esac
+	corpus="$out/corpus/$t"
+	mkdir -p "$corpus" "$out/crashes/$t"
+	[ -n "$(ls -A "$corpus")" ] || python3 tests/fuzz/seeds.py "$t" tests/data "$corpus"
 	echo "== fuzz_$t for $secs s"
-	if ! "$bin" -max_total_time="$secs" -max_len=65536 -artifact_prefix="$out/$t-crashes/" "$corpus" >"$out/$t.log" 2>&1; then
+	if ! UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$out/tests/fuzz/fuzz_$t" \
+		-max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=1536 -print_final_stats=1 \
+		-artifact_prefix="$out/crashes/$t/" "$corpus" "tests/fuzz/regressions/$t" >"$out/$t.log" 2>&1; then
 		tail -40 "$out/$t.log"
-		echo "fuzz_$t: failed; the input is in $out/$t-crashes/" >&2
+		echo "fuzz_$t: failed; the input is in $out/crashes/$t/" >&2
 		exit 1
 	fi
-	tail -1 "$out/$t.log"
+	grep -E '^stat::number_of_executed_units|^#[0-9]+ *DONE' "$out/$t.log" | tail -2
 done

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "crc32c.h"
+#include "event.h"
 #include "ingest.h"
 #include "record.h"
 #include "tblimits.h"

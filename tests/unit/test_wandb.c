@@ -88,8 +88,8 @@ static void get(tb_app *app, tb_response *resp, const char *path, const char *ru
 	req.n_query = run ? (tag ? 2 : 1) : 0;
 	tb_response_init(resp);
 	tb_api_handle(&req, resp);
-	if (resp->shared) /* a cached body (cache.h): copied for the checks */
-		tb_buf_append(&resp->body, resp->shared->data, resp->shared->len);
+	if (resp->src == TB_BODY_SHARED) /* a cached body (cache.h): copied for the checks */
+		tb_buf_append(&resp->body, resp->u.shared->data, resp->u.shared->len);
 	tb_buf_putc(&resp->body, '\0');
 	resp->body.len--;
 }
@@ -430,9 +430,9 @@ static void test_inspect_export(void **state)
 	assert_non_null(strstr(text, "bytes of an incomplete record at the end"));
 	assert_non_null(strstr(text, "    train_loss "));
 	free(text);
-	tb_export_cursor *e = tb_export_open(&fx->app.store, "jsonl",
-					     "run-20250315_164420-73bq2lth", "train_loss");
-	assert_non_null(e);
+	tb_export_cursor *e;
+	assert_int_equal(tb_export_open(&e, &fx->app.store, "jsonl",
+					"run-20250315_164420-73bq2lth", "train_loss"), 0);
 	tb_buf b = TB_BUF_INIT;
 	while (tb_export_next(e, &b, 65536) > 0)
 		;

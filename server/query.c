@@ -1,0 +1,297 @@
+/*
+ * query.c - views, walks and point iterators over the store (see query.h).
+ *
+ * Lock order is the store's: store, then run. Nothing here formats output
+ * or knows about HTTP.
+ */
+#include "query.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *tb_kind_plugin(tb_kind kind)
+{
+	switch (kind) {
+	case TB_KIND_SCALAR:
+		return "scalars";
+	case TB_KIND_HISTOGRAM:
+		return "histograms";
+	case TB_KIND_TEXT:
+		return "text";
+	default:
+		return "";
+	}
+}
+
+/* The newest points only, when --samples_per_plugin caps the plugin. */
+static void read_cap(const tb_store *s, tb_view *v, tb_kind kind)
+{
+	const tb_store_opts *o = &s->opts;
+	const char *plugin = tb_kind_plugin(kind);
+	v->first = 0;
+	v->end = v->se->n;
+	for (size_t i = 0; i < o->n_samples; i++)
+		if (!strcmp(o->samples[i].plugin, plugin) && o->samples[i].keep &&
+		    o->samples[i].keep < v->se->n)
+			v->first = v->se->n - (size_t)o->samples[i].keep;
+}
+
+/* Store lock held: the series of r, run-locked, or -ENOENT unlocked. */
+static int view_in(tb_view *v, tb_store *s, tb_run *r, const char *tag, tb_kind kind)
+{
+	tb_run_rdlock(r);
+	const tb_series *se = tb_run_find(r, tag, strlen(tag));
+	if (!se || !tb_series_visible(se, kind)) {
+		tb_run_unlock(r);
+		return -ENOENT;
+	}
+	*v = (tb_view){ .store = s, .run = r, .se = se };
+	read_cap(s, v, kind);
+	return 0;
+}
+
+int tb_view_open(tb_view *v, tb_store *s, const char *run, const char *tag, tb_kind kind)
+{
+	v->run = NULL;  /* releasing a view that did not open is a no-op */
+	tb_store_rdlock(s);
+	tb_run *r = tb_store_find_run(s, run);
+	if (!r || view_in(v, s, r, tag, kind)) {
+		tb_store_unlock(s);
+		return -ENOENT;
+	}
+	v->store_locked = true;
+	return 0;
+}
+
+void tb_view_release(tb_view *v)
+{
+	if (!v->run)
+		return;
+	tb_run_unlock(v->run);
+	if (v->store_locked)
+		tb_store_unlock(v->store);
+	v->run = NULL;
+}
+
+static bool named_before(const char *const *names, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (!strcmp(names[j], names[i]))
+			return true;
+	return false;
+}
+
+static int visit(tb_store *s, tb_run *r, const char *tag, tb_kind kind, tb_view_fn fn, void *arg)
+{
+	tb_view v;
+	if (!r || view_in(&v, s, r, tag, kind))
+		return 0;
+	int rc = fn(arg, &v);
+	tb_view_release(&v);
+	return rc;
+}
+
+int tb_query_runs(tb_store *s, const char *const *names, size_t n, const char *tag,
+		  tb_kind kind, tb_view_fn fn, void *arg)
+{
+	int rc = 0;
+	tb_store_rdlock(s);
+	if (!names) {
+		for (size_t i = 0; i < s->n_runs && !rc; i++)
+			rc = visit(s, s->runs[i], tag, kind, fn, arg);
+	} else {
+		for (size_t i = 0; i < n && !rc; i++)
+			if (!named_before(names, i))
+				rc = visit(s, tb_store_find_run(s, names[i]), tag, kind, fn, arg);
+	}
+	tb_store_unlock(s);
+	return rc;
+}
+
+int tb_query_tags(tb_store *s, tb_kind kind, tb_tags_fn fn, void *arg)
+{
+	int rc = 0;
+	const tb_series **tags = NULL;
+	size_t cap = 0;
+	tb_store_rdlock(s);
+	for (size_t i = 0; i < s->n_runs && !rc; i++) {
+		tb_run *r = s->runs[i];
+		tb_run_rdlock(r);
+		if (r->n_series > cap) {
+			const tb_series **t = realloc(tags, r->n_series * sizeof *t);
+			if (t) {
+				tags = t;
+				cap = r->n_series;
+			} else {
+				rc = -ENOMEM;
+			}
+		}
+		size_t n = 0;
+		for (size_t k = 0; !rc && k < r->n_series; k++)
+			if (tb_series_visible(r->series[k], kind))
+				tags[n++] = r->series[k];
+		if (n)
+			rc = fn(arg, r, tags, n);
+		tb_run_unlock(r);
+	}
+	tb_store_unlock(s);
+	free(tags);
+	return rc;
+}
+
+/* ---- points ------------------------------------------------------------ */
+
+struct bucket {
+	size_t first, last, min, max, nan;
+	double minv, maxv;      /* the values at min and max */
+	bool used, has_minmax, has_nan;
+};
+
+static double scalar_as_double(tb_scalar v)
+{
+	return v.type == TB_NUM_F32 || v.type == TB_NUM_F64 ? v.f : (double)v.i;
+}
+
+static void bucket_add(struct bucket *b, size_t i, double x)
+{
+	if (!b->used) {
+		b->used = true;
+		b->first = i;
+	}
+	b->last = i;
+	if (isnan(x)) {
+		if (!b->has_nan) {
+			b->has_nan = true;
+			b->nan = i;
+		}
+	} else if (!b->has_minmax) {
+		b->has_minmax = true;
+		b->min = b->max = i;
+		b->minv = b->maxv = x;
+	} else if (x < b->minv) {
+		b->min = i;
+		b->minv = x;
+	} else if (x > b->maxv) {
+		b->max = i;
+		b->maxv = x;
+	}
+}
+
+/* A bucket's (at most 5) picks appended to out in index order, each once. */
+static size_t bucket_picks(const struct bucket *b, size_t *out, size_t n)
+{
+	size_t cand[5] = { b->first, b->min, b->max, b->nan, b->last };
+	bool ok[5] = { true, b->has_minmax, b->has_minmax, b->has_nan, true };
+	for (int a = 0; a < 5; a++)
+		for (int c = a + 1; c < 5; c++)
+			if (ok[c] && (!ok[a] || cand[c] < cand[a])) {
+				size_t t = cand[a];
+				bool tb = ok[a];
+				cand[a] = cand[c];
+				ok[a] = ok[c];
+				cand[c] = t;
+				ok[c] = tb;
+			}
+	for (int a = 0; a < 5; a++)
+		if (ok[a] && (n == 0 || out[n - 1] != cand[a]))
+			out[n++] = cand[a];
+	return n;
+}
+
+/* Indices for nb buckets over steps [lo, hi] into it->pick. */
+static int pick_buckets(tb_points *it, size_t nb, int64_t lo, int64_t hi)
+{
+	struct bucket *bk = calloc(nb, sizeof *bk);
+	it->pick = malloc(5 * nb * sizeof *it->pick);
+	if (!bk || !it->pick) {
+		free(bk);
+		return -ENOMEM;
+	}
+	const tb_series *se = it->se;
+	double width = ((double)hi - (double)lo + 1) / (double)nb;
+	for (size_t i = it->first; i < it->end; i++) {
+		int64_t st = tb_series_step(se, i);
+		if (st < lo || st > hi)
+			continue;
+		size_t k = (size_t)(((double)st - (double)lo) / width);
+		bucket_add(&bk[k < nb ? k : nb - 1], i, scalar_as_double(tb_series_scalar(se, i)));
+	}
+	for (size_t k = 0; k < nb; k++)
+		if (bk[k].used)
+			it->npick = bucket_picks(&bk[k], it->pick, it->npick);
+	free(bk);
+	return 0;
+}
+
+int tb_points_open(tb_points *it, const tb_view *v, const tb_point_query *q)
+{
+	static const tb_point_query all;
+	if (!q)
+		q = &all;
+	*it = (tb_points){ .se = v->se, .first = v->first, .end = v->end,
+			   .bucketed = q->buckets > 0, .has_since = q->has_since && !q->buckets,
+			   .since = q->since };
+	if (!it->bucketed || it->end <= it->first)
+		return 0;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (size_t i = it->first; i < it->end; i++) {
+		int64_t st = tb_series_step(v->se, i);
+		lo = st < lo ? st : lo;
+		hi = st > hi ? st : hi;
+	}
+	if (q->has_min && q->min_step > lo)
+		lo = q->min_step;
+	if (q->has_max && q->max_step < hi)
+		hi = q->max_step;
+	if (q->has_since && q->since < INT64_MAX && q->since + 1 > lo)
+		lo = q->since + 1;
+	if (lo > hi)
+		return 0;
+	return pick_buckets(it, q->buckets, lo, hi);
+}
+
+bool tb_points_next(tb_points *it, size_t *i)
+{
+	if (it->bucketed) {
+		if (it->cur >= it->npick)
+			return false;
+		*i = it->pick[it->cur++];
+		return true;
+	}
+	while (it->first + it->cur < it->end) {
+		size_t j = it->first + it->cur++;
+		if (!it->has_since || tb_series_step(it->se, j) > it->since) {
+			*i = j;
+			return true;
+		}
+	}
+	return false;
+}
+
+void tb_points_rewind(tb_points *it)
+{
+	it->cur = 0;
+}
+
+size_t tb_points_count(tb_points *it)
+{
+	size_t n = 0, i;
+	if (it->bucketed)
+		return it->npick;
+	if (!it->has_since)
+		return it->end - it->first;
+	tb_points_rewind(it);
+	while (tb_points_next(it, &i))
+		n++;
+	tb_points_rewind(it);
+	return n;
+}
+
+void tb_points_release(tb_points *it)
+{
+	free(it->pick);
+	it->pick = NULL;
+	it->npick = 0;
+}

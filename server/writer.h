@@ -1,0 +1,59 @@
+/*
+ * writer.h - the few shapes every endpoint writes points in: JSON, CSV and
+ * the little-endian binary scalar body, plus histogram buckets, Python's
+ * repr() for error messages and the run/tag/plugin head of export and
+ * live records. Shared by the API handlers, export.c and live.c so that a
+ * value is formatted the same everywhere.
+ *
+ * Writers append to a caller-owned tb_buf and never lock: callers hold the
+ * view (query.h) whose points they write. Out of memory is the buffer's
+ * sticky oom flag; the functions that return int return 0 or -ENOMEM
+ * (b->oom) so callers can answer 503 instead of a partial body.
+ */
+#ifndef TB_WRITER_H
+#define TB_WRITER_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+#include "query.h"
+
+/* A scalar as TensorBoard's JSON writes it (ints stay ints, bools
+ * true/false), and as its CSV writes it (bools True/False). */
+void tb_write_scalar_json(tb_buf *b, tb_scalar v);
+void tb_write_scalar_csv(tb_buf *b, tb_scalar v);
+
+/* [wall, step, value] of scalar point i. */
+void tb_write_point_json(tb_buf *b, const tb_series *se, size_t i);
+
+/* The iterator's scalar points as a JSON array of [wall, step, value]. */
+int tb_write_points_json(tb_buf *b, tb_points *it);
+/* ... as CSV rows "wall,step,value\r\n" (no header). */
+int tb_write_points_csv(tb_buf *b, tb_points *it);
+/* ... as one run of the binary multirun body (docs/api.md): name, count,
+ * value width, then walls, steps and values as arrays, each 8-byte
+ * aligned from the start of the body. */
+int tb_write_points_binary(tb_buf *b, const char *run, tb_points *it);
+/* The binary body's header; tb_write_binary_end sets its run count. */
+void tb_write_binary_begin(tb_buf *b);
+int tb_write_binary_end(tb_buf *b, size_t runs);
+
+/* Histogram buckets: [[left, right, count], ...], or with objects
+ * [{"min": left, "max": right, "count": count}, ...]. */
+void tb_write_buckets_json(tb_buf *b, const tb_hist *h, bool objects);
+
+/* The series' description as sanitised HTML (Markdown rendered), as a
+ * JSON string ("" when it has none or it does not render). */
+void tb_write_description_json(tb_buf *b, const tb_series *se);
+
+/* "run": R, "tag": T, "plugin": P (no braces). */
+void tb_write_series_id(tb_buf *b, const char *run, const tb_series *se);
+
+/* A CSV field, quoted when it holds a comma, quote or line break. */
+void tb_write_csv_field(tb_buf *b, const char *s, size_t n);
+
+/* Python's repr() of a str (None for NULL), for TensorBoard's "%r" error
+ * messages: quotes with ' unless the text holds ' and no ". */
+void tb_write_py_repr(tb_buf *b, const char *s);
+
+#endif
