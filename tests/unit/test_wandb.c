@@ -526,6 +526,9 @@ static void grow_in_steps(const char *src, size_t step)
 	tu_store_init(&s, TB_PURGE_STEP);
 	tb_loader l;
 	assert_int_equal(tb_loader_init(&l, &s, tmpdir, NULL), 0);
+	append_bytes(path, "", 0); /* a 0-byte file first: waited for, not an error */
+	assert_int_equal(tb_loader_scan(&l), 0);
+	assert_int_equal(tb_loader_read(&l), 0);
 	for (size_t off = 0; off < n; off += step) {
 		append_bytes(path, data + off, off + step < n ? step : n - off);
 		assert_int_equal(tb_loader_scan(&l), 0);
@@ -719,6 +722,45 @@ static void test_crc_mismatch(void **state)
 	assert_int_equal(tb_series_step(se, 0), 0);
 	tb_store_release(&m.s);
 	tb_buf_release(&log);
+}
+
+/* Damage in the block being written, then the file grows: the reader
+ * skips to the next block and carries on with what is appended. */
+static void test_damage_then_growth(void **state)
+{
+	make_tmp();
+	char dir[512], path[600];
+	snprintf(dir, sizeof dir, "%s/run-20990101_000000-dmg", tmpdir);
+	mkdir(dir, 0755);
+	snprintf(path, sizeof path, "%s/run-dmg.wandb", dir);
+	tb_buf log = TB_BUF_INIT;
+	ww_file_header(&log);
+	rows_log(&log, 0, 100);
+	log.data[3000] ^= 0x55; /* damage inside block 0 */
+	append_bytes(path, log.data, log.len);
+	tb_store s;
+	tu_store_init(&s, TB_PURGE_STEP);
+	tb_loader l;
+	assert_int_equal(tb_loader_init(&l, &s, tmpdir, NULL), 0);
+	assert_int_equal(tb_loader_scan(&l), 0);
+	assert_int_equal(tb_loader_read(&l), 0);
+	tb_run *r = tb_store_find_run(&s, "run-20990101_000000-dmg");
+	assert_non_null(r);
+	size_t before = points(r, "loss");
+	assert_true(before > 0 && before < 100);
+	/* the writer goes on: rows 100..1099 run through later blocks */
+	size_t old = log.len;
+	rows_log(&log, 100, 1000);
+	append_bytes(path, log.data + old, log.len - old);
+	assert_int_equal(tb_loader_read(&l), 0);
+	tb_series *se = tb_run_find(r, "loss", 4);
+	assert_int_equal(tb_series_step(se, se->n - 1), 1099);
+	assert_true(se->n > 1000 - 32768 / 40);
+	assert_int_equal(tb_wandb_info_of(r)->damaged, 1);
+	tb_loader_release(&l);
+	tb_store_release(&s);
+	tb_buf_release(&log);
+	rm_tmp();
 }
 
 static void test_huge_chunk_length(void **state)
@@ -917,6 +959,7 @@ int main(void)
 		cmocka_unit_test(test_growth_core_writer),
 		cmocka_unit_test(test_snapshots),
 		cmocka_unit_test(test_crc_mismatch),
+		cmocka_unit_test(test_damage_then_growth),
 		cmocka_unit_test(test_huge_chunk_length),
 		cmocka_unit_test(test_endless_chain),
 		cmocka_unit_test(test_deep_json_and_wide_row),
