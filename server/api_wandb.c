@@ -10,8 +10,18 @@
  * '.', summary keys with '/' (the accessors of wandb.h, which the hparams
  * dashboard will use as hparams and metrics). Resumed W&B runs (several
  * folders, one run id) are listed separately; "resume" names the group and
- * this folder's place in it (docs/user-guide.md: the merge rule).
+ * this folder's place in it.
+ *
+ *   runs_info/merged_scalars?run_id=ID&tag=T
+ *               {"segments": [names], "points": [[wall, step, value], ...],
+ *                "overwritten": N}: one scalar series of a resumed W&B run,
+ *               its folders merged by the rule of docs/user-guide.md (in
+ *               folder-name order, a later segment overwrites the steps it
+ *               covers: a segment keeps only its points below the first
+ *               step of every later segment that has the tag).
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +29,8 @@
 
 #include "api.h"
 #include "json.h"
+#include "query.h"
+#include "writer.h"
 #include "wandb.h"
 
 /* A value_json as JSON: as written when it parses, else as a string
@@ -155,7 +167,7 @@ void tb_api_runs_info(const tb_request *req, tb_response *resp)
 	tb_run **runs = malloc((s->n_runs ? s->n_runs : 1) * sizeof *runs);
 	if (!runs) {
 		tb_store_unlock(s);
-		tb_resp_error(resp, 503, "out of memory");
+		tb_resp_oom(resp);
 		return;
 	}
 	tb_resp_json(resp);
@@ -192,5 +204,126 @@ void tb_api_runs_info(const tb_request *req, tb_response *resp)
 	free(ids);
 	free(runs);
 	if (b->oom)
-		tb_resp_error(resp, 503, "out of memory");
+		tb_resp_oom(resp);
+}
+
+/* ---- a resumed run, merged ----------------------------------------------- */
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names of the runs whose W&B id is id, in name (= time) order. */
+static char **segments_of(tb_store *s, const char *id, size_t *n)
+{
+	tb_store_rdlock(s);
+	char **names = calloc(s->n_runs ? s->n_runs : 1, sizeof *names);
+	*n = 0;
+	for (size_t i = 0; names && i < s->n_runs; i++) {
+		tb_run *r = s->runs[i];
+		tb_run_rdlock(r);
+		const tb_wandb_info *w = tb_wandb_info_of(r);
+		if (w && !strcmp(w->run_id, id) && (names[*n] = strdup(r->name)))
+			(*n)++;
+		tb_run_unlock(r);
+	}
+	tb_store_unlock(s);
+	if (names)
+		qsort(names, *n, sizeof *names, cmp_name);
+	return names;
+}
+
+struct merge {
+	char **names;
+	size_t n;
+	int64_t *first;       /* first step of each segment's series */
+	bool *has;
+	tb_buf *b;
+	bool any;
+	uint64_t overwritten;
+};
+
+static size_t segment_index(const struct merge *m, const char *name)
+{
+	for (size_t k = 0; k < m->n; k++)
+		if (!strcmp(m->names[k], name))
+			return k;
+	return m->n;
+}
+
+static int note_first(void *arg, const tb_view *v)
+{
+	struct merge *m = arg;
+	size_t k = segment_index(m, v->run->name);
+	if (k < m->n && v->first < v->end) {
+		m->first[k] = tb_series_step(v->se, v->first);
+		m->has[k] = true;
+	}
+	return 0;
+}
+
+static int write_kept(void *arg, const tb_view *v)
+{
+	struct merge *m = arg;
+	size_t k = segment_index(m, v->run->name);
+	int64_t cut = INT64_MAX;
+	for (size_t j = k + 1; j < m->n; j++)
+		if (m->has[j] && m->first[j] < cut)
+			cut = m->first[j];
+	for (size_t i = v->first; k < m->n && i < v->end; i++) {
+		if (tb_series_step(v->se, i) >= cut) {
+			m->overwritten++;
+			continue;
+		}
+		if (m->any)
+			tb_buf_puts(m->b, ", ");
+		m->any = true;
+		tb_write_point_json(m->b, v->se, i);
+	}
+	return m->b->oom ? -ENOMEM : 0;
+}
+
+void tb_api_wandb_merged(const tb_request *req, tb_response *resp)
+{
+	const char *id = tb_req_arg(req, "run_id"), *tag = tb_req_arg(req, "tag");
+	if (!id || !tag || !id[0]) {
+		tb_resp_error(resp, 400, "run_id and tag are required");
+		return;
+	}
+	tb_store *s = &req->app->store;
+	struct merge m = { 0 };
+	m.names = segments_of(s, id, &m.n);
+	m.first = calloc(m.n + 1, sizeof *m.first);
+	m.has = calloc(m.n + 1, sizeof *m.has);
+	m.b = &resp->body;
+	int rc = m.names && m.first && m.has ? 0 : -ENOMEM;
+	if (!rc && !m.n) {
+		tb_resp_error(resp, 404, "no W&B run with id '%.100s'", id);
+		rc = 1;
+	}
+	if (!rc) {
+		tb_resp_json(resp);
+		rc = tb_query_runs(s, (const char *const *)m.names, m.n, tag, TB_KIND_SCALAR,
+				   note_first, &m);
+	}
+	if (!rc) {
+		tb_buf_puts(m.b, "{\"segments\": [");
+		for (size_t k = 0; k < m.n; k++) {
+			if (k)
+				tb_buf_puts(m.b, ", ");
+			tb_json_cstr(m.b, m.names[k]);
+		}
+		tb_buf_puts(m.b, "], \"points\": [");
+		rc = tb_query_runs(s, (const char *const *)m.names, m.n, tag, TB_KIND_SCALAR,
+				   write_kept, &m);
+		tb_buf_printf(m.b, "], \"overwritten\": %llu}", (unsigned long long)m.overwritten);
+	}
+	if (rc == -ENOMEM || m.b->oom)
+		tb_resp_oom(resp);
+	for (size_t k = 0; m.names && k < m.n; k++)
+		free(m.names[k]);
+	free(m.names);
+	free(m.first);
+	free(m.has);
 }

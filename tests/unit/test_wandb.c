@@ -405,6 +405,69 @@ static void test_resumed_run(void **state)
 	fixture_free(fx);
 }
 
+/* The merged view of h465zmzw equals TensorBoard's restart rule applied to
+ * its segments in folder order: each segment first drops the points at or
+ * above its first step, then adds its own. */
+static void test_resumed_merged(void **state)
+{
+	struct fixture *fx = fixture_new(tu_path("wandb/ToberoCat_TicTacToe"), NULL);
+	tb_param q[2] = { { (char *)"run_id", (char *)"h465zmzw", 8 },
+			  { (char *)"tag", (char *)"_runtime", 8 } };
+	tb_request req;
+	memset(&req, 0, sizeof req);
+	req.app = &fx->app;
+	req.method = "GET";
+	req.path = "/data/runs_info/merged_scalars";
+	req.query = q;
+	req.n_query = 2;
+	tb_response resp;
+	tb_response_init(&resp);
+	tb_api_handle(&req, &resp);
+	assert_int_equal(resp.status, 200);
+	tb_buf_putc(&resp.body, '\0');
+	cJSON *j = cJSON_Parse(resp.body.data);
+	assert_non_null(j);
+	const cJSON *segs = cJSON_GetObjectItem(j, "segments");
+	assert_int_equal(cJSON_GetArraySize(segs), 6);
+	/* the rule, simulated on the stored series */
+	size_t cap = 20000, n = 0;
+	int64_t *steps = malloc(cap * sizeof *steps);
+	double *vals = malloc(cap * sizeof *vals);
+	const cJSON *seg;
+	cJSON_ArrayForEach(seg, segs) {
+		tb_run *r = run_of(&fx->app, seg->valuestring);
+		tb_run_rdlock(r);
+		tb_series *se = tb_run_find(r, "_runtime", 8);
+		if (se && se->n) {
+			int64_t first = tb_series_step(se, 0);
+			while (n && steps[n - 1] >= first)
+				n--;
+			for (size_t i = 0; i < se->n && n < cap; i++, n++) {
+				steps[n] = tb_series_step(se, i);
+				tb_scalar v = tb_series_scalar(se, i);
+				vals[n] = v.type == TB_NUM_I64 ? (double)v.i : v.f;
+			}
+		}
+		tb_run_unlock(r);
+	}
+	const cJSON *pts = cJSON_GetObjectItem(j, "points");
+	assert_int_equal(cJSON_GetArraySize(pts), n);
+	assert_true(n > 5000);
+	size_t i = 0;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, pts) {
+		assert_int_equal(cJSON_GetArrayItem(p, 1)->valuedouble, steps[i]);
+		assert_true(cJSON_GetArrayItem(p, 2)->valuedouble == vals[i]);
+		i++;
+	}
+	assert_true(cJSON_GetObjectItem(j, "overwritten")->valueint > 0);
+	free(steps);
+	free(vals);
+	cJSON_Delete(j);
+	tb_response_release(&resp);
+	fixture_free(fx);
+}
+
 /* --wandb=false: no W&B run at all. */
 static void test_flag_off(void **state)
 {
@@ -953,6 +1016,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_files),
 		cmocka_unit_test(test_resumed_run),
+		cmocka_unit_test(test_resumed_merged),
 		cmocka_unit_test(test_flag_off),
 		cmocka_unit_test(test_inspect_export),
 		cmocka_unit_test(test_growth_python_writer),
