@@ -73,6 +73,72 @@ static void note_start(tb_wandb_file *f, double wall)
 	}
 }
 
+/* A history item's fields without copying: the key (field 1) or, when it
+ * is empty (wandb-core), the nested_key parts joined with '/' into f->keys
+ * (then it->key is NULL and it->key_off says where). */
+static int history_item(tb_wandb_file *f, tb_pb msg, item *it)
+{
+	tb_pb_field fd;
+	tb_pb c = msg;
+	int rc, parts = 0;
+	it->key = NULL;
+	it->key_len = 0;
+	it->json = "";
+	it->json_len = 0;
+	while ((rc = tb_pb_next(&c, &fd)) > 0) {
+		if (fd.num == 1 && fd.wire == TB_PB_LEN && fd.len) {
+			it->key = (const char *)fd.data;
+			it->key_len = fd.len;
+		} else if (fd.num == 2 && fd.wire == TB_PB_LEN) {
+			parts++;
+		} else if (fd.num == 16 && fd.wire == TB_PB_LEN) {
+			it->json = (const char *)fd.data;
+			it->json_len = fd.len;
+		}
+	}
+	if (rc < 0)
+		return -EBADMSG;
+	if (it->key || !parts)
+		return 0;
+	const char *json;
+	size_t json_len;
+	return item_name(f, msg, '/', &it->key_off, &it->key_len, &json, &json_len);
+}
+
+/* _step and _timestamp of a row; also looked for among items past the
+ * row limit (the SDK writes them last). */
+static void row_time(const tb_wandb_file *f, const item *it, int64_t *step, bool *has_step,
+		     double *wall)
+{
+	const char *k = it->key ? it->key : f->keys.data + it->key_off;
+	tb_scalar v;
+	if (it->key_len < 5 || k[0] != '_')
+		return;
+	if (it->key_len == 5 && !memcmp(k, "_step", 5) &&
+	    tb__wandb_json_scalar(it->json, it->json_len, &v)) {
+		*step = v.type == TB_NUM_I64 ? v.i : (int64_t)v.f;
+		*has_step = true;
+	} else if (it->key_len == 10 && !memcmp(k, "_timestamp", 10) &&
+		   tb__wandb_json_scalar(it->json, it->json_len, &v)) {
+		*wall = v.type == TB_NUM_I64 ? (double)v.i : v.f;
+	}
+}
+
+static int grow_items(tb_wandb_file *f)
+{
+	size_t cap = f->cap_items ? f->cap_items * 2 : 64;
+	item *p = realloc(f->items, cap * sizeof *p);
+	if (p)
+		f->items = p;
+	tb_series **h = p ? realloc(f->hints, cap * sizeof *h) : NULL;
+	if (!h)
+		return -ENOMEM;
+	memset(h + f->cap_items, 0, (cap - f->cap_items) * sizeof *h);
+	f->hints = h;
+	f->cap_items = cap;
+	return 0;
+}
+
 static int history(tb_wandb_file *f, tb_pb msg)
 {
 	tb_pb_field fd;
@@ -86,43 +152,22 @@ static int history(tb_wandb_file *f, tb_pb msg)
 	int rc;
 	while ((rc = tb_pb_next(&c, &fd)) > 0) {
 		if (fd.num == 2 && fd.wire == TB_PB_LEN) { /* HistoryStep */
-			tb_pb s = tb_pb_sub(&fd);
 			uint64_t num;
-			if (tb_pb_find_varint(s, 1, &num) > 0 && !has_step)
+			if (tb_pb_find_varint(tb_pb_sub(&fd), 1, &num) > 0 && !has_step)
 				step = (int64_t)num;
 			continue;
 		}
 		if (fd.num != 1 || fd.wire != TB_PB_LEN)
 			continue;
-		if (++total > TB_WANDB_MAX_ROW_ITEMS)
-			continue;
-		if (f->n_items == f->cap_items) {
-			size_t cap = f->cap_items ? f->cap_items * 2 : 64;
-			item *p = realloc(f->items, cap * sizeof *p);
-			if (p)
-				f->items = p;
-			tb_series **h = p ? realloc(f->hints, cap * sizeof *h) : NULL;
-			if (!h)
-				return -ENOMEM;
-			memset(h + f->cap_items, 0, (cap - f->cap_items) * sizeof *h);
-			f->hints = h;
-			f->cap_items = cap;
+		item over, *it = &over;
+		if (++total <= TB_WANDB_MAX_ROW_ITEMS) {
+			if (f->n_items == f->cap_items && (rc = grow_items(f)))
+				return rc;
+			it = &f->items[f->n_items++];
 		}
-		item *it = &f->items[f->n_items];
-		if ((rc = item_name(f, tb_pb_sub(&fd), '/', &it->key_off, &it->key_len, &it->json,
-				    &it->json_len)))
+		if ((rc = history_item(f, tb_pb_sub(&fd), it)))
 			return rc;
-		f->n_items++;
-		const char *k = f->keys.data + it->key_off;
-		tb_scalar v;
-		if (k[0] != '_') {
-			continue;
-		} else if (!strcmp(k, "_step") && tb__wandb_json_scalar(it->json, it->json_len, &v)) {
-			step = v.type == TB_NUM_I64 ? v.i : (int64_t)v.f;
-			has_step = true;
-		} else if (!strcmp(k, "_timestamp") && tb__wandb_json_scalar(it->json, it->json_len, &v)) {
-			wall = v.type == TB_NUM_I64 ? (double)v.i : v.f;
-		}
+		row_time(f, it, &step, &has_step, &wall);
 	}
 	if (rc < 0)
 		return -EBADMSG;
@@ -136,15 +181,12 @@ static int history(tb_wandb_file *f, tb_pb msg)
 	}
 	f->info->history_rows++;
 	note_start(f, wall);
-	tb_buf tag = TB_BUF_INIT;
 	for (size_t i = 0; i < f->n_items && !rc; i++) {
 		item *it = &f->items[i];
-		tb_buf_reset(&tag);
-		tb_buf_append(&tag, f->keys.data + it->key_off, it->key_len);
-		rc = tag.oom ? -ENOMEM : tb__wandb_add_value(f, &tag, wall, step, it->json, it->json_len,
-							 &f->hints[i]);
+		const char *key = it->key ? it->key : f->keys.data + it->key_off;
+		rc = tb__wandb_add_value(f, key, it->key_len, wall, step, it->json, it->json_len,
+					 &f->hints[i]);
 	}
-	tb_buf_release(&tag);
 	return rc;
 }
 

@@ -22,7 +22,8 @@
 #include "wandb_log.h"
 
 typedef struct item {
-	size_t key_off, key_len;        /* in the file's key scratch */
+	const char *key;                /* in the record, or NULL: in f->keys */
+	size_t key_off, key_len;
 	const char *json;
 	size_t json_len;
 } item;
@@ -61,7 +62,7 @@ int tb__wandb_add_scalar(tb_wandb_file *f, const char *tag, size_t len, double w
 			 const tb_scalar *v);
 int tb__wandb_add_text(tb_wandb_file *f, const char *tag, size_t len, double wall, int64_t step,
 		       const char *text, size_t n);
-int tb__wandb_add_value(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step,
-			const char *json, size_t n, tb_series **hint);
+int tb__wandb_add_value(tb_wandb_file *f, const char *key, size_t key_len, double wall,
+			int64_t step, const char *json, size_t n, tb_series **hint);
 
 #endif

@@ -459,20 +459,22 @@ static int add_json(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, co
 /* One history value under tag. Writers repeat their keys in the same order
  * every row, so *hint (the series this item position had last row) nearly
  * always saves the hash lookup. */
-int tb__wandb_add_value(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step,
-		     const char *json, size_t n, tb_series **hint)
+int tb__wandb_add_value(tb_wandb_file *f, const char *key, size_t key_len, double wall,
+			int64_t step, const char *json, size_t n, tb_series **hint)
 {
 	tb_scalar v;
 	if (tb__wandb_json_scalar(json, n, &v)) {
 		tb_series *se = *hint;
-		if (!se || se->tag_len != tag->len || memcmp(se->tag, tag->data, tag->len) ||
+		if (!se || se->tag_len != key_len || memcmp(se->tag, key, key_len) ||
 		    se->kind != TB_KIND_SCALAR)
-			se = *hint = series_get(f, tag->data, tag->len, TB_KIND_SCALAR);
+			se = *hint = series_get(f, key, key_len, TB_KIND_SCALAR);
 		return se ? tb_series_append_scalar(f->store, se, wall, step, &v) : 0;
 	}
-	cJSON *j = tb__wandb_json_parse(f, json, n);
-	int rc = add_json(f, tag, wall, step, j, json, n);
+	tb_buf tag = TB_BUF_INIT;
+	tb_buf_append(&tag, key, key_len);
+	cJSON *j = tag.oom ? NULL : tb__wandb_json_parse(f, json, n);
+	int rc = tag.oom ? -ENOMEM : add_json(f, &tag, wall, step, j, json, n);
 	cJSON_Delete(j);
+	tb_buf_release(&tag);
 	return rc;
 }
-

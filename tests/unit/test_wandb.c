@@ -129,8 +129,9 @@ static bool same(double a, double b)
 	return (isnan(a) && isnan(b)) || a == b;
 }
 
-/* The values of a scalars response [[wall, step, value], ...]. */
-static size_t parse_points(const char *body, double *first, double *last)
+/* The values of a scalars response [[wall, step, value], ...]; the wall
+ * times of the first and last point in walls[2]. */
+static size_t parse_points(const char *body, double *first, double *last, double walls[2])
 {
 	size_t n = 0;
 	const char *p = body;
@@ -149,9 +150,13 @@ static size_t parse_points(const char *body, double *first, double *last)
 		const char *e = strchr(v, ']');
 		assert_non_null(e);
 		double d = num_of(v, (size_t)(e - v));
-		if (!n)
+		double w = strtod(p + 1, NULL);
+		if (!n) {
 			*first = d;
+			walls[0] = w;
+		}
 		*last = d;
+		walls[1] = w;
 		n++;
 		p = e + 1;
 		while (*p == ' ' || *p == ',')
@@ -221,8 +226,8 @@ static void check_history_key(tb_app *app, const char *run, const char *key, con
 		get(app, &resp, "/data/plugin/scalars/scalars", run, key);
 		if (resp.status != 200 || resp.body.data[0] != '[')
 			fail_msg("%s %s: status %d %s", run, key, resp.status, resp.body.data);
-		double f = 0, l = 0;
-		size_t n = parse_points(resp.body.data, &f, &l);
+		double f = 0, l = 0, walls[2];
+		size_t n = parse_points(resp.body.data, &f, &l, walls);
 		tb_response_release(&resp);
 		if (n != (size_t)points)
 			fail_msg("%s %s: %zu points, the reader found %d", run, key, n, points);
@@ -230,6 +235,10 @@ static void check_history_key(tb_app *app, const char *run, const char *key, con
 		double el = num_of(last->valuestring, strlen(last->valuestring));
 		if (!same(f, ef) || !same(l, el))
 			fail_msg("%s %s: first/last %.17g %.17g, expected %s %s", run, key, f, l,
+				 first->valuestring, last->valuestring);
+		/* every point's wall time is its row's _timestamp */
+		if (!strcmp(key, "_timestamp") && (walls[0] != ef || walls[1] != el))
+			fail_msg("%s: wall times %.17g %.17g, expected %s %s", run, walls[0], walls[1],
 				 first->valuestring, last->valuestring);
 		(*checked)++;
 		return;
