@@ -40,6 +40,13 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+static double cpu_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
 static long rss_bytes(void)
 {
 	FILE *f = fopen("/proc/self/statm", "r");
@@ -177,18 +184,33 @@ static uint64_t gen_tb(const char *path, long rows, int keys)
 	return total;
 }
 
+/* mkdir -p */
+static void make_dirs(const char *path)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s", path);
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			mkdir(p, 0755);
+			*s = '/';
+		}
+	mkdir(p, 0755);
+}
+
 struct result {
 	double sec;
 	double points;
 	double rss;
 	double store;   /* tb_series_bytes() of every series */
+	double cpu;     /* CPU seconds of the load */
 };
 
 /* Load logdir in a child; the result comes back through a pipe. */
 static struct result load(const char *logdir)
 {
 	int fds[2];
-	struct result res = { 0, 0, 0, 0 };
+	struct result res = { 0, 0, 0, 0, 0 };
 	if (pipe(fds))
 		return res;
 	pid_t pid = fork();
@@ -203,11 +225,12 @@ static struct result load(const char *logdir)
 		tb_loader l;
 		tb_loader_init(&l, &s, logdir, NULL);
 		l.threads = 1;
-		double t0 = now();
+		double t0 = now(), c0 = cpu_now();
 		tb_loader_scan(&l);
 		tb_loader_read(&l);
 		tb_store_compact(&s);
 		res.sec = now() - t0;
+		res.cpu = cpu_now() - c0;
 		malloc_trim(0);
 		res.rss = (double)(rss_bytes() - before);
 		for (size_t i = 0; i < s.n_runs; i++)
@@ -243,7 +266,7 @@ int main(int argc, char **argv)
 	char wdir[4096], tdir[4096], path[4200];
 	snprintf(wdir, sizeof wdir, "%s/w", dir);
 	snprintf(tdir, sizeof tdir, "%s/t", dir);
-	mkdir(dir, 0755);
+	make_dirs(dir);
 	mkdir(wdir, 0755);
 	mkdir(tdir, 0755);
 	snprintf(path, sizeof path, "%s/run-20990101_000000-bench", wdir);
@@ -255,7 +278,7 @@ int main(int argc, char **argv)
 	printf("rows %ld, keys %d (+ _step, _timestamp, _runtime): %.1f M points each\n", rows, keys,
 	       (double)rows * (keys + 3) / 1e6);
 	printf("files: W&B %.1f MB, TensorBoard %.1f MB\n", wbytes / 1e6, tbytes / 1e6);
-	struct result best[2] = { { 1e9, 0, 0, 0 }, { 1e9, 0, 0, 0 } };
+	struct result best[2] = { { 1e9, 0, 0, 0, 0 }, { 1e9, 0, 0, 0, 0 } };
 	for (int r = 0; r < reps + 1; r++) {
 		for (int k = 0; k < 2; k++) { /* A/B interleaved; the first pass warms */
 			struct result x = load(k ? tdir : wdir);
@@ -266,9 +289,10 @@ int main(int argc, char **argv)
 	const char *names[2] = { "W&B", "TensorBoard" };
 	uint64_t bytes[2] = { wbytes, tbytes };
 	for (int k = 0; k < 2; k++)
-		printf("%-12s best of %d: %.3f s, %.0f MB/s, %.1f M points/s, %.0f points, "
-		       "%.1f resident bytes/point (%.1f in columns)\n", names[k], reps, best[k].sec,
-		       bytes[k] / 1e6 / best[k].sec, best[k].points / 1e6 / best[k].sec,
+		printf("%-12s best of %d: %.3f s (%.3f CPU s), %.0f MB/s (%.0f per CPU s), "
+		       "%.1f M points/s, %.0f points, %.1f resident bytes/point (%.1f in columns)\n",
+		       names[k], reps, best[k].sec, best[k].cpu, bytes[k] / 1e6 / best[k].sec,
+		       bytes[k] / 1e6 / best[k].cpu, best[k].points / 1e6 / best[k].sec,
 		       best[k].points, best[k].rss / best[k].points, best[k].store / best[k].points);
 	return 0;
 }
