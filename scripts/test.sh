@@ -4,7 +4,7 @@
 # UndefinedBehaviorSanitizer, the concurrency test under ThreadSanitizer,
 # the golden replay of TensorBoard's recorded HTTP answers and the
 # hostile-client tests against a running server, live tailing, and the web
-# dashboard in Debian's Chromium (playwright-core).
+# dashboard in Debian's Chromium (playwright-core); then the mutation check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test
@@ -47,6 +47,8 @@ TSAN_OPTIONS=halt_on_error=1 TB_TEST_DATA="$PWD/tests/data" run build-tsan/tests
 run tests/golden/replay.sh build-test/server/tbserve
 run python3 tests/http/hostile_client.py build-test/server/tbserve
 run python3 tests/http/static_dir_test.py build-test/server/tbserve
+# The command line (export, --inspect) against the API on the same logdir.
+run python3 tests/cli/cli_test.py build-test/server/tbserve
 
 # Live tailing: inotify, then the same scenarios forced onto polling.
 run python3 tests/live/live_test.py build-test/server/tbserve
@@ -58,6 +60,10 @@ run python3 tests/live/live_test.py build-test/server/tbserve --watch poll
 run node --test --test-reporter=tap tests/browser/smoothing.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap tests/browser/binary.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/dashboard.test.mjs
+
+# Mutation check: deliberate breakages, each of which some test above must
+# catch (scripts/mutation.sh; reuses build-mutation/, about 2 minutes).
+run scripts/mutation.sh
 
 echo "tests: $passed passed, $failed failed"
 exit $status

@@ -173,9 +173,9 @@ void tb_api_plugin_entry(const tb_request *req, tb_response *resp)
 	tb_resp_not_found(resp);
 }
 
-static int export_next(void *e, tb_buf *out, size_t want)
+static int export_next(void *e, tb_buf *out, size_t want, bool *done)
 {
-	return tb_export_next(e, out, want);
+	return tb_export_next(e, out, want, done);
 }
 
 static void export_free(void *e)
@@ -206,9 +206,10 @@ void tb_api_export(const tb_request *req, tb_response *resp)
 	tb_resp_stream(resp, &(tb_stream){ e, export_next, export_free, NULL });
 }
 
-static int live_next(void *sub, tb_buf *out, size_t want)
+static int live_next(void *sub, tb_buf *out, size_t want, bool *done)
 {
 	(void)want;
+	*done = false;   /* a live stream ends only by aborting */
 	return tb_live_sub_next(sub, out);
 }
 

@@ -31,8 +31,7 @@
 static int tags_run(void *arg, const tb_run *r, const tb_series **tags, size_t n)
 {
 	tb_buf *b = arg;
-	if (b->len > 1)
-		tb_buf_puts(b, ", ");
+	tb_write_sep(b);
 	tb_json_cstr(b, r->name);
 	tb_buf_puts(b, ": {");
 	for (size_t k = 0; k < n; k++) {

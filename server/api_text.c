@@ -18,20 +18,12 @@
 #include "json.h"
 #include "markdown.h"
 #include "query.h"
+#include "writer.h"
 
 static int tags_run(void *arg, const tb_run *r, const tb_series **tags, size_t n)
 {
-	tb_buf *b = arg;
-	if (b->len > 1)
-		tb_buf_puts(b, ", ");
-	tb_json_cstr(b, r->name);
-	tb_buf_puts(b, ": [");
-	for (size_t k = 0; k < n; k++) {
-		if (k)
-			tb_buf_puts(b, ", ");
-		tb_json_str(b, tags[k]->tag, tags[k]->tag_len);
-	}
-	tb_buf_putc(b, ']');
+	tb_write_sep(arg);
+	tb_write_tag_list(arg, r->name, tags, n);
 	return 0;
 }
 

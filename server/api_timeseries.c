@@ -33,6 +33,7 @@
 #include "query.h"
 #include "tblimits.h"
 #include "writer.h"
+#include "vec.h"
 
 /* ---- tags ---------------------------------------------------------------------- */
 
@@ -88,14 +89,8 @@ static void desc_list_release(struct desc_list *l)
 /* Copies the run, tag and description of se. Returns 0 or -ENOMEM. */
 static int desc_list_add(struct desc_list *l, const char *run, const tb_series *se)
 {
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? 2 * l->cap : 16;
-		struct desc_entry *ne = realloc(l->e, nc * sizeof *ne);
-		if (!ne)
-			return -ENOMEM;
-		l->e = ne;
-		l->cap = nc;
-	}
+	if (tb_array_grow(l->e, l->cap, l->n))
+		return -ENOMEM;
 	struct desc_entry *d = &l->e[l->n++];
 	d->run = strdup(run);
 	d->tag = malloc(se->tag_len + 1);
@@ -106,13 +101,6 @@ static int desc_list_add(struct desc_list *l, const char *run, const tb_series *
 	memcpy(d->tag, se->tag, se->tag_len);
 	d->tag[se->tag_len] = '\0';
 	return 0;
-}
-
-/* ", " before an object member unless it is the first ('{' just written). */
-static void member_comma(tb_buf *b)
-{
-	if (!b->oom && b->len && b->data[b->len - 1] != '{')
-		tb_buf_puts(b, ", ");
 }
 
 struct tag_info {
@@ -126,17 +114,11 @@ static int tag_info_run(void *arg, const tb_run *r, const tb_series **vis, size_
 	tb_buf *b = t->b;
 	int rc = 0;
 	qsort(vis, nv, sizeof *vis, cmp_series_tag);
-	member_comma(b);
-	tb_json_cstr(b, r->name);
-	tb_buf_puts(b, ": [");
-	for (size_t k = 0; k < nv; k++) {
-		if (k)
-			tb_buf_puts(b, ", ");
-		tb_json_str(b, vis[k]->tag, vis[k]->tag_len);
-		if (vis[k]->description[0] && rc == 0)
+	tb_write_sep(b);
+	tb_write_tag_list(b, r->name, vis, nv);
+	for (size_t k = 0; k < nv && rc == 0; k++)
+		if (vis[k]->description[0])
 			rc = desc_list_add(t->descs, r->name, vis[k]);
-	}
-	tb_buf_putc(b, ']');
 	return rc ? rc : b->oom ? -ENOMEM : 0;
 }
 
@@ -371,7 +353,7 @@ static const char *item_error(const cJSON *plugin, const cJSON *tag, const cJSON
 static int series_points(void *arg, const tb_view *v)
 {
 	tb_buf *b = arg;
-	member_comma(b);
+	tb_write_sep(b);
 	tb_json_cstr(b, v->run->name);
 	tb_buf_puts(b, ": [");
 	for (size_t i = v->first; i < v->end; i++) {

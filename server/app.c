@@ -10,14 +10,27 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "live.h"
 #include "log.h"
+#include "tblimits.h"
+#include "vec.h"
+
+/* The store frees a series: the modules keeping side tables about it
+ * (response bodies, live announcements) forget it. */
+static void forget_series(void *arg, const tb_series *se)
+{
+	tb_app *a = arg;
+	tb_cache_forget(se);
+	if (a->live)
+		tb_live_forget(a->live, se);
+}
 
 static int threads_for(const tb_flags *f)
 {
 	if (f->threads > 0)
 		return f->threads;
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+	return n < 1 ? 1 : n > TB_MAX_LOAD_THREADS ? TB_MAX_LOAD_THREADS : (int)n;
 }
 
 /* "name:path" -> name, path; a bare path, one starting with '/', a
@@ -39,11 +52,9 @@ static int spec_entry(char *e, char **name, char **path)
 
 static int add_loader(tb_app *a, const char *path, const char *name)
 {
-	tb_loader *l = realloc(a->loaders, (a->n_loaders + 1) * sizeof *l);
-	if (!l)
+	if (tb_array_grow(a->loaders, a->cap_loaders, a->n_loaders))
 		return -ENOMEM;
-	a->loaders = l;
-	l = &a->loaders[a->n_loaders];
+	tb_loader *l = &a->loaders[a->n_loaders];
 	int rc = tb_loader_init(l, &a->store, path, name);
 	if (rc)
 		return rc;
@@ -58,26 +69,25 @@ int tb_app_init(tb_app *a, const tb_flags *f, char *err, size_t errlen)
 	memset(a, 0, sizeof *a);
 	a->flags = f;
 	tb_store_init(&a->store, &f->store);
-	a->store.opts.cache_drop = tb_cache_drop;
-	if (f->logdir_spec && f->logdir_spec[0]) {
-		char *spec = strdup(f->logdir_spec);
-		if (!spec)
-			return 1;
-		char *save = NULL;
-		for (char *e = strtok_r(spec, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
-			char *name, *path;
-			if (spec_entry(e, &name, &path) || add_loader(a, path, name)) {
-				snprintf(err, errlen, "Error: bad --logdir_spec entry '%s'", e);
-				free(spec);
-				return 1;
-			}
-		}
-		free(spec);
-		return 0;
+	a->store.opts.on_free = forget_series;
+	a->store.opts.on_free_arg = a;
+	if (!f->logdir_spec || !f->logdir_spec[0])
+		return add_loader(a, f->event_file ? "." : f->logdir_path, NULL);
+	char *spec = strdup(f->logdir_spec);
+	if (!spec)
+		return -ENOMEM;
+	int rc = 0;
+	char *save = NULL;
+	for (char *e = strtok_r(spec, ",", &save); e && !rc; e = strtok_r(NULL, ",", &save)) {
+		char *name, *path;
+		rc = spec_entry(e, &name, &path);
+		if (!rc)
+			rc = add_loader(a, path, name);
+		if (rc == -EINVAL)
+			snprintf(err, errlen, "Error: bad --logdir_spec entry '%s'", e);
 	}
-	if (f->event_file)
-		return add_loader(a, ".", NULL) ? 1 : 0;
-	return add_loader(a, f->logdir_path, NULL) ? 1 : 0;
+	free(spec);
+	return rc;
 }
 
 void tb_app_release(tb_app *a)

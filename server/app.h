@@ -20,11 +20,12 @@ typedef struct tb_app {
 	const tb_flags *flags;
 	tb_store store;
 	tb_loader *loaders;
-	size_t n_loaders;
+	size_t n_loaders, cap_loaders;
 	struct tb_live *live;   /* live tailing and push, when serving */
 } tb_app;
 
-/* Returns 0, or 1 with a message in err for a bad --logdir_spec. */
+/* Returns 0, -EINVAL with a message in err for a bad --logdir_spec entry,
+ * or -ENOMEM (or tb_loader_init's error). */
 int tb_app_init(tb_app *a, const tb_flags *f, char *err, size_t errlen);
 void tb_app_release(tb_app *a);
 

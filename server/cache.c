@@ -9,20 +9,37 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "ptrmap.h"
 #include "tblimits.h"
+
+/* What the cache keeps about one series, in its stripe's map. */
+struct slots {
+	tb_body *body[TB_CACHE_SLOTS];
+	uint64_t seen[TB_CACHE_SLOTS];  /* version + 1 last asked for */
+};
 
 #define STRIPES 64
 
-static pthread_mutex_t stripes[STRIPES] = {
-#define M PTHREAD_MUTEX_INITIALIZER
-	M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
-	M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
-#undef M
-};
+/* One lock and one map per stripe of series addresses: handlers reading
+ * different series rarely wait for each other. */
+static struct stripe {
+	pthread_mutex_t lock;
+	tb_ptrmap map;
+} stripes[STRIPES];
+static pthread_once_t stripes_once = PTHREAD_ONCE_INIT;
 static atomic_size_t cached_bytes;
 
-static pthread_mutex_t *stripe_of(const void *p)
+static void stripes_init(void)
 {
+	for (int i = 0; i < STRIPES; i++) {
+		pthread_mutex_init(&stripes[i].lock, NULL);
+		stripes[i].map = (tb_ptrmap)TB_PTRMAP_INIT(sizeof(struct slots));
+	}
+}
+
+static struct stripe *stripe_of(const void *p)
+{
+	pthread_once(&stripes_once, stripes_init);
 	uintptr_t h = (uintptr_t)p;
 	h ^= h >> 17;
 	h *= 0x9e3779b97f4a7c15ull;
@@ -58,50 +75,59 @@ tb_body *tb_body_of(void *data)
 	return (tb_body *)((char *)data - offsetof(tb_body, data));
 }
 
-tb_body *tb_cache_get(tb_series *se, int slot)
+tb_body *tb_cache_get(const tb_series *se, int slot)
 {
-	pthread_mutex_t *m = stripe_of(se);
-	pthread_mutex_lock(m);
-	tb_body *b = se->cache[slot];
+	struct stripe *st = stripe_of(se);
+	pthread_mutex_lock(&st->lock);
+	struct slots *x = tb_ptrmap_get(&st->map, se);
+	tb_body *b = x ? x->body[slot] : NULL;
 	if (b && b->version == se->version)
 		tb_body_ref(b);
 	else
 		b = NULL;
-	pthread_mutex_unlock(m);
+	pthread_mutex_unlock(&st->lock);
 	return b;
 }
 
-void tb_cache_put(tb_series *se, int slot, tb_body *b)
+void tb_cache_put(const tb_series *se, int slot, tb_body *b)
 {
-	pthread_mutex_t *m = stripe_of(se);
-	pthread_mutex_lock(m);
-	tb_body *old = se->cache[slot];
+	struct stripe *st = stripe_of(se);
+	pthread_mutex_lock(&st->lock);
+	struct slots *x = tb_ptrmap_put(&st->map, se);
+	if (!x) {
+		pthread_mutex_unlock(&st->lock);
+		return;
+	}
+	tb_body *old = x->body[slot];
 	size_t now = atomic_load(&cached_bytes) - (old ? old->len : 0);
 	/* Keep a body only when its version was asked for before: a series
 	 * that grows between every two reads (a live run) would only churn the
 	 * cache and hold a stale copy of itself. */
-	bool again = se->cache_seen[slot] == b->version + 1;
-	se->cache_seen[slot] = b->version + 1;
+	bool again = x->seen[slot] == b->version + 1;
+	x->seen[slot] = b->version + 1;
 	if (again && now + b->len <= TB_CACHE_MAX_BYTES) {
 		tb_body_ref(b);
-		se->cache[slot] = b;
+		x->body[slot] = b;
 		atomic_fetch_add(&cached_bytes, b->len);
 		if (old) {
 			atomic_fetch_sub(&cached_bytes, old->len);
 			tb_body_unref(old);
 		}
 	}
-	pthread_mutex_unlock(m);
+	pthread_mutex_unlock(&st->lock);
 }
 
-void tb_cache_drop(void *slots[TB_CACHE_SLOTS])
+void tb_cache_forget(const tb_series *se)
 {
-	for (int i = 0; i < TB_CACHE_SLOTS; i++) {
-		tb_body *b = slots[i];
-		if (b) {
-			atomic_fetch_sub(&cached_bytes, b->len);
-			tb_body_unref(b);
-			slots[i] = NULL;
+	struct stripe *st = stripe_of(se);
+	struct slots x;
+	pthread_mutex_lock(&st->lock);
+	bool had = tb_ptrmap_del(&st->map, se, &x);
+	pthread_mutex_unlock(&st->lock);
+	for (int i = 0; had && i < TB_CACHE_SLOTS; i++) {
+		if (x.body[i]) {
+			atomic_fetch_sub(&cached_bytes, x.body[i]->len);
+			tb_body_unref(x.body[i]);
 		}
 	}
 }

@@ -3,7 +3,8 @@
  *
  * A chart asks for the same series again and again; between two writes the
  * JSON is the same bytes. From the second request for a (series, version,
- * encoding) on, the body is kept in a slot of the series and shared by
+ * encoding) on, the body is kept in a slot for the series (a table here,
+ * keyed by the series, not a field of it) and shared by
  * every response that needs it (reference counted, immutable); a series
  * that changes between every two reads (a live run) is never copied into
  * the cache. A new version simply misses and replaces the slot. Cached
@@ -30,7 +31,7 @@ typedef struct tb_body {
 	char data[];
 } tb_body;
 
-enum { TB_CACHE_JSON = 0, TB_CACHE_JSON_GZIP = 1 };
+enum { TB_CACHE_JSON = 0, TB_CACHE_JSON_GZIP = 1, TB_CACHE_SLOTS = 2 };
 
 /* A new body holding a copy of data (refs = 1). NULL on OOM. */
 tb_body *tb_body_new(const void *data, size_t len, uint64_t version);
@@ -40,12 +41,12 @@ void tb_body_unref(tb_body *b);
 tb_body *tb_body_of(void *data);
 
 /* The cached body of slot for the series' current version, with a
- * reference for the caller; NULL on a miss. */
-tb_body *tb_cache_get(tb_series *se, int slot);
+ * reference for the caller; NULL on a miss. The series' run lock is held. */
+tb_body *tb_cache_get(const tb_series *se, int slot);
 /* Keep b (the caller keeps its own reference) if the cache has room. */
-void tb_cache_put(tb_series *se, int slot, tb_body *b);
-/* Release a series' slots (the store calls this when it frees a series). */
-void tb_cache_drop(void *slots[TB_CACHE_SLOTS]);
+void tb_cache_put(const tb_series *se, int slot, tb_body *b);
+/* Release what is kept for a series (called when the store frees it). */
+void tb_cache_forget(const tb_series *se);
 
 /* gzip (level 1, no name, no mtime) of data appended to out: 0 or -ENOMEM. */
 int tb_gzip(const void *data, size_t n, tb_buf *out);

@@ -179,7 +179,7 @@ void tb_export_close(tb_export_cursor *e)
 	free(e);
 }
 
-int tb_export_next(tb_export_cursor *e, tb_buf *out, size_t want)
+int tb_export_next(tb_export_cursor *e, tb_buf *out, size_t want, bool *done)
 {
 	if (!e->header_done) {
 		e->header_done = true;
@@ -211,7 +211,8 @@ int tb_export_next(tb_export_cursor *e, tb_buf *out, size_t want)
 	}
 	if (out->oom)
 		return -ENOMEM;
-	return e->pair < e->pairs.n ? 1 : 0;
+	*done = e->pair >= e->pairs.n;
+	return 0;
 }
 
 int tb_export(tb_store *s, const char *format, const char *run, const char *tag, FILE *out)
@@ -221,12 +222,13 @@ int tb_export(tb_store *s, const char *format, const char *run, const char *tag,
 	if (rc)
 		return rc;
 	tb_buf b = TB_BUF_INIT;
-	do {
+	bool done = false;
+	while (!rc && !done) {
 		tb_buf_reset(&b);
-		rc = tb_export_next(e, &b, TB_EXPORT_FLUSH);
-		if (rc >= 0 && b.len && fwrite(b.data, 1, b.len, out) != b.len)
+		rc = tb_export_next(e, &b, TB_EXPORT_FLUSH, &done);
+		if (!rc && b.len && fwrite(b.data, 1, b.len, out) != b.len)
 			rc = -EIO;
-	} while (rc > 0);
+	}
 	tb_buf_release(&b);
 	tb_export_close(e);
 	if (!rc && fflush(out))

@@ -15,6 +15,7 @@
 #ifndef TB_EXPORT_H
 #define TB_EXPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "buf.h"
@@ -26,12 +27,12 @@ int tb_export(tb_store *s, const char *format, const char *run, const char *tag,
 
 /* The same as a cursor, for streaming over HTTP: open snapshots the list of
  * (run, tag) pairs (0 or -ENOMEM); each next appends points until want
- * bytes are in out and returns 1 while more remain, 0 when done, or
+ * bytes are in out and returns 0 (setting *done after the last point) or
  * -ENOMEM. Takes the store and run locks itself, only inside each call. */
 typedef struct tb_export_cursor tb_export_cursor;
 int tb_export_open(tb_export_cursor **out, tb_store *s, const char *format, const char *run,
 		   const char *tag);
-int tb_export_next(tb_export_cursor *e, tb_buf *out, size_t want);
+int tb_export_next(tb_export_cursor *e, tb_buf *out, size_t want, bool *done);
 void tb_export_close(tb_export_cursor *e);
 
 #endif

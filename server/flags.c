@@ -215,7 +215,7 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 		long p = strtol(v, &end, 10);
 		if (*end || end == v || p < 0 || p > 65535) {
 			snprintf(err, errlen, "argument --port: invalid port '%s'", v);
-			return 2;
+			return -EINVAL;
 		}
 		f->port = (int)p;
 		f->port_given = true;
@@ -226,7 +226,7 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 	case F_SAMPLES:
 		if (tb_flags_parse_samples(v, &f->store)) {
 			snprintf(err, errlen, "argument --samples_per_plugin: expected plugin=N,... got '%s'", v);
-			return 2;
+			return -EINVAL;
 		}
 		return set_str(&f->samples_per_plugin, v);
 	case F_LOAD_FAST:
@@ -236,7 +236,7 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 			f->load_fast = b;
 		else {
 			snprintf(err, errlen, "argument --load_fast: expected auto, true or false, got '%s'", v);
-			return 2;
+			return -EINVAL;
 		}
 		return 0;
 	case F_WANDB:
@@ -248,14 +248,14 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 	case F_PURGE:
 		if (parse_bool(v, &f->purge_orphaned_data)) {
 			snprintf(err, errlen, "argument --purge_orphaned_data: expected true or false, got '%s'", v);
-			return 2;
+			return -EINVAL;
 		}
 		return 0;
 	case F_RELOAD_INTERVAL:
 		f->reload_interval = strtod(v, &end);
 		if (*end || end == v || !(f->reload_interval >= 0) || f->reload_interval > 1e9) {
 			snprintf(err, errlen, "argument --reload_interval: expected seconds >= 0, got '%s'", v);
-			return 2;
+			return -EINVAL;
 		}
 		return 0;
 	case F_INSPECT: if (f->cmd == TB_CMD_SERVE) f->cmd = TB_CMD_INSPECT; return 0;
@@ -265,14 +265,14 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 	case F_FORMAT:
 		if (strcmp(v, "jsonl") && strcmp(v, "csv")) {
 			snprintf(err, errlen, "argument --format: expected jsonl or csv, got '%s'", v);
-			return 2;
+			return -EINVAL;
 		}
 		return set_str(&f->format, v);
 	case F_THREADS: {
 		long t = strtol(v, &end, 10);
 		if (*end || end == v || t < 0 || t > 64) {
 			snprintf(err, errlen, "argument --threads: expected 0..64, got '%s'", v);
-			return 2;
+			return -EINVAL;
 		}
 		f->threads = (int)t;
 		return 0;
@@ -280,7 +280,7 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 	case F_WATCH:
 		if (strcmp(v, "auto") && strcmp(v, "inotify") && strcmp(v, "poll")) {
 			snprintf(err, errlen, "argument --watch: expected auto, inotify or poll, got '%s'", v);
-			return 2;
+			return -EINVAL;
 		}
 		return set_str(&f->watch, v);
 	case F_STATIC_DIR: return set_str(&f->static_dir, v);
@@ -315,29 +315,29 @@ static int check(tb_flags *f, char *err, size_t errlen)
 	bool have_logdir = f->logdir[0] != '\0', have_spec = f->logdir_spec[0] != '\0';
 	if (f->cmd == TB_CMD_INSPECT && have_spec) {
 		snprintf(err, errlen, "Error: --logdir_spec is not supported with --inspect.");
-		return 1;
+		return -ENOTSUP;
 	}
 	if (f->cmd == TB_CMD_INSPECT && f->event_file) {
 		if (have_logdir || have_spec) {
 			snprintf(err, errlen, "Error: --inspect takes exactly one of --logdir and --event_file");
-			return 1;
+			return -ENOTSUP;
 		}
 	} else if (!have_logdir && !have_spec) {
 		snprintf(err, errlen, "Error: A logdir must be specified (--logdir DIR). "
 			 "Run `tbserve --help` for details and examples.");
-		return 1;
+		return -ENOTSUP;
 	}
 	if (have_logdir && have_spec) {
 		snprintf(err, errlen, "Error: --logdir and --logdir_spec may not be used together");
-		return 1;
+		return -ENOTSUP;
 	}
 	if (f->host && f->bind_all) {
 		snprintf(err, errlen, "Error: --host and --bind_all are mutually exclusive");
-		return 1;
+		return -ENOTSUP;
 	}
 	if (f->path_prefix[0] && f->path_prefix[0] != '/') {
 		snprintf(err, errlen, "Error: --path_prefix must start with '/': '%s'", f->path_prefix);
-		return 1;
+		return -ENOTSUP;
 	}
 	size_t n = strlen(f->path_prefix);
 	while (n && f->path_prefix[n - 1] == '/')
@@ -350,9 +350,9 @@ static int check(tb_flags *f, char *err, size_t errlen)
 		f->store.rule = TB_PURGE_STEP;
 	f->logdir_path = expand_home(f->logdir);
 	if (!f->logdir_path)
-		return 1;
+		return -ENOMEM;
 	if (!f->host)
-		return set_str(&f->host, f->bind_all ? "::" : "localhost") ? 1 : 0;
+		return set_str(&f->host, f->bind_all ? "::" : "localhost");
 	return 0;
 }
 
@@ -360,7 +360,7 @@ int tb_flags_parse(tb_flags *f, int argc, char **argv, char *err, size_t errlen)
 {
 	if (defaults(f)) {
 		snprintf(err, errlen, "out of memory");
-		return 1;
+		return -ENOMEM;
 	}
 	int i = 1;
 	if (i < argc && !strcmp(argv[i], "serve"))
@@ -373,18 +373,18 @@ int tb_flags_parse(tb_flags *f, int argc, char **argv, char *err, size_t errlen)
 		const char *a = argv[i];
 		if (strncmp(a, "--", 2) || !a[2]) {
 			snprintf(err, errlen, "unexpected argument '%s'", a);
-			return 2;
+			return -EINVAL;
 		}
 		const char *name = a + 2, *eq = strchr(name, '=');
 		size_t len = eq ? (size_t)(eq - name) : strlen(name);
 		const struct flag *fl = lookup(name, len, err, errlen);
 		if (!fl)
-			return 2;
+			return -EINVAL;
 		const char *v = NULL;
 		if (fl->kind == SWITCH || fl->kind == IGNORED_SWITCH) {
 			if (eq) {
 				snprintf(err, errlen, "flag --%s takes no value", fl->name);
-				return 2;
+				return -EINVAL;
 			}
 		} else if (eq) {
 			v = eq + 1;
@@ -392,16 +392,21 @@ int tb_flags_parse(tb_flags *f, int argc, char **argv, char *err, size_t errlen)
 			v = argv[++i];
 		} else {
 			snprintf(err, errlen, "flag --%s expects a value", fl->name);
-			return 2;
+			return -EINVAL;
 		}
 		if (fl->kind == INT || fl->kind == DOUBLE || fl->kind == STR || fl->kind == BOOL_ARG ||
 		    fl->kind == SWITCH) {
 			int rc = apply(f, fl, v, err, errlen);
 			if (rc)
-				return rc < 0 ? 1 : rc;
+				return rc;
 		}
 	}
 	return check(f, err, errlen);
+}
+
+int tb_flags_exit_code(int rc)
+{
+	return rc == 0 ? 0 : rc == -EINVAL ? 2 : 1;
 }
 
 void tb_flags_release(tb_flags *f)

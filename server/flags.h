@@ -55,9 +55,13 @@ typedef struct tb_flags {
 	tb_store_opts store;    /* derived: purge rule and samples */
 } tb_flags;
 
-/* Parse argv. Returns 0; 2 for a usage error (message in err, exit 2 as
- * argparse does); 1 for an inconsistent combination (exit 1). */
+/* Parse argv. Returns 0, -EINVAL for a usage error (a bad argument),
+ * -ENOTSUP for an inconsistent combination of flags, or -ENOMEM; err then
+ * holds the message. */
 int tb_flags_parse(tb_flags *f, int argc, char **argv, char *err, size_t errlen);
+/* The process exit code for tb_flags_parse's result: 2 for a usage error,
+ * as argparse exits, 1 for any other error. */
+int tb_flags_exit_code(int rc);
 void tb_flags_release(tb_flags *f);
 void tb_flags_usage(FILE *out);
 

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "tblimits.h"
+#include "vec.h"
 
 void tb_params_release(tb_params *p)
 {
@@ -61,16 +62,10 @@ static int add_owned(tb_params *p, char *key, char *val, size_t vlen)
 		free(val);
 		return -E2BIG;
 	}
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 8;
-		tb_param *v = realloc(p->v, cap * sizeof *v);
-		if (!v) {
-			free(key);
-			free(val);
-			return -ENOMEM;
-		}
-		p->v = v;
-		p->cap = cap;
+	if (tb_array_grow(p->v, p->cap, p->n)) {
+		free(key);
+		free(val);
+		return -ENOMEM;
 	}
 	p->v[p->n].key = key;
 	p->v[p->n].value = val;

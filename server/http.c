@@ -90,7 +90,7 @@ static int is_textual(const char *ct)
 
 struct stream_ctx {
 	void *stream;
-	int (*next)(void *, tb_buf *, size_t);
+	int (*next)(void *, tb_buf *, size_t, bool *);
 	void (*free)(void *);
 	struct MHD_Connection *conn;
 	tb_buf buf;
@@ -120,12 +120,13 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		tb_buf_reset(&s->buf);
 		s->pos = 0;
-		int rc = s->next(s->stream, &s->buf, TB_HTTP_STREAM_CHUNK);
-		if (rc < 0)
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-		if (rc == 2 && s->buf.len == 0)
+		bool done = false;
+		int rc = s->next(s->stream, &s->buf, TB_HTTP_STREAM_CHUNK, &done);
+		if (rc == -EAGAIN && s->buf.len == 0)
 			return 0; /* suspended until the stream has data */
-		s->done = rc == 0;
+		if (rc < 0 && rc != -EAGAIN)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		s->done = done;
 		if (s->buf.len == 0)
 			return s->done ? MHD_CONTENT_READER_END_OF_STREAM : 0;
 	}
@@ -333,7 +334,7 @@ tb_http *tb_http_start(tb_app *app, int listen_fd)
 		return NULL;
 	h->app = app;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned threads = cpus < 1 ? 1 : cpus > 16 ? 16 : (unsigned)cpus;
+	unsigned threads = cpus < 1 ? 1 : cpus > TB_HTTP_MAX_THREADS ? TB_HTTP_MAX_THREADS : (unsigned)cpus;
 	h->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO |
 			MHD_ALLOW_SUSPEND_RESUME,

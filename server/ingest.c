@@ -22,6 +22,7 @@ void tb_ingest_init(tb_ingest *g, tb_store *s, tb_run *r)
 void tb_ingest_release(tb_ingest *g)
 {
 	tb_arena_release(&g->arena);
+	tb_vec_release(&g->next_hint);
 }
 
 /* "brain.Event:2" -> 2; anything unparsable -> 0 (treated as old). */
@@ -48,9 +49,8 @@ static void note_event(tb_run *r, double wall)
  * a summary step below the previous one purges the event's own tags. */
 static bool old_style_purge_due(const tb_ingest *g, int64_t step)
 {
-	const tb_run *r = g->run;
-	return g->store->opts.rule == TB_PURGE_SESSION && r->file_version < 2 &&
-	       r->has_prev_step && step < r->prev_step;
+	return g->store->opts.rule == TB_PURGE_SESSION && g->file_version < 2 &&
+	       g->has_prev_step && step < g->prev_step;
 }
 
 static void purge_old_style(tb_ingest *g, int64_t step, const char *const *tags, size_t n)
@@ -65,9 +65,9 @@ static void purge_old_style(tb_ingest *g, int64_t step, const char *const *tags,
 static tb_series *find_series(tb_ingest *g, const char *tag, size_t len)
 {
 	tb_run *r = g->run;
-	tb_series *prev = g->last && g->last <= r->n_series ? r->series[g->last - 1] : NULL;
-	if (prev && prev->next_hint && prev->next_hint <= r->n_series) {
-		tb_series *se = r->series[prev->next_hint - 1];
+	uint32_t *hint = g->last && g->last <= g->next_hint.n ? &g->next_hint.v[g->last - 1] : NULL;
+	if (hint && *hint && *hint <= r->n_series) {
+		tb_series *se = r->series[*hint - 1];
 		if (se->tag_len == len && !memcmp(se->tag, tag, len)) {
 			g->last = se->slot + 1;
 			return se;
@@ -75,10 +75,19 @@ static tb_series *find_series(tb_ingest *g, const char *tag, size_t len)
 	}
 	tb_series *se = tb_run_find(r, tag, len);
 	if (se) {
-		if (prev)
-			prev->next_hint = se->slot + 1;
+		if (hint)
+			*hint = se->slot + 1;
 		g->last = se->slot + 1;
 	}
+	return se;
+}
+
+/* Room for the hint of every series of the run (a new one was made). */
+static tb_series *made(tb_ingest *g, tb_series *se)
+{
+	if (se && tb_vec_grow(&g->next_hint, g->run->n_series - g->next_hint.n) == 0)
+		while (g->next_hint.n < g->run->n_series)
+			g->next_hint.v[g->next_hint.n++] = 0;
 	return se;
 }
 
@@ -97,8 +106,8 @@ static int fast_scalar(tb_ingest *g, const tb_fast_scalar *f)
 		const char *tags[1] = { tagbuf };
 		purge_old_style(g, f->step, tags, f->tag_len > TB_MAX_NAME_LEN ? 0 : 1);
 	}
-	r->prev_step = f->step;
-	r->has_prev_step = true;
+	g->prev_step = f->step;
+	g->has_prev_step = true;
 	if (f->tag_len > TB_MAX_NAME_LEN) {
 		r->bad_values++;
 		return 0;
@@ -109,7 +118,7 @@ static int fast_scalar(tb_ingest *g, const tb_fast_scalar *f)
 		memcpy(tagbuf, f->tag, f->tag_len);
 		tagbuf[f->tag_len] = '\0';
 		tb_series_meta m = { "scalars", TB_CLASS_SCALAR, tagbuf, "", NULL, 0 };
-		se = tb_run_create(g->store, r, f->tag, f->tag_len, TB_KIND_SCALAR, &m);
+		se = made(g, tb_run_create(g->store, r, f->tag, f->tag_len, TB_KIND_SCALAR, &m));
 		if (!se)
 			return -ENOMEM;
 	}
@@ -157,7 +166,7 @@ static tb_series *series_for(tb_ingest *g, const char *tag, const tb_pb_value *v
 	/* The Python loader names legacy values after their tag. */
 	if (!m.display_name[0] && is_legacy_kind(v))
 		m.display_name = tag;
-	se = tb_run_create(g->store, g->run, tag, len, tb_kind_for(plugin, cls), &m);
+	se = made(g, tb_run_create(g->store, g->run, tag, len, tb_kind_for(plugin, cls), &m));
 	if (se)
 		se->too_new = tb_plugin_content_version(m.content, m.content_len) > 0;
 	return se;
@@ -215,8 +224,7 @@ static int add_value(tb_ingest *g, const tb_pb_event *ev, const tb_pb_value *v)
 static int add_summary(tb_ingest *g, const tb_pb_event *ev)
 {
 	const Tensorboard__Summary *sum = ev->summary;
-	tb_run *r = g->run;
-	if (g->store->opts.rule == TB_PURGE_SESSION && r->file_version < 2 && sum->n_value) {
+	if (g->store->opts.rule == TB_PURGE_SESSION && g->file_version < 2 && sum->n_value) {
 		const char **tags = tb_arena_alloc(&g->arena, sum->n_value * sizeof *tags);
 		if (!tags)
 			return -ENOMEM;
@@ -224,8 +232,8 @@ static int add_summary(tb_ingest *g, const tb_pb_event *ev)
 			tags[i] = tb_value_tag(sum->value[i]);
 		purge_old_style(g, ev->step, tags, sum->n_value);
 	}
-	r->prev_step = ev->step;
-	r->has_prev_step = true;
+	g->prev_step = ev->step;
+	g->has_prev_step = true;
 	for (size_t i = 0; i < sum->n_value; i++) {
 		int rc = add_value(g, ev, sum->value[i]);
 		if (rc)
@@ -243,7 +251,7 @@ static int add_raw(tb_ingest *g, const tb_pb_event *ev, const char *tag, const c
 	tb_series *se = tb_run_find(r, tag, len);
 	if (!se) {
 		tb_series_meta m = { plugin, TB_CLASS_BLOB_SEQUENCE, "", "", NULL, 0 };
-		se = tb_run_create(g->store, r, tag, len, TB_KIND_BLOB, &m);
+		se = made(g, tb_run_create(g->store, r, tag, len, TB_KIND_BLOB, &m));
 		if (!se)
 			return -ENOMEM;
 	}
@@ -261,13 +269,13 @@ static int slow_event(tb_ingest *g, const tb_pb_event *ev)
 	note_event(r, ev->wall_time);
 	switch (ev->what_case) {
 	case TENSORBOARD__EVENT__WHAT_FILE_VERSION:
-		r->file_version = parse_file_version(ev->file_version);
+		g->file_version = parse_file_version(ev->file_version);
 		return 0;
 	case TENSORBOARD__EVENT__WHAT_SESSION_LOG:
 		r->session_logs++;
 		if (ev->session_log->status == TENSORBOARD__SESSION_LOG__SESSION_STATUS__START &&
-		    ++r->starts > 1 && g->store->opts.rule == TB_PURGE_SESSION &&
-		    r->file_version >= 2)
+		    ++g->starts > 1 && g->store->opts.rule == TB_PURGE_SESSION &&
+		    g->file_version >= 2)
 			tb_run_purge(r, ev->step, NULL, 0);
 		return 0;
 	case TENSORBOARD__EVENT__WHAT_SUMMARY:

@@ -13,11 +13,13 @@
 #ifndef TB_INGEST_H
 #define TB_INGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "arena.h"
 #include "store.h"
+#include "vec.h"
 
 typedef struct tb_ingest {
 	tb_store *store;
@@ -27,6 +29,15 @@ typedef struct tb_ingest {
 	uint64_t records;       /* payloads applied */
 	uint64_t fast;          /* of which by the fast path */
 	uint32_t last;          /* slot + 1 of the series written last; 0 = none */
+	/* per series slot: slot + 1 of the series that followed it last time
+	 * (0 = none); writers repeat their tag order every step */
+	TB_VEC(uint32_t) next_hint;
+
+	/* the Python loader's purge rules (reference §1.6) */
+	double file_version;    /* from the newest file_version event; 0 = none */
+	int starts;             /* SessionLog.START events seen */
+	int64_t prev_step;      /* step of the previous summary event */
+	bool has_prev_step;
 } tb_ingest;
 
 void tb_ingest_init(tb_ingest *g, tb_store *s, tb_run *r);

@@ -2,7 +2,8 @@
  * live.c - the live thread and its subscribers (see live.h).
  *
  * One thread owns every loader after start-up; it is the only caller into
- * them. Subscribers are guarded by the hub lock; each has its own lock for
+ * them. What to announce and how it reads on the wire is announce.c's.
+ * Subscribers are guarded by the hub lock; each has its own lock for
  * its queue and suspend state so that a publish never races a suspend
  * (lock order: hub, then subscriber).
  */
@@ -14,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "json.h"
+#include "announce.h"
 #include "log.h"
 #include "tblimits.h"
 #include "watch.h"
@@ -39,7 +40,7 @@ struct tb_live {
 	unsigned n_subs;
 	bool stop;
 	tb_watch *watch;
-	uint64_t runs_version;      /* store version last announced */
+	tb_announce announce;       /* what has been announced (live thread) */
 };
 
 /* ---- subscribers -------------------------------------------------------- */
@@ -50,7 +51,7 @@ static void sub_push(tb_live_sub *s, const char *data, size_t n)
 	if (s->queue.len + n > TB_LIVE_MAX_QUEUE) {
 		/* too far behind: drop the backlog, ask for a full refetch */
 		tb_buf_reset(&s->queue);
-		tb_buf_puts(&s->queue, "event: reset\ndata: {}\n\n");
+		tb_sse_reset(&s->queue);
 	} else {
 		tb_buf_append(&s->queue, data, n);
 	}
@@ -88,8 +89,7 @@ tb_live_sub *tb_live_subscribe(tb_live *lv)
 	tb_store_rdlock(&lv->app->store);
 	uint64_t v = lv->app->store.version;
 	tb_store_unlock(&lv->app->store);
-	tb_buf_printf(&s->queue, "retry: 1000\nevent: hello\ndata: {\"version\": %llu}\n\n",
-		      (unsigned long long)v);
+	tb_sse_hello(&s->queue, v);
 	s->next = lv->subs;
 	lv->subs = s;
 	lv->n_subs++;
@@ -109,19 +109,20 @@ void tb_live_sub_set_waker(tb_live_sub *s, void (*suspend)(void *), void (*resum
 int tb_live_sub_next(tb_live_sub *s, tb_buf *out)
 {
 	pthread_mutex_lock(&s->lock);
-	int rc;
+	int rc = 0;
 	if (s->queue.len) {
 		tb_buf_append(out, s->queue.data, s->queue.len);
 		tb_buf_reset(&s->queue);
-		rc = 1;
+		if (out->oom)
+			rc = -ENOMEM;
 	} else if (s->closing) {
-		rc = -1;
+		rc = -ESHUTDOWN;
 	} else {
 		if (s->suspend) {
 			s->suspended = true;
 			s->suspend(s->arg);
 		}
-		rc = 2;
+		rc = -EAGAIN;
 	}
 	pthread_mutex_unlock(&s->lock);
 	return rc;
@@ -157,69 +158,9 @@ bool tb_live_is_polling(tb_live *lv)
 	return lv->watch && tb_watch_polling(lv->watch);
 }
 
-/* ---- change notices ------------------------------------------------------ */
-
-static void series_notice(tb_buf *b, const tb_run *r, tb_series *se)
+void tb_live_forget(tb_live *lv, const tb_series *se)
 {
-	bool reset = se->removals != se->notified_removals;
-	tb_buf_puts(b, "event: series\ndata: {\"run\": ");
-	tb_json_cstr(b, r->name);
-	tb_buf_puts(b, ", \"tag\": ");
-	tb_json_str(b, se->tag, se->tag_len);
-	tb_buf_puts(b, ", \"plugin\": ");
-	tb_json_cstr(b, se->plugin);
-	tb_buf_puts(b, ", \"step\": ");
-	if (se->n)
-		tb_json_int(b, tb_series_step(se, se->n - 1));
-	else
-		tb_json_null(b);
-	tb_buf_printf(b, ", \"points\": %zu, \"version\": %llu, \"reset\": %s}\n\n", se->n,
-		      (unsigned long long)se->version, reset ? "true" : "false");
-	se->notified_version = se->version;
-	se->notified_removals = se->removals;
-}
-
-/* Announce what changed in one run since the last announcement. */
-static void announce_run(tb_live *lv, tb_run *r, tb_buf *msg)
-{
-	tb_run_rdlock(r);
-	for (size_t k = 0; k < r->n_series; k++) {
-		tb_series *se = r->series[k];
-		if (se->version != se->notified_version)
-			series_notice(msg, r, se);
-	}
-	tb_run_unlock(r);
-	(void)lv;
-}
-
-static void announce_runs(tb_live *lv, tb_buf *msg)
-{
-	tb_store *s = &lv->app->store;
-	tb_store_rdlock(s);
-	uint64_t v = s->version;
-	tb_store_unlock(s);
-	if (v != lv->runs_version) {
-		lv->runs_version = v;
-		tb_buf_printf(msg, "event: runs\ndata: {\"version\": %llu}\n\n", (unsigned long long)v);
-	}
-}
-
-/* Mark everything loaded so far as announced (after the initial load,
- * clients fetch it in full anyway). */
-static void mark_all_announced(tb_live *lv)
-{
-	tb_store *s = &lv->app->store;
-	tb_store_rdlock(s);
-	for (size_t i = 0; i < s->n_runs; i++) {
-		tb_run *r = s->runs[i];
-		tb_run_rdlock(r);
-		for (size_t k = 0; k < r->n_series; k++) {
-			r->series[k]->notified_version = r->series[k]->version;
-			r->series[k]->notified_removals = r->series[k]->removals;
-		}
-		tb_run_unlock(r);
-	}
-	tb_store_unlock(s);
+	tb_announce_forget(&lv->announce, se);
 }
 
 /* ---- the live thread ------------------------------------------------------ */
@@ -248,10 +189,10 @@ static bool rescan_all(tb_live *lv, tb_buf *msg)
 			any = true;
 		for (size_t k = 0; k < l->n_runs; k++) {
 			tb_loader_read_run(l, l->runs[k]);
-			announce_run(lv, l->runs[k]->run, msg);
+			tb_announce_run(&lv->announce, l->runs[k]->run, msg);
 		}
 	}
-	announce_runs(lv, msg);
+	tb_announce_runs(&lv->announce, &app->store, msg);
 	return any;
 }
 
@@ -265,7 +206,7 @@ static void read_dirty(tb_live *lv, const tb_watch_result *res, tb_buf *msg)
 				if (strcmp(l->runs[k]->dir, res->dirty[d]))
 					continue;
 				tb_loader_read_run(l, l->runs[k]);
-				announce_run(lv, l->runs[k]->run, msg);
+				tb_announce_run(&lv->announce, l->runs[k]->run, msg);
 			}
 		}
 	}
@@ -294,8 +235,8 @@ static void *live_main(void *arg)
 		tb_log(TB_LOG_ERROR, "loading failed: %s", strerror(-rc));
 	else
 		tb_log(TB_LOG_INFO, "loaded %zu runs", app->store.n_runs);
-	mark_all_announced(lv);
-	announce_runs(lv, &msg);
+	tb_announce_mark_all(&lv->announce, &app->store);
+	tb_announce_runs(&lv->announce, &app->store, &msg);
 	publish(lv, &msg);
 	tb_buf_reset(&msg);
 
@@ -341,7 +282,7 @@ static void *live_main(void *arg)
 				read_dirty(lv, &res, &msg);
 		}
 		if (now_s() >= next_ping) {
-			tb_buf_puts(&msg, ": ping\n\n");
+			tb_sse_ping(&msg);
 			next_ping = now_s() + TB_LIVE_HEARTBEAT;
 		}
 		publish(lv, &msg);
@@ -357,11 +298,13 @@ tb_live *tb_live_start(tb_app *app)
 		return NULL;
 	lv->app = app;
 	pthread_mutex_init(&lv->hub, NULL);
+	tb_announce_init(&lv->announce);
 	const char *mode = app->flags->watch ? app->flags->watch : "auto";
 	lv->watch = tb_watch_new(app->n_loaders ? app->loaders[0].logdir : NULL,
 				 !strcmp(mode, "poll") ? TB_WATCH_POLL :
 				 !strcmp(mode, "inotify") ? TB_WATCH_INOTIFY : TB_WATCH_AUTO);
 	if (!lv->watch) {
+		tb_announce_release(&lv->announce);
 		free(lv);
 		return NULL;
 	}
@@ -369,6 +312,7 @@ tb_live *tb_live_start(tb_app *app)
 	if (pthread_create(&lv->thread, NULL, live_main, lv)) {
 		app->live = NULL;
 		tb_watch_free(lv->watch);
+		tb_announce_release(&lv->announce);
 		free(lv);
 		return NULL;
 	}
@@ -402,6 +346,7 @@ void tb_live_free(tb_live *lv)
 	if (lv->app->live == lv)
 		lv->app->live = NULL;
 	tb_watch_free(lv->watch);
+	tb_announce_release(&lv->announce);
 	pthread_mutex_destroy(&lv->hub);
 	free(lv);
 }

@@ -31,7 +31,7 @@ typedef struct tb_live tb_live;
 typedef struct tb_live_sub tb_live_sub;
 
 tb_live *tb_live_start(tb_app *app);
-/* Stop the thread and end every stream (their next() returns -1). */
+/* Stop the thread and end every stream (their next() returns -ESHUTDOWN). */
 void tb_live_stop(tb_live *lv);
 /* Free it, once the HTTP server that held subscriptions has stopped. */
 void tb_live_free(tb_live *lv);
@@ -45,11 +45,15 @@ tb_live_sub *tb_live_subscribe(tb_live *lv);
 void tb_live_sub_set_waker(tb_live_sub *sub, void (*suspend)(void *), void (*resume)(void *),
 			   void *arg);
 
-/* Move queued bytes to out. Returns 1 (bytes added), 2 (nothing queued:
- * suspended until more arrives), or -1 (the server is stopping). */
+/* Move queued bytes to out. Returns 0 (bytes added), -EAGAIN (nothing
+ * queued: suspended until more arrives), -ESHUTDOWN (the server is
+ * stopping) or -ENOMEM. */
 int tb_live_sub_next(tb_live_sub *sub, tb_buf *out);
 
 void tb_live_sub_free(tb_live_sub *sub);
+
+/* A series is being freed (the store's on_free hook, through app.c). */
+void tb_live_forget(tb_live *lv, const tb_series *se);
 
 /* Counters for tests and benchmarks. */
 unsigned tb_live_subscribers(tb_live *lv);

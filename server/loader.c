@@ -21,6 +21,8 @@
 #include "log.h"
 #include "logdir.h"
 #include "wandb.h"
+#include "tblimits.h"
+#include "vec.h"
 
 #define BATCH_RECORDS 4096
 
@@ -69,14 +71,8 @@ static tb_loader_run *run_get(tb_loader *l, const char *run, const char *dir)
 	for (size_t i = 0; i < l->n_runs; i++)
 		if (!strcmp(l->runs[i]->name, name))
 			return l->runs[i];
-	if (l->n_runs == l->cap_runs) {
-		size_t cap = l->cap_runs ? l->cap_runs * 2 : 16;
-		tb_loader_run **p = realloc(l->runs, cap * sizeof *p);
-		if (!p)
-			return NULL;
-		l->runs = p;
-		l->cap_runs = cap;
-	}
+	if (tb_array_grow(l->runs, l->cap_runs, l->n_runs))
+		return NULL;
 	tb_loader_run *lr = calloc(1, sizeof *lr);
 	if (!lr)
 		return NULL;
@@ -104,14 +100,8 @@ static int file_add(tb_loader_run *lr, const char *name, const char *path)
 		lr->files[pos]->gone = false;
 		return 0;
 	}
-	if (lr->n_files == lr->cap_files) {
-		size_t cap = lr->cap_files ? lr->cap_files * 2 : 4;
-		tb_file **p = realloc(lr->files, cap * sizeof *p);
-		if (!p)
-			return -ENOMEM;
-		lr->files = p;
-		lr->cap_files = cap;
-	}
+	if (tb_array_grow(lr->files, lr->cap_files, lr->n_files))
+		return -ENOMEM;
 	tb_file *f = calloc(1, sizeof *f);
 	if (!f || !(f->name = strdup(name)) || !(f->path = strdup(path))) {
 		if (f)
@@ -355,9 +345,10 @@ static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 			}
 			f->records++;
 			records++;
-			bytes += n + 16;
+			bytes += n + TB_RECORD_FRAMING;
 			f->offset = tb_record_offset(&f->rd);
-			f->prefix_crc = tb_crc32c(f->prefix_crc, p - 12, n + 16);
+			f->prefix_crc = tb_crc32c(f->prefix_crc, p - TB_RECORD_HEADER_LEN,
+						  n + TB_RECORD_FRAMING);
 		}
 		tb_run_unlock(lr->run);
 	}
@@ -411,9 +402,9 @@ int tb_loader_read(tb_loader *l)
 	int n = l->threads < 1 ? 1 : l->threads;
 	if ((size_t)n > l->n_runs)
 		n = l->n_runs ? (int)l->n_runs : 1;
-	pthread_t tids[64];
-	if (n > 64)
-		n = 64;
+	pthread_t tids[TB_MAX_LOAD_THREADS];
+	if (n > TB_MAX_LOAD_THREADS)
+		n = TB_MAX_LOAD_THREADS;
 	int started = 0;
 	for (int i = 1; i < n; i++)
 		if (pthread_create(&tids[started], NULL, pool_worker, &p) == 0)

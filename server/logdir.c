@@ -11,6 +11,7 @@
 
 #include "tblimits.h"
 #include "log.h"
+#include "vec.h"
 
 struct walk {
 	tb_logdir_fn fn;
@@ -67,15 +68,9 @@ static int push(char ***v, size_t *n, size_t *cap, char *s)
 {
 	if (!s)
 		return -ENOMEM;
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		char **p = realloc(*v, c * sizeof *p);
-		if (!p) {
-			free(s);
-			return -ENOMEM;
-		}
-		*v = p;
-		*cap = c;
+	if (tb_array_grow(*v, *cap, *n)) {
+		free(s);
+		return -ENOMEM;
 	}
 	(*v)[(*n)++] = s;
 	return 0;

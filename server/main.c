@@ -34,12 +34,12 @@ int main(int argc, char **argv)
 	char err[512] = "";
 	int rc = tb_flags_parse(&f, argc, argv, err, sizeof err);
 	if (rc) {
-		if (rc == 2)
+		if (rc == -EINVAL)
 			fprintf(stderr, "tbserve: error: %s (see tbserve --help)\n", err);
 		else
 			fprintf(stderr, "%s\n", err);
 		tb_flags_release(&f);
-		return rc;
+		return tb_flags_exit_code(rc);
 	}
 	if (f.cmd == TB_CMD_HELP) {
 		tb_flags_usage(stdout);

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
+
 const char *tb_kind_plugin(tb_kind kind)
 {
 	switch (kind) {
@@ -113,31 +115,22 @@ int tb_query_runs(tb_store *s, const char *const *names, size_t n, const char *t
 int tb_query_tags(tb_store *s, tb_kind kind, tb_tags_fn fn, void *arg)
 {
 	int rc = 0;
-	const tb_series **tags = NULL;
-	size_t cap = 0;
+	TB_VEC(const tb_series *) tags = { 0 };
 	tb_store_rdlock(s);
 	for (size_t i = 0; i < s->n_runs && !rc; i++) {
 		tb_run *r = s->runs[i];
 		tb_run_rdlock(r);
-		if (r->n_series > cap) {
-			const tb_series **t = realloc(tags, r->n_series * sizeof *t);
-			if (t) {
-				tags = t;
-				cap = r->n_series;
-			} else {
-				rc = -ENOMEM;
-			}
-		}
-		size_t n = 0;
+		tags.n = 0;
+		rc = tb_vec_grow(&tags, r->n_series);
 		for (size_t k = 0; !rc && k < r->n_series; k++)
 			if (tb_series_visible(r->series[k], kind))
-				tags[n++] = r->series[k];
-		if (n)
-			rc = fn(arg, r, tags, n);
+				tags.v[tags.n++] = r->series[k];
+		if (!rc && tags.n)
+			rc = fn(arg, r, tags.v, tags.n);
 		tb_run_unlock(r);
 	}
 	tb_store_unlock(s);
-	free(tags);
+	tb_vec_release(&tags);
 	return rc;
 }
 

@@ -18,9 +18,6 @@
 #include "crc32c.h"
 #include "tblimits.h"
 
-#define HEADER_LEN 12
-#define FOOTER_LEN 4
-
 static uint64_t get_u64(const unsigned char *p)
 {
 	uint64_t v;
@@ -141,11 +138,11 @@ int tb_record_next(tb_record_reader *r, const unsigned char **payload, size_t *l
 {
 	if (r->error)
 		return r->error;
-	if (r->buf_len - r->buf_pos < HEADER_LEN) {
-		ssize_t k = fill(r, HEADER_LEN);
+	if (r->buf_len - r->buf_pos < TB_RECORD_HEADER_LEN) {
+		ssize_t k = fill(r, TB_RECORD_HEADER_LEN);
 		if (k < 0)
 			return r->error = (int)k;
-		if (r->buf_len - r->buf_pos < HEADER_LEN)
+		if (r->buf_len - r->buf_pos < TB_RECORD_HEADER_LEN)
 			return 0;
 	}
 	const unsigned char *h = r->buf + r->buf_pos;
@@ -154,7 +151,7 @@ int tb_record_next(tb_record_reader *r, const unsigned char **payload, size_t *l
 		return r->error = -EBADMSG;
 	if (n > TB_MAX_RECORD_LEN)
 		return r->error = -EFBIG;
-	size_t total = HEADER_LEN + (size_t)n + FOOTER_LEN;
+	size_t total = TB_RECORD_HEADER_LEN + (size_t)n + TB_RECORD_FOOTER_LEN;
 	if (r->buf_len - r->buf_pos < total) {
 		ssize_t k = fill(r, total);
 		if (k < 0)
@@ -162,7 +159,7 @@ int tb_record_next(tb_record_reader *r, const unsigned char **payload, size_t *l
 		if (r->buf_len - r->buf_pos < total)
 			return 0;
 	}
-	const unsigned char *p = r->buf + r->buf_pos + HEADER_LEN;
+	const unsigned char *p = r->buf + r->buf_pos + TB_RECORD_HEADER_LEN;
 	if (r->verify_payload_crc &&
 	    tb_crc32c_mask(tb_crc32c(0, p, (size_t)n)) != get_u32(p + n))
 		return r->error = -EBADMSG;
@@ -177,7 +174,7 @@ void tb_record_frame(unsigned char *out, const void *payload, uint64_t len)
 	memcpy(out, &len, 8);
 	uint32_t c = tb_crc32c_mask(tb_crc32c(0, out, 8));
 	memcpy(out + 8, &c, 4);
-	memcpy(out + 12, payload, (size_t)len);
+	memcpy(out + TB_RECORD_HEADER_LEN, payload, (size_t)len);
 	c = tb_crc32c_mask(tb_crc32c(0, payload, (size_t)len));
-	memcpy(out + 12 + len, &c, 4);
+	memcpy(out + TB_RECORD_HEADER_LEN + len, &c, 4);
 }

@@ -21,6 +21,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Framing around a payload: u64 length + u32 CRC before, u32 CRC after. */
+#define TB_RECORD_HEADER_LEN 12
+#define TB_RECORD_FOOTER_LEN 4
+#define TB_RECORD_FRAMING (TB_RECORD_HEADER_LEN + TB_RECORD_FOOTER_LEN)
+
 typedef struct tb_record_reader {
 	int fd;
 	uint64_t file_pos;      /* file offset just past the buffered bytes */
@@ -67,7 +72,7 @@ void tb_record_idle(tb_record_reader *r);
 void tb_record_close(tb_record_reader *r);
 
 /* Frame one payload as a TFRecord (tests, benchmarks, fixture writers).
- * out must hold len + 16 bytes. */
+ * out must hold len + TB_RECORD_FRAMING bytes. */
 void tb_record_frame(unsigned char *out, const void *payload, uint64_t len);
 
 #endif

@@ -46,14 +46,16 @@ typedef struct tb_request {
 	const char *route;        /* set by tb_api_handle: path after prefixes */
 } tb_request;
 
-/* A streamed body (large exports, live push): the transport calls next
- * until it returns 0 (done) or < 0 (abort), then free. Streams that wait
- * for data return 2 from next after calling suspend(arg); resume(arg) is
- * called when data arrives. The transport passes the pair through waker
- * (NULL: the stream never waits). */
+/* A streamed body (large exports, live push): the transport calls next,
+ * which appends up to about want bytes to out and returns 0, setting *done
+ * after the last; any other negative code aborts the body. The transport
+ * then calls free. A stream that waits for data returns -EAGAIN with
+ * nothing appended after calling suspend(arg), and resume(arg) is called
+ * when data arrives; the transport passes the pair through waker (NULL:
+ * the stream never waits). */
 typedef struct tb_stream {
 	void *state;
-	int (*next)(void *state, tb_buf *out, size_t want);
+	int (*next)(void *state, tb_buf *out, size_t want, bool *done);
 	void (*free)(void *state);
 	void (*waker)(void *state, void (*suspend)(void *), void (*resume)(void *), void *arg);
 } tb_stream;

@@ -6,6 +6,7 @@
  * newest, or nowhere). The column writers then only store values.
  */
 #include "store.h"
+#include "vec.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -42,12 +43,12 @@ static void heavy_free(tb_series *se, size_t i)
 	}
 }
 
-static void series_free(tb_series *se, void (*cache_drop)(void **))
+static void series_free(tb_series *se, const tb_store_opts *o)
 {
 	if (!se)
 		return;
-	if (cache_drop)
-		cache_drop(se->cache);
+	if (o && o->on_free)
+		o->on_free(o->on_free_arg, se);
 	for (size_t i = 0; i < se->n; i++)
 		heavy_free(se, i);
 	free(se->heavy);
@@ -578,14 +579,8 @@ tb_series *tb_run_create(tb_store *s, tb_run *r, const char *tag, size_t tag_len
 	if ((r->n_series + 1) * 2 > r->index_cap &&
 	    index_rebuild(r, r->index_cap ? r->index_cap * 2 : 16))
 		return NULL;
-	if (r->n_series == r->cap_series) {
-		size_t cap = r->cap_series ? r->cap_series * 2 : 8;
-		tb_series **p = realloc(r->series, cap * sizeof *p);
-		if (!p)
-			return NULL;
-		r->series = p;
-		r->cap_series = cap;
-	}
+	if (tb_array_grow(r->series, r->cap_series, r->n_series))
+		return NULL;
 	tb_series *se = calloc(1, sizeof *se);
 	if (!se)
 		return NULL;
@@ -639,10 +634,10 @@ void tb_run_purge(tb_run *r, int64_t step, const char *const *only, size_t n_onl
 	}
 }
 
-static void run_free(tb_run *r, void (*cache_drop)(void **))
+static void run_free(tb_run *r, const tb_store_opts *o)
 {
 	for (size_t k = 0; k < r->n_series; k++)
-		series_free(r->series[k], cache_drop);
+		series_free(r->series[k], o);
 	free(r->series);
 	free(r->index);
 	if (r->ext_free)
@@ -666,7 +661,7 @@ int tb_store_init(tb_store *s, const tb_store_opts *opts)
 void tb_store_release(tb_store *s)
 {
 	for (size_t i = 0; i < s->n_runs; i++)
-		run_free(s->runs[i], s->opts.cache_drop);
+		run_free(s->runs[i], &s->opts);
 	free(s->runs);
 	pthread_rwlock_destroy(&s->lock);
 	memset(s, 0, sizeof *s);
@@ -686,14 +681,8 @@ tb_run *tb_store_add_run(tb_store *s, const char *name)
 	tb_run *r = tb_store_find_run(s, name);
 	if (r)
 		goto out;
-	if (s->n_runs == s->cap_runs) {
-		size_t cap = s->cap_runs ? s->cap_runs * 2 : 16;
-		tb_run **p = realloc(s->runs, cap * sizeof *p);
-		if (!p)
-			goto out;
-		s->runs = p;
-		s->cap_runs = cap;
-	}
+	if (tb_array_grow(s->runs, s->cap_runs, s->n_runs))
+		goto out;
 	r = calloc(1, sizeof *r);
 	if (!r)
 		goto out;
@@ -717,7 +706,7 @@ void tb_store_remove_run(tb_store *s, const char *name)
 	for (size_t i = 0; i < s->n_runs; i++) {
 		if (strcmp(s->runs[i]->name, name))
 			continue;
-		run_free(s->runs[i], s->opts.cache_drop);
+		run_free(s->runs[i], &s->opts);
 		memmove(&s->runs[i], &s->runs[i + 1], (s->n_runs - i - 1) * sizeof *s->runs);
 		s->n_runs--;
 		s->version++;

@@ -2,10 +2,16 @@
  * store.h - in-memory time series: store -> runs -> series -> points.
  *
  * Every point is kept unless --samples_per_plugin caps a plugin. Scalars are
- * columnar: wall time (double), step (int32 offset from a per-series base,
- * widened to int64 only when a step does not fit), value (float32 for
- * float32 data, 8 bytes otherwise): 16 bytes per float32 point. Histograms,
+ * columnar: wall time (double), step, value (float32 for float32 data, 8
+ * bytes otherwise). Steps take no memory while they are a regular
+ * progression (nearly every writer), else an int32 offset from a per-series
+ * base, widened to int64 only when a step does not fit: a float32 point
+ * costs 12 bytes with regular steps, 16 with irregular ones. Histograms,
  * text and blobs keep one allocation per point.
+ *
+ * The structs hold store data only: what the response cache, live push and
+ * ingest keep about a series or run lives in their own side tables, told
+ * through tb_store_opts.on_free when a series goes.
  *
  * Concurrency: the store's lock guards the run list; each run's lock guards
  * its series and their points. Writers (the loader) take a run's write lock
@@ -42,7 +48,8 @@ typedef enum tb_purge_rule {
 } tb_purge_rule;
 
 #define TB_MAX_SAMPLE_RULES 32
-#define TB_CACHE_SLOTS 2
+
+typedef struct tb_series tb_series;
 
 typedef struct tb_store_opts {
 	tb_purge_rule rule;
@@ -51,9 +58,11 @@ typedef struct tb_store_opts {
 		char plugin[64];
 		uint64_t keep;  /* 0 = keep everything */
 	} samples[TB_MAX_SAMPLE_RULES];
-	/* releases a series' cache slots when the series is freed (set by the
-	 * query layer; NULL when nothing is cached) */
-	void (*cache_drop)(void *slots[TB_CACHE_SLOTS]);
+	/* called for each series just before it is freed, so that modules
+	 * keeping side tables about series (cache.c, live.c) forget it; NULL:
+	 * nobody does */
+	void (*on_free)(void *arg, const tb_series *se);
+	void *on_free_arg;
 } tb_store_opts;
 
 /* Heavy points. One allocation each; the store frees them. */
@@ -86,7 +95,7 @@ typedef struct tb_series_meta {
 	size_t content_len;
 } tb_series_meta;
 
-typedef struct tb_series {
+struct tb_series {
 	char *tag;
 	size_t tag_len;
 	tb_kind kind;
@@ -120,18 +129,9 @@ typedef struct tb_series {
 	uint64_t version;      /* bumped on every change */
 	uint64_t removals;     /* bumped when stored points are removed or replaced */
 	uint64_t dropped;      /* values that did not convert to this kind */
-	/* what live push last announced (written by the live thread only) */
-	uint64_t notified_version, notified_removals;
-	/* serialised bodies kept by the query layer (cache.h); opaque here,
-	 * released through tb_store_opts.cache_drop */
-	void *cache[TB_CACHE_SLOTS];
-	uint64_t cache_seen[TB_CACHE_SLOTS];
-	/* position in the run's series[] (series are never removed from a
-	 * run), and the ingest's guess of which series comes next: writers
-	 * repeat their tag order every step. Written by the run's loader only. */
-	uint32_t slot;
-	uint32_t next_hint;    /* slot + 1 of the series that followed; 0 = none */
-} tb_series;
+	uint32_t slot;         /* position in the run's series[] (series are
+				* never removed from a run) */
+};
 
 typedef struct tb_run {
 	char *name;
@@ -144,12 +144,6 @@ typedef struct tb_run {
 	bool has_start;
 	double start_time;     /* wall time of the first event read */
 	uint64_t version;
-
-	/* state of the Python loader's purge rules (ingest.c) */
-	double file_version;   /* from the newest file_version event; 0 = none */
-	int starts;            /* SessionLog.START events seen */
-	int64_t prev_step;     /* step of the previous summary event */
-	bool has_prev_step;
 
 	/* counters for --inspect */
 	uint64_t events, session_logs, graphs, meta_graphs, bad_values;

@@ -37,6 +37,10 @@
 /* Length of a run or tag name we accept; longer names are skipped. */
 #define TB_MAX_NAME_LEN 4096
 
+/* Threads reading runs at once during a load (--threads, or one per CPU):
+ * more only contend for the disk and the store. */
+#define TB_MAX_LOAD_THREADS 64
+
 /* Points kept per series for plugins with no samples_per_plugin entry: 0
  * means every point is kept (tbserve's default, unlike TensorBoard). */
 #define TB_KEEP_ALL 0
@@ -63,6 +67,10 @@
  * browser tabs and scripts, not enough to exhaust file descriptors. */
 #define TB_HTTP_MAX_CONNECTIONS 1024
 #define TB_HTTP_MAX_PER_IP 256
+
+/* Threads answering requests (one per CPU up to this): handlers mostly
+ * wait on locks and memory, not on CPU, beyond it. */
+#define TB_HTTP_MAX_THREADS 16
 
 /* Seconds a connection may sit idle (or trickle bytes) before it is closed:
  * a client sending one byte a second cannot hold a slot for long. */

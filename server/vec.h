@@ -1,5 +1,6 @@
 /*
- * vec.h - the one growable array: TB_VEC(T) declares { T *v; size_t n, cap; }.
+ * vec.h - the one growable array: TB_VEC(T) declares { T *v; size_t n, cap; },
+ * and tb_array_grow() grows an array kept in separate fields the same way.
  *
  * tb_vec_push() appends a copy of x, growing the array by doubling
  * (starting at 8 elements); it returns 0, or -ENOMEM and leaves the vector
@@ -41,6 +42,11 @@ static inline void *tb__vec_grow(void *v, size_t *cap, size_t n, size_t extra, s
 
 #define tb_vec_push(vec, x) \
 	(tb_vec_grow((vec), 1) ? -ENOMEM : ((vec)->v[(vec)->n++] = (x), 0))
+
+/* The same for an array kept in separate fields (arr, n, cap): room for
+ * one more element at arr[n]. 0 or -ENOMEM (arr and cap unchanged). */
+#define tb_array_grow(arr, cap, n) \
+	((arr) = tb__vec_grow((arr), &(cap), (n), 1, sizeof *(arr)), (cap) > (n) ? 0 : -ENOMEM)
 
 #define tb_vec_release(vec) \
 	do { free((vec)->v); (vec)->v = NULL; (vec)->n = (vec)->cap = 0; } while (0)

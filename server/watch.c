@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "logdir.h"
+#include "vec.h"
 
 struct dir_entry {
 	int wd;
@@ -140,14 +141,8 @@ void tb_watch_add(tb_watch *w, const char *dir)
 			return;
 		}
 	}
-	if (w->n_dirs == w->cap_dirs) {
-		size_t cap = w->cap_dirs ? w->cap_dirs * 2 : 64;
-		struct dir_entry *d = realloc(w->dirs, cap * sizeof *d);
-		if (!d)
-			return;
-		w->dirs = d;
-		w->cap_dirs = cap;
-	}
+	if (tb_array_grow(w->dirs, w->cap_dirs, w->n_dirs))
+		return;
 	char *p = strdup(dir);
 	if (!p)
 		return;
@@ -180,14 +175,8 @@ static void mark_dirty(tb_watch *w, const char *dir)
 	for (size_t i = 0; i < w->n_dirty; i++)
 		if (!strcmp(w->dirty[i], dir))
 			return;
-	if (w->n_dirty == w->cap_dirty) {
-		size_t cap = w->cap_dirty ? w->cap_dirty * 2 : 16;
-		char **d = realloc(w->dirty, cap * sizeof *d);
-		if (!d)
-			return;
-		w->dirty = d;
-		w->cap_dirty = cap;
-	}
+	if (tb_array_grow(w->dirty, w->cap_dirty, w->n_dirty))
+		return;
 	char *p = strdup(dir);
 	if (p)
 		w->dirty[w->n_dirty++] = p;

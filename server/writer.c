@@ -194,6 +194,24 @@ void tb_write_description_json(tb_buf *b, const tb_series *se)
 	tb_buf_release(&html);
 }
 
+void tb_write_sep(tb_buf *b)
+{
+	if (!b->oom && b->len && b->data[b->len - 1] != '{' && b->data[b->len - 1] != '[')
+		tb_buf_puts(b, ", ");
+}
+
+void tb_write_tag_list(tb_buf *b, const char *run, const tb_series *const *tags, size_t n)
+{
+	tb_json_cstr(b, run);
+	tb_buf_puts(b, ": [");
+	for (size_t k = 0; k < n; k++) {
+		if (k)
+			tb_buf_puts(b, ", ");
+		tb_json_str(b, tags[k]->tag, tags[k]->tag_len);
+	}
+	tb_buf_putc(b, ']');
+}
+
 void tb_write_series_id(tb_buf *b, const char *run, const tb_series *se)
 {
 	tb_buf_puts(b, "\"run\": ");

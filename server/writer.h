@@ -46,6 +46,13 @@ void tb_write_buckets_json(tb_buf *b, const tb_hist *h, bool objects);
  * JSON string ("" when it has none or it does not render). */
 void tb_write_description_json(tb_buf *b, const tb_series *se);
 
+/* ", " unless the last byte written opens an object or array: for members
+ * appended one at a time by callbacks. */
+void tb_write_sep(tb_buf *b);
+
+/* "run": ["tag", ...] (a member of a tags object). */
+void tb_write_tag_list(tb_buf *b, const char *run, const tb_series *const *tags, size_t n);
+
 /* "run": R, "tag": T, "plugin": P (no braces). */
 void tb_write_series_id(tb_buf *b, const char *run, const tb_series *se);
 

@@ -3,12 +3,14 @@
  * output: valid UTF-8; every '<' opens or closes an allowed element (or is
  * TensorBoard's fixed NUL-warning comment); only a[href,title] and
  * img[src,title,alt] attributes, always double-quoted; href and src only
- * with http, https, mailto or no scheme. A sanitiser that lets anything
- * else through fails here even if it does not crash.
+ * with http, https, mailto or no scheme, as a browser would parse the URL.
+ * A sanitiser that lets anything else through fails here even if it does
+ * not crash.
  */
 #ifndef TB_FUZZ_HTML_H
 #define TB_FUZZ_HTML_H
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
@@ -39,16 +41,74 @@ static inline bool fh_name_in(const char *s, size_t n, const char *const *names)
 	return false;
 }
 
-/* href/src: no scheme, or http, https, mailto (any case). */
-static inline bool fh_url_ok(const char *v, size_t n)
+/* The attribute value as a browser's URL parser sees it: character
+ * references decoded (numeric ones, and the named ones that can spell a
+ * scheme: &colon; &Tab; &NewLine;), then tab, LF and CR removed anywhere and
+ * C0 controls and spaces stripped at the ends. Returns the length in out. */
+static inline size_t fh_url_text(const char *v, size_t n, char *out, size_t cap)
 {
 	size_t k = 0;
-	while (k < n && v[k] != ':' && v[k] != '/' && v[k] != '?' && v[k] != '#')
-		k++;
-	if (k == n || v[k] != ':')
+	for (size_t i = 0; i < n && k + 1 < cap;) {
+		unsigned long cp = (unsigned char)v[i];
+		size_t used = 1;
+		if (v[i] == '&' && i + 1 < n && v[i + 1] == '#') {
+			size_t j = i + 2;
+			int base = 10;
+			if (j < n && (v[j] == 'x' || v[j] == 'X'))
+				base = 16, j++;
+			unsigned long x = 0;
+			size_t d = j;
+			while (j < n && (base == 16 ? isxdigit((unsigned char)v[j]) : isdigit((unsigned char)v[j])) &&
+			       x < 0x110000) {
+				x = x * (unsigned long)base +
+				    (unsigned long)(isdigit((unsigned char)v[j]) ? v[j] - '0' : (v[j] | 0x20) - 'a' + 10);
+				j++;
+			}
+			if (j > d) {
+				cp = x;
+				used = j - i + (j < n && v[j] == ';');
+			}
+		} else if (v[i] == '&') {
+			static const struct { const char *name; char c; } named[] = {
+				{ "&colon;", ':' }, { "&Tab;", '\t' }, { "&NewLine;", '\n' }, { "&amp;", '&' },
+			};
+			for (size_t e = 0; e < sizeof named / sizeof *named; e++) {
+				size_t l = strlen(named[e].name);
+				if (n - i >= l && !memcmp(v + i, named[e].name, l)) {
+					cp = (unsigned char)named[e].c;
+					used = l;
+				}
+			}
+		}
+		i += used;
+		if (cp == '\t' || cp == '\n' || cp == '\r')
+			continue;
+		out[k++] = cp < 0x80 ? (char)cp : '?';
+	}
+	size_t a = 0;
+	while (a < k && (unsigned char)out[a] <= 0x20)
+		a++;
+	while (k > a && (unsigned char)out[k - 1] <= 0x20)
+		k--;
+	memmove(out, out + a, k - a);
+	return k - a;
+}
+
+/* href/src: no scheme (WHATWG: an ASCII letter, then letters, digits, '+',
+ * '-', '.', then ':'), or http, https, mailto in any case. */
+static inline bool fh_url_ok(const char *v, size_t n)
+{
+	char u[4096];
+	size_t len = fh_url_text(v, n, u, sizeof u);
+	if (!len || !isalpha((unsigned char)u[0]))
 		return true;
-	return (k == 4 && !strncasecmp(v, "http", 4)) || (k == 5 && !strncasecmp(v, "https", 5)) ||
-	       (k == 6 && !strncasecmp(v, "mailto", 6));
+	size_t k = 1;
+	while (k < len && (isalnum((unsigned char)u[k]) || u[k] == '+' || u[k] == '-' || u[k] == '.'))
+		k++;
+	if (k == len || u[k] != ':')
+		return true;
+	return (k == 4 && !strncasecmp(u, "http", 4)) || (k == 5 && !strncasecmp(u, "https", 5)) ||
+	       (k == 6 && !strncasecmp(u, "mailto", 6));
 }
 
 static inline void fuzz_check_safe_html(const char *s, size_t n)

@@ -5,7 +5,7 @@
 # (tests/fuzz/seeds.py) plus the committed regressions. Open-ended, so not
 # part of scripts/test.sh; `meson test --suite fuzz` replays the regressions.
 # A crash or broken property leaves its input in build-fuzz/crashes/<target>/
-# and exits non-zero: fix the bug, then commit the input to
+# (the other targets still run) and the script exits non-zero: fix the bug, then commit the input to
 # tests/fuzz/regressions/<target>/. Each run's last stats line goes to
 # build-fuzz/<target>.log (executions for docs/security.md).
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]
@@ -22,6 +22,7 @@ if [ ! -f "$out/build.ninja" ]; then
 		--buildtype=debugoptimized >/dev/null
 fi
 ninja -C "$out" >/dev/null
+status=0
 for t in $targets; do
 	corpus="$out/corpus/$t"
 	mkdir -p "$corpus" "$out/crashes/$t"
@@ -32,7 +33,9 @@ for t in $targets; do
 		-artifact_prefix="$out/crashes/$t/" "$corpus" "tests/fuzz/regressions/$t" >"$out/$t.log" 2>&1; then
 		tail -40 "$out/$t.log"
 		echo "fuzz_$t: failed; the input is in $out/crashes/$t/" >&2
-		exit 1
+		status=1
+		continue
 	fi
 	grep -E '^stat::number_of_executed_units|^#[0-9]+ *DONE' "$out/$t.log" | tail -2
 done
+exit $status

@@ -41,17 +41,28 @@ for f in $(cd $data/golden/responses && ls | grep -E '^(10[2-9]|11[0-9]|12[0-3]|
   not_yet+=(--skip-file "$f")
 done
 
+# Bytes: every JSON answer must be TensorBoard's bytes exactly (--bytes),
+# except where TensorBoard's own bytes are not deterministic. Those are
+# compared structurally, every number still by its text (compare.py):
+#  --subset:    histograms and distributions are a random sample of the
+#               points (TensorBoard's reservoir), ours are all of them;
+#  --unordered: objects keyed by run (tags listings, scalars_multirun,
+#               timeSeries runToSeries) list the runs in the order
+#               TensorBoard's multiplexer found them, i.e. os.walk's
+#               directory-entry order on the machine that recorded them.
+structural=(--subset /histograms/histograms --subset /distributions/distributions
+  --unordered /scalars/tags --unordered /histograms/tags --unordered /distributions/tags
+  --unordered /text/tags --unordered /scalars_multirun --unordered /timeSeries)
+
 start $data/golden logdir-small
 echo "== golden replay: logdir-small (port $port)"
-python3 tests/tools/compare.py "http://127.0.0.1:$port" $data/golden/responses \
-  --subset /histograms/histograms --subset /distributions/distributions \
-  "${deliberate[@]}" "${not_yet[@]}" || status=1
+python3 tests/tools/compare.py "http://127.0.0.1:$port" $data/golden/responses --bytes \
+  "${structural[@]}" "${deliberate[@]}" "${not_yet[@]}" || status=1
 kill "$pid"; wait "$pid" 2>/dev/null
 
 start $data real
 echo "== golden replay: real fixtures (port $port)"
-python3 tests/tools/compare.py "http://127.0.0.1:$port" $data/golden-real \
-  --subset /histograms/histograms --subset /distributions/distributions \
-  --skip-file 0002_plugins_listing.json --skip /images/tags --skip /timeseries/tags || status=1
+python3 tests/tools/compare.py "http://127.0.0.1:$port" $data/golden-real --bytes \
+  "${structural[@]}" --skip-file 0002_plugins_listing.json --skip /images/tags --skip /timeseries/tags || status=1
 kill "$pid"; wait "$pid" 2>/dev/null
 exit $status

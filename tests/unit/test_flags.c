@@ -38,7 +38,7 @@ static int parse_v(tb_flags *f, char *err, const char *const *args)
 	do {                                                                        \
 		tb_flags f_;                                                        \
 		char e_[512];                                                       \
-		int r_ = PARSE(&f_, e_, __VA_ARGS__);                               \
+		int r_ = tb_flags_exit_code(PARSE(&f_, e_, __VA_ARGS__));           \
 		tb_flags_release(&f_);                                              \
 		if (r_ != (rc))                                                     \
 			fail_msg("%s: rc %d (%s), want %d", #__VA_ARGS__, r_, e_, (rc)); \
@@ -144,10 +144,10 @@ static void test_prefixes(void **state)
 	{
 		tb_flags g;
 		char e[512];
-		assert_int_equal(PARSE(&g, e, "--logdir", "x", "--reload", "1"), 2);
+		assert_int_equal(PARSE(&g, e, "--logdir", "x", "--reload", "1"), -EINVAL);
 		assert_non_null(strstr(e, "ambiguous"));
 		tb_flags_release(&g);
-		assert_int_equal(PARSE(&g, e, "--logdir", "x", "--nope"), 2);
+		assert_int_equal(PARSE(&g, e, "--logdir", "x", "--nope"), -EINVAL);
 		assert_non_null(strstr(e, "unknown"));
 		tb_flags_release(&g);
 	}

@@ -320,7 +320,7 @@ static void test_load_basic(void **state)
 	assert_non_null(r);
 	assert_true(r->has_start);
 	assert_true(r->start_time == 100.0);
-	assert_true(r->file_version == 2.0);
+	assert_true(lrun(&l, "train")->ingest.file_version == 2.0);
 	const int64_t s5[] = { 0, 1, 2, 3, 4 }, s2[] = { 0, 1 };
 	expect_points(&s, "train", "loss", s5, 5, 0);
 	expect_points(&s, "train", "acc", s2, 2, 0.25);

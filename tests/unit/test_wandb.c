@@ -506,8 +506,9 @@ static void test_inspect_export(void **state)
 	assert_int_equal(tb_export_open(&e, &fx->app.store, "jsonl",
 					"run-20250315_164420-73bq2lth", "train_loss"), 0);
 	tb_buf b = TB_BUF_INIT;
-	while (tb_export_next(e, &b, 65536) > 0)
-		;
+	bool done = false;
+	while (!done)
+		assert_int_equal(tb_export_next(e, &b, 65536, &done), 0);
 	tb_export_close(e);
 	tb_buf_putc(&b, '\0');
 	assert_int_equal(count_lines(b.data, "\n"), 83); /* SUMMARY.json: 83 points */
