@@ -2,7 +2,9 @@
  * test_concurrency.c - readers and the loader at once (run under
  * ThreadSanitizer by the test command): HTTP handlers read runs, tags and
  * series through tb_api_handle() while a loader reads the real fixtures
- * into the same store and a writer appends to and purges a live series.
+ * (TensorBoard event files and W&B logs, whose run facts /data/runs_info
+ * reads) into the same store and a writer appends to and purges a live
+ * series.
  * Checks the answers stay well-formed and every appended point arrives.
  */
 #include <stdarg.h>
@@ -55,6 +57,14 @@ static void *reader(void *arg)
 		tb_response_release(&r);
 		get(c->app, "/data/plugin/scalars/scalars", "live", "x", &r);
 		tb_response_release(&r);
+		/* W&B runs (tests/data/wandb): facts and series as they load */
+		get(c->app, "/data/runs_info", NULL, NULL, &r);
+		c->bad += r.status != 200;
+		tb_response_release(&r);
+		get(c->app, "/data/plugin/scalars/scalars", "wandb/02hyc_VQ-VAE/run-20250315_170908-6uznqj8h",
+		    "train_loss", &r);
+		c->bad += r.status != 200 && r.status != 400 && r.status != 404;
+		tb_response_release(&r);
 		c->reads++;
 	}
 	return NULL;
@@ -88,7 +98,9 @@ static void *writer(void *arg)
 static void test_readers_and_loader(void **state)
 {
 	(void)state;
-	char *argv[] = { "tbserve", "--logdir", (char *)tu_path("real"), "--reload_interval", "0" };
+	char spec[8192];
+	snprintf(spec, sizeof spec, "real:%s,wandb:%s", tu_path("real"), tu_path("wandb"));
+	char *argv[] = { "tbserve", "--logdir_spec", spec, "--reload_interval", "0" };
 	tb_flags f;
 	char err[256];
 	assert_int_equal(tb_flags_parse(&f, 5, argv, err, sizeof err), 0);
