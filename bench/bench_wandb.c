@@ -88,7 +88,7 @@ static uint64_t gen_wandb(const char *path, long rows, int keys)
 	tb_buf b = TB_BUF_INIT, h = TB_BUF_INIT, rec = TB_BUF_INIT;
 	uint64_t off = 0;
 	ww_file_header(&b);
-	char names[64][16], val[64], num[64];
+	char names[64][32], val[64], num[64];
 	for (int k = 0; k < keys; k++)
 		snprintf(names[k], sizeof names[k], "train/metric_%02d", k);
 	for (long r = 0; r < rows; r++) {
@@ -149,7 +149,7 @@ static uint64_t gen_tb(const char *path, long rows, int keys)
 	}
 	tb_buf b = TB_BUF_INIT, ev = TB_BUF_INIT, sum = TB_BUF_INIT, v = TB_BUF_INIT;
 	uint64_t total = 0;
-	char names[64][16];
+	char names[64][32];
 	for (int k = 0; k < keys + 3; k++)
 		snprintf(names[k], sizeof names[k], "train/metric_%02d", k);
 	for (long r = 0; r < rows; r++) {
