@@ -4,7 +4,10 @@
 # (esbuild bundles the page's ES modules into one file at build time.)
 # Then the npm packages pinned in package-lock.json (Chart.js, embedded into
 # the binary; playwright-core, for the browser tests), via scripts/npm-deps.sh.
-# `--test` adds what the tests need: wrk, Debian's chromium for the browser tests.
+# `--test` adds what the tests need: wrk, Debian's chromium for the browser
+# tests, openssl (self-signed certificates made at test time) and curl (real
+# TLS handshakes), clang, python3-markdown and python3-bleach for fuzzing and
+# the Markdown diff. libmicrohttpd-dev brings GnuTLS, which serves HTTPS.
 set -euo pipefail
 
 packages=(
@@ -17,7 +20,10 @@ packages=(
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(wrk chromium)
+  packages+=(wrk chromium openssl curl)
+  # fuzzing (tests/fuzz/run.sh) and the differential Markdown check against
+  # TensorBoard's own stack (tests/fuzz/markdown_diff.py)
+  packages+=(clang python3-markdown python3-bleach)
 fi
 
 missing=()

@@ -102,6 +102,18 @@ mutate static-dotdot server/static_files.c python3 tests/http/static_dir_test.py
 EOF
 
 # The digits of %.17g, kept in Python's layout (so only the bytes differ).
+mutate static-symlink-dir server/static_files.c python3 tests/http/static_dir_test.py "$build/server/tbserve" <<'EOF'
+		int next = openat(dir, seg, O_RDONLY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW);
+=====
+		int next = openat(dir, seg, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+EOF
+
+mutate static-size-limit server/static_files.c python3 tests/http/static_dir_test.py "$build/server/tbserve" <<'EOF'
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > TB_STATIC_DIR_MAX_FILE) {
+=====
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+EOF
+
 mutate json-17g server/json.c tests/golden/replay.sh "$build/server/tbserve" <<'EOF'
 	decimal dec = to_decimal(bits);
 =====

@@ -2,9 +2,11 @@
 # Build tbserve and run every test: the unit and real-data suites with
 # warnings as errors, the same suites again under AddressSanitizer and
 # UndefinedBehaviorSanitizer, the concurrency test under ThreadSanitizer,
-# the golden replay of TensorBoard's recorded HTTP answers and the
-# hostile-client tests against a running server, live tailing, and the web
-# dashboard in Debian's Chromium (playwright-core); then the mutation check.
+# the golden replay of TensorBoard's recorded HTTP answers, the
+# hostile-client, protocol and access (token, Host, TLS) tests against a
+# running server, live tailing, and the web dashboard in Debian's Chromium
+# (playwright-core, also behind the token and over HTTPS); then the
+# mutation check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test
@@ -46,6 +48,10 @@ TSAN_OPTIONS=halt_on_error=1 TB_TEST_DATA="$PWD/tests/data" run build-tsan/tests
 # The server as clients see it: TensorBoard's recorded answers, hostile clients.
 run tests/golden/replay.sh build-test/server/tbserve
 run python3 tests/http/hostile_client.py build-test/server/tbserve
+# Protocol holes (deadlines, capacity, live slots, framing) and access
+# (Host allow-list, token login, cross-site POST, HTTPS via openssl + curl).
+run python3 tests/http/protocol_client.py build-test/server/tbserve
+run python3 tests/http/access_client.py build-test/server/tbserve
 run python3 tests/http/static_dir_test.py build-test/server/tbserve
 # The command line (export, --inspect) against the API on the same logdir.
 run python3 tests/cli/cli_test.py build-test/server/tbserve
@@ -60,6 +66,8 @@ run python3 tests/live/live_test.py build-test/server/tbserve --watch poll
 run node --test --test-reporter=tap tests/browser/smoothing.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap tests/browser/binary.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/dashboard.test.mjs
+# The page behind the token login (?token= once, then the cookie) and over HTTPS.
+TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/access.test.mjs
 
 # Mutation check: deliberate breakages, each of which some test above must
 # catch (scripts/mutation.sh; reuses build-mutation/, about 2 minutes).

@@ -23,12 +23,12 @@ void tb_api_runs(const tb_request *req, tb_response *resp)
 	tb_resp_json(resp);
 	tb_store_rdlock(s);
 	tb_run **sorted = malloc((s->n_runs ? s->n_runs : 1) * sizeof *sorted);
-	if (!sorted) {
+	if (!sorted || tb_store_sorted_runs(s, sorted)) {
 		tb_store_unlock(s);
+		free(sorted);
 		tb_resp_oom(resp);
 		return;
 	}
-	tb_store_sorted_runs(s, sorted);
 	tb_buf_putc(&resp->body, '[');
 	for (size_t i = 0; i < s->n_runs; i++) {
 		if (i)
@@ -229,7 +229,7 @@ void tb_api_live(const tb_request *req, tb_response *resp)
 		tb_resp_error(resp, 404, "live updates are not running");
 		return;
 	}
-	tb_live_sub *sub = tb_live_subscribe(req->app->live);
+	tb_live_sub *sub = tb_live_subscribe(req->app->live, req->peer);
 	if (!sub) {
 		resp->status = 503;
 		resp->content_type = "text/plain; charset=utf-8";

@@ -46,7 +46,7 @@ static int write_points(tb_buf *b, const tb_view *v, bool markdown)
 	for (size_t i = v->first; i < v->end && rc == 0; i++) {
 		const tb_text *t = tb_series_text(v->se, i);
 		tb_buf_reset(&html);
-		rc = tb_text_render((const char *const *)t->strs, t->lens, t->count, t->dims,
+		rc = tb_text_render((const char *const *)t->strs, t->lens, t->n_strs, t->dims,
 				    t->rank, markdown, &html);
 		if (rc == 0 && html.oom)
 			rc = -ENOMEM;

@@ -189,6 +189,8 @@ static int class_for_plugin(const char *plugin)
 
 long tb_plugin_content_version(const unsigned char *content, size_t len)
 {
+	if (!len)
+		return 0; /* content may be NULL then: no arithmetic on it */
 	const unsigned char *p = content, *end = p + len;
 	while (p < end) {
 		unsigned char key = *p++;
@@ -316,6 +318,22 @@ static size_t dtype_size(int dtype)
 	}
 }
 
+/* Values a numeric tensor's *_val field holds (not tensor_content). */
+static size_t val_count(const tb_pb_tensor *t)
+{
+	switch ((int)t->dtype) {
+	case TENSORBOARD__DATA_TYPE__DT_FLOAT: return t->n_float_val;
+	case TENSORBOARD__DATA_TYPE__DT_DOUBLE: return t->n_double_val;
+	case TENSORBOARD__DATA_TYPE__DT_HALF:
+	case TENSORBOARD__DATA_TYPE__DT_BFLOAT16: return t->n_half_val;
+	case TENSORBOARD__DATA_TYPE__DT_BOOL: return t->n_bool_val;
+	case TENSORBOARD__DATA_TYPE__DT_INT64: return t->n_int64_val;
+	case TENSORBOARD__DATA_TYPE__DT_UINT32: return t->n_uint32_val;
+	case TENSORBOARD__DATA_TYPE__DT_UINT64: return t->n_uint64_val;
+	default: return t->n_int_val;
+	}
+}
+
 /* Element i of a numeric tensor with elems elements. */
 static int tensor_elem(const tb_pb_tensor *t, int64_t elems, size_t i, tb_scalar *out)
 {
@@ -405,19 +423,7 @@ static int tensor_elem(const tb_pb_tensor *t, int64_t elems, size_t i, tb_scalar
 		return -EINVAL;
 	}
 
-	size_t count;
-	switch (dt) {
-	case TENSORBOARD__DATA_TYPE__DT_FLOAT: count = t->n_float_val; break;
-	case TENSORBOARD__DATA_TYPE__DT_DOUBLE: count = t->n_double_val; break;
-	case TENSORBOARD__DATA_TYPE__DT_HALF:
-	case TENSORBOARD__DATA_TYPE__DT_BFLOAT16: count = t->n_half_val; break;
-	case TENSORBOARD__DATA_TYPE__DT_BOOL: count = t->n_bool_val; break;
-	case TENSORBOARD__DATA_TYPE__DT_INT64: count = t->n_int64_val; break;
-	case TENSORBOARD__DATA_TYPE__DT_UINT32: count = t->n_uint32_val; break;
-	case TENSORBOARD__DATA_TYPE__DT_UINT64: count = t->n_uint64_val; break;
-	default: count = t->n_int_val; break;
-	}
-	size_t j;
+	size_t count = val_count(t), j;
 	if (count == 0) {
 		/* no values: zeros of the dtype */
 		out->type = dt == TENSORBOARD__DATA_TYPE__DT_FLOAT ? TB_NUM_F32 :
@@ -571,6 +577,12 @@ static int tensor_buckets(tb_arena *a, const tb_pb_tensor *t, double **out, size
 	size_t k = (size_t)elems / 3;
 	if (k > TB_MAX_HIST_BUCKETS)
 		return -EINVAL;
+	/* elements the file does not hold (none, or one filling the shape) are
+	 * materialised only up to a small bound: a 30-byte value must not
+	 * become a million buckets */
+	if (!t->tensor_content.len && val_count(t) < (size_t)elems &&
+	    (size_t)elems > TB_MAX_TENSOR_PADDING)
+		return -EINVAL;
 	double *b = k ? tb_arena_alloc(a, (size_t)elems * sizeof *b) : NULL;
 	if (k && !b)
 		return -ENOMEM;
@@ -610,21 +622,23 @@ int tb_value_text(tb_arena *a, const tb_pb_value *v, tb_text_view *out)
 	size_t count = (size_t)elems;
 	if (t->n_string_val != count && t->n_string_val > 1)
 		return -EINVAL;
+	/* the strings the file holds, never one per declared element: a
+	 * [16M] tensor with one (or no) string is one string */
+	size_t n = t->n_string_val == count ? count : 1;
 	int64_t *dims = tb_arena_alloc(a, (size_t)(rank ? rank : 1) * sizeof *dims);
-	const char **strs = tb_arena_alloc(a, (count ? count : 1) * sizeof *strs);
-	size_t *lens = tb_arena_alloc(a, (count ? count : 1) * sizeof *lens);
+	const char **strs = tb_arena_alloc(a, (n ? n : 1) * sizeof *strs);
+	size_t *lens = tb_arena_alloc(a, (n ? n : 1) * sizeof *lens);
 	if (!dims || !strs || !lens)
 		return -ENOMEM;
 	for (int i = 0; i < rank; i++)
 		dims[i] = t->tensor_shape->dim[i]->size;
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (t->n_string_val == 0) {
 			strs[i] = "";
 			lens[i] = 0;
 		} else {
-			const ProtobufCBinaryData *s = &t->string_val[t->n_string_val == 1 ? 0 : i];
-			strs[i] = (const char *)s->data;
-			lens[i] = s->len;
+			strs[i] = (const char *)t->string_val[i].data;
+			lens[i] = t->string_val[i].len;
 		}
 	}
 	out->rank = rank;
@@ -632,6 +646,7 @@ int tb_value_text(tb_arena *a, const tb_pb_value *v, tb_text_view *out)
 	out->count = count;
 	out->strs = strs;
 	out->lens = lens;
+	out->n_strs = n;
 	return 0;
 }
 

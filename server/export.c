@@ -40,7 +40,7 @@ static void point_jsonl(tb_buf *b, const char *run, const tb_series *se, size_t 
 			tb_json_int(b, t->dims[k]);
 		}
 		tb_buf_puts(b, "], \"text\": [");
-		for (size_t k = 0; k < t->count; k++) {
+		for (size_t k = 0; k < t->n_strs; k++) {
 			if (k)
 				tb_buf_puts(b, ", ");
 			tb_json_str(b, t->strs[k], t->lens[k]);
@@ -83,7 +83,7 @@ static void point_csv(tb_buf *b, const char *run, const tb_series *se, size_t i)
 		}
 	} else {
 		const tb_text *t = tb_series_text(se, i);
-		for (size_t k = 0; k < t->count; k++) {
+		for (size_t k = 0; k < t->n_strs; k++) {
 			csv_head(b, run, se, i);
 			tb_write_csv_field(b, t->strs[k], t->lens[k]);
 			tb_buf_puts(b, ",,,\r\n");
@@ -131,10 +131,7 @@ static int collect_pairs(tb_export_cursor *e, const char *run, const char *tag)
 	int rc = 0;
 	tb_store_rdlock(s);
 	tb_run **sorted = malloc((s->n_runs ? s->n_runs : 1) * sizeof *sorted);
-	if (!sorted)
-		rc = -ENOMEM;
-	else
-		tb_store_sorted_runs(s, sorted);
+	rc = sorted ? tb_store_sorted_runs(s, sorted) : -ENOMEM;
 	for (size_t i = 0; !rc && i < s->n_runs; i++) {
 		tb_run *r = sorted[i];
 		if (run && strcmp(run, r->name))

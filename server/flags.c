@@ -9,12 +9,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tblimits.h"
+
 enum kind { STR, BOOL_ARG, SWITCH, INT, DOUBLE, IGNORED_ARG, IGNORED_SWITCH };
 
 enum id {
 	F_LOGDIR, F_LOGDIR_SPEC, F_HOST, F_BIND_ALL, F_PORT, F_PATH_PREFIX, F_WINDOW_TITLE,
 	F_SAMPLES, F_LOAD_FAST, F_PURGE, F_RELOAD_INTERVAL, F_INSPECT, F_EVENT_FILE, F_TAG,
-	F_RUN, F_FORMAT, F_VERSION_TB, F_HELP, F_THREADS, F_WATCH, F_STATIC_DIR, F_WANDB, F_OTHER,
+	F_RUN, F_FORMAT, F_VERSION_TB, F_HELP, F_THREADS, F_WATCH, F_STATIC_DIR, F_ALLOWED_HOSTS,
+	F_AUTH, F_TOKEN, F_TOKEN_FILE, F_TLS_CERT, F_TLS_KEY, F_WANDB, F_OTHER,
 };
 
 static const struct flag {
@@ -43,6 +46,12 @@ static const struct flag {
 	{ "watch", STR, F_WATCH, "auto|inotify|poll: how to notice new data" },
 	{ "wandb", BOOL_ARG, F_WANDB, "true|false; false does not read W&B run folders (default true)" },
 	{ "static_dir", STR, F_STATIC_DIR, "serve the web page from this directory instead" },
+	{ "allowed_hosts", STR, F_ALLOWED_HOSTS, "a,b: Host names to answer besides this machine's ('*' = any)" },
+	{ "auth", STR, F_AUTH, "auto|none|token: require a token (auto: when not on loopback only)" },
+	{ "token", STR, F_TOKEN, "the token to require (default: $TBSERVE_TOKEN, else a random one)" },
+	{ "token_file", STR, F_TOKEN_FILE, "read the token from the first line of this file" },
+	{ "tls_cert", STR, F_TLS_CERT, "serve HTTPS with this PEM certificate (chain) file" },
+	{ "tls_key", STR, F_TLS_KEY, "the PEM private key of --tls_cert" },
 	{ "version_tb", SWITCH, F_VERSION_TB, "print the version and exit" },
 	{ "help", SWITCH, F_HELP, "this help" },
 	/* TensorBoard flags accepted and ignored (experimental or not applicable) */
@@ -270,8 +279,9 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 		return set_str(&f->format, v);
 	case F_THREADS: {
 		long t = strtol(v, &end, 10);
-		if (*end || end == v || t < 0 || t > 64) {
-			snprintf(err, errlen, "argument --threads: expected 0..64, got '%s'", v);
+		if (*end || end == v || t < 0 || t > TB_MAX_LOAD_THREADS) {
+			snprintf(err, errlen, "argument --threads: expected 0..%d, got '%s'",
+				 TB_MAX_LOAD_THREADS, v);
 			return -EINVAL;
 		}
 		f->threads = (int)t;
@@ -284,6 +294,17 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 		}
 		return set_str(&f->watch, v);
 	case F_STATIC_DIR: return set_str(&f->static_dir, v);
+	case F_ALLOWED_HOSTS: return set_str(&f->allowed_hosts, v);
+	case F_AUTH:
+		if (strcmp(v, "auto") && strcmp(v, "none") && strcmp(v, "token")) {
+			snprintf(err, errlen, "argument --auth: expected auto, none or token, got '%s'", v);
+			return 2;
+		}
+		return set_str(&f->auth, v);
+	case F_TOKEN: return set_str(&f->token, v);
+	case F_TOKEN_FILE: return set_str(&f->token_file, v);
+	case F_TLS_CERT: return set_str(&f->tls_cert, v);
+	case F_TLS_KEY: return set_str(&f->tls_key, v);
 	case F_VERSION_TB: f->cmd = TB_CMD_VERSION; return 0;
 	case F_HELP: f->cmd = TB_CMD_HELP; return 0;
 	case F_OTHER: return 0;
@@ -302,7 +323,7 @@ static int defaults(tb_flags *f)
 	f->reload_interval = 5.0;
 	if (set_str(&f->logdir, "") || set_str(&f->logdir_spec, "") || set_str(&f->path_prefix, "") ||
 	    set_str(&f->window_title, "") || set_str(&f->samples_per_plugin, "") ||
-	    set_str(&f->watch, "auto") || set_str(&f->format, "jsonl"))
+	    set_str(&f->watch, "auto") || set_str(&f->format, "jsonl") || set_str(&f->auth, "auto"))
 		return -ENOMEM;
 	return 0;
 }
@@ -338,6 +359,18 @@ static int check(tb_flags *f, char *err, size_t errlen)
 	if (f->path_prefix[0] && f->path_prefix[0] != '/') {
 		snprintf(err, errlen, "Error: --path_prefix must start with '/': '%s'", f->path_prefix);
 		return -ENOTSUP;
+	}
+	if (!f->tls_cert != !f->tls_key) {
+		snprintf(err, errlen, "Error: --tls_cert and --tls_key go together (HTTPS needs both)");
+		return 1;
+	}
+	if (f->token && f->token_file) {
+		snprintf(err, errlen, "Error: --token and --token_file are mutually exclusive");
+		return 1;
+	}
+	if (!strcmp(f->auth, "none") && (f->token || f->token_file)) {
+		snprintf(err, errlen, "Error: --auth=none contradicts --token/--token_file");
+		return 1;
 	}
 	size_t n = strlen(f->path_prefix);
 	while (n && f->path_prefix[n - 1] == '/')
@@ -424,5 +457,13 @@ void tb_flags_release(tb_flags *f)
 	free(f->tag);
 	free(f->run);
 	free(f->format);
+	free(f->allowed_hosts);
+	free(f->auth);
+	if (f->token)
+		explicit_bzero(f->token, strlen(f->token));
+	free(f->token);
+	free(f->token_file);
+	free(f->tls_cert);
+	free(f->tls_key);
 	memset(f, 0, sizeof *f);
 }

@@ -52,6 +52,12 @@ typedef struct tb_flags {
 	char *run;
 	char *format;           /* export: jsonl or csv */
 	int threads;            /* loader threads; 0 = one per CPU */
+	char *allowed_hosts;    /* extra Host names, "a,b" ("*" = any) */
+	char *auth;             /* "auto", "none", "token" */
+	char *token;            /* --token (else TBSERVE_TOKEN, --token_file) */
+	char *token_file;
+	char *tls_cert;         /* PEM files: HTTPS when both are given */
+	char *tls_key;
 	tb_store_opts store;    /* derived: purge rule and samples */
 } tb_flags;
 

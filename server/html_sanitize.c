@@ -19,18 +19,7 @@
 
 #include "html_entities.h"
 #include "md_text.h"
-
-/* Open elements in the sanitiser; a deeper start tag stays escaped text.
-   Bounds the per-token scope scans and the output of hostile nesting. */
-#define TB_HTML_MAX_DEPTH 512
-/* Entries in the list of active formatting elements; more stay escaped
-   text. html5lib clones every entry each time it reopens them, so this
-   bounds the blow-up of unclosed <em><strong>... chains. */
-#define TB_HTML_MAX_FORMATTING 32
-/* Attributes kept per element by the sanitiser; later ones are ignored.
-   Duplicate detection and html5lib's Noah's-Ark comparison are quadratic
-   in this, and only four attribute names can survive anyway. */
-#define TB_HTML_MAX_ATTRS 64
+#include "tblimits.h"
 
 /* html5lib's spaceCharacters. */
 static bool html_space(unsigned char c)

@@ -105,11 +105,11 @@ int tb_inspect(tb_store *s, const tb_loader *l, const char *tag, FILE *out)
 {
 	tb_store_rdlock(s);
 	tb_run **sorted = malloc((s->n_runs ? s->n_runs : 1) * sizeof *sorted);
-	if (!sorted) {
+	if (!sorted || tb_store_sorted_runs(s, sorted)) {
 		tb_store_unlock(s);
+		free(sorted);
 		return -ENOMEM;
 	}
-	tb_store_sorted_runs(s, sorted);
 	uint64_t points = 0, series = 0;
 	for (size_t i = 0; i < s->n_runs; i++) {
 		tb_run *r = sorted[i];

@@ -11,11 +11,13 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "announce.h"
+#include "conns.h"
 #include "log.h"
 #include "tblimits.h"
 #include "watch.h"
@@ -26,6 +28,8 @@ struct tb_live_sub {
 	tb_buf queue;
 	bool suspended;
 	bool closing;
+	char peer[TB_PEER_LEN];     /* client address (conns.h) */
+	uint64_t opened;            /* order of subscription, oldest first */
 	void (*suspend)(void *);
 	void (*resume)(void *);
 	void *arg;
@@ -37,7 +41,8 @@ struct tb_live {
 	pthread_t thread;
 	pthread_mutex_t hub;        /* guards subs, n_subs, stop */
 	tb_live_sub *subs;
-	unsigned n_subs;
+	unsigned n_subs;            /* counted until freed, closing or not */
+	uint64_t n_opened;
 	bool stop;
 	tb_watch *watch;
 	tb_announce announce;       /* what has been announced (live thread) */
@@ -72,15 +77,72 @@ static void publish(tb_live *lv, const tb_buf *msg)
 	pthread_mutex_unlock(&lv->hub);
 }
 
-tb_live_sub *tb_live_subscribe(tb_live *lv)
+/* End a stream: its next() returns -1 and the transport closes it (the
+ * browser's EventSource reconnects by itself). Caller holds the hub. */
+static void sub_end(tb_live_sub *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->closing = true;
+	if (s->suspended && s->resume) {
+		s->suspended = false;
+		s->resume(s->arg);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Streams of peer that are not ending. Caller holds the hub. */
+static unsigned peer_streams(tb_live *lv, const char *peer)
+{
+	unsigned n = 0;
+	for (tb_live_sub *s = lv->subs; s; s = s->next)
+		n += !s->closing && !strcmp(s->peer, peer);
+	return n;
+}
+
+/* Room for one more stream from peer: under its own limit, and when every
+ * stream is taken, the oldest stream of the address holding the most (if
+ * that is more than peer would hold) is ended. Caller holds the hub. */
+static bool make_room(tb_live *lv, const char *peer)
+{
+	unsigned mine = peer_streams(lv, peer), open = 0;
+	if (mine >= TB_LIVE_MAX_PER_PEER)
+		return false;
+	/* ended streams still count until their transport frees them */
+	if (lv->n_subs >= TB_LIVE_MAX_STREAMS + TB_LIVE_MAX_PER_PEER)
+		return false;
+	for (tb_live_sub *s = lv->subs; s; s = s->next)
+		open += !s->closing;
+	if (open < TB_LIVE_MAX_STREAMS)
+		return true;
+	const char *crowded = NULL;
+	unsigned most = mine + 1;
+	for (tb_live_sub *s = lv->subs; s; s = s->next) {
+		unsigned n = s->closing ? 0 : peer_streams(lv, s->peer);
+		if (n > most) {
+			most = n;
+			crowded = s->peer;
+		}
+	}
+	if (!crowded)
+		return false;
+	tb_live_sub *victim = NULL;
+	for (tb_live_sub *s = lv->subs; s; s = s->next)
+		if (!s->closing && !strcmp(s->peer, crowded) && (!victim || s->opened < victim->opened))
+			victim = s;
+	sub_end(victim);
+	return true;
+}
+
+tb_live_sub *tb_live_subscribe(tb_live *lv, const char *peer)
 {
 	tb_live_sub *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
 	s->lv = lv;
+	snprintf(s->peer, sizeof s->peer, "%s", peer ? peer : "");
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_lock(&lv->hub);
-	if (lv->n_subs >= TB_LIVE_MAX_STREAMS || lv->stop) {
+	if (lv->stop || !make_room(lv, s->peer)) {
 		pthread_mutex_unlock(&lv->hub);
 		pthread_mutex_destroy(&s->lock);
 		free(s);
@@ -90,6 +152,7 @@ tb_live_sub *tb_live_subscribe(tb_live *lv)
 	uint64_t v = lv->app->store.version;
 	tb_store_unlock(&lv->app->store);
 	tb_sse_hello(&s->queue, v);
+	s->opened = ++lv->n_opened;
 	s->next = lv->subs;
 	lv->subs = s;
 	lv->n_subs++;

@@ -36,9 +36,12 @@ void tb_live_stop(tb_live *lv);
 /* Free it, once the HTTP server that held subscriptions has stopped. */
 void tb_live_free(tb_live *lv);
 
-/* A new subscription, with the "hello" event queued; NULL when
- * TB_LIVE_MAX_STREAMS are open (or out of memory). */
-tb_live_sub *tb_live_subscribe(tb_live *lv);
+/* A new subscription for a client at peer (conns.h's peer name), with the
+ * "hello" event queued. NULL when peer already holds TB_LIVE_MAX_PER_PEER
+ * streams, or all TB_LIVE_MAX_STREAMS are taken and no address holds more
+ * than peer would (or out of memory). When all are taken, the oldest
+ * stream of the address holding the most is ended to make room. */
+tb_live_sub *tb_live_subscribe(tb_live *lv, const char *peer);
 
 /* The transport's suspend/resume pair: next() calls suspend (under the
  * subscription's lock) when nothing is queued, publish calls resume. */

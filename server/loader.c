@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "crc32c.h"
+#include "hash.h"
 #include "log.h"
 #include "logdir.h"
 #include "wandb.h"
@@ -40,8 +41,6 @@ int tb_loader_init(tb_loader *l, tb_store *s, const char *logdir, const char *pr
 
 static void file_free(tb_file *f)
 {
-	if (f->open)
-		tb_record_close(&f->rd);
 	tb_wandb_file_free(f->wandb);
 	free(f->name);
 	free(f->path);
@@ -55,9 +54,42 @@ void tb_loader_release(tb_loader *l)
 	for (size_t i = 0; i < l->n_runs; i++)
 		run_free(l->runs[i]);
 	free(l->runs);
+	free(l->index);
 	free(l->logdir);
 	free(l->prefix);
 	memset(l, 0, sizeof *l);
+}
+
+/* The run index: open addressing, run position + 1 per slot, at most half
+ * full; rebuilt when it grows and after runs are removed (a scan of 20,000
+ * runs must not compare every name with every other). */
+static int index_rebuild(tb_loader *l, size_t cap)
+{
+	uint32_t *idx = calloc(cap, sizeof *idx);
+	if (!idx)
+		return -ENOMEM;
+	for (size_t k = 0; k < l->n_runs; k++) {
+		const char *name = l->runs[k]->name;
+		size_t i = tb_hash_bytes(name, strlen(name)) & (cap - 1);
+		while (idx[i])
+			i = (i + 1) & (cap - 1);
+		idx[i] = (uint32_t)k + 1;
+	}
+	free(l->index);
+	l->index = idx;
+	l->index_cap = cap;
+	return 0;
+}
+
+static tb_loader_run *run_find(const tb_loader *l, const char *name)
+{
+	if (!l->index_cap)
+		return NULL;
+	size_t i = tb_hash_bytes(name, strlen(name)) & (l->index_cap - 1);
+	for (uint32_t k; (k = l->index[i]); i = (i + 1) & (l->index_cap - 1))
+		if (!strcmp(l->runs[k - 1]->name, name))
+			return l->runs[k - 1];
+	return NULL;
 }
 
 static tb_loader_run *run_get(tb_loader *l, const char *run, const char *dir)
@@ -68,9 +100,12 @@ static tb_loader_run *run_get(tb_loader *l, const char *run, const char *dir)
 		snprintf(full, sizeof full, "%s/%s", l->prefix, run);
 		name = full;
 	}
-	for (size_t i = 0; i < l->n_runs; i++)
-		if (!strcmp(l->runs[i]->name, name))
-			return l->runs[i];
+	tb_loader_run *found = run_find(l, name);
+	if (found)
+		return found;
+	if ((l->n_runs + 1) * 2 > l->index_cap &&
+	    index_rebuild(l, l->index_cap ? l->index_cap * 2 : 64))
+		return NULL;
 	if (tb_array_grow(l->runs, l->cap_runs, l->n_runs))
 		return NULL;
 	tb_loader_run *lr = calloc(1, sizeof *lr);
@@ -86,15 +121,25 @@ static tb_loader_run *run_get(tb_loader *l, const char *run, const char *dir)
 		return NULL;
 	}
 	tb_ingest_init(&lr->ingest, l->store, lr->run);
+	size_t i = tb_hash_bytes(name, strlen(name)) & (l->index_cap - 1);
+	while (l->index[i])
+		i = (i + 1) & (l->index_cap - 1);
+	l->index[i] = (uint32_t)l->n_runs + 1;
 	l->runs[l->n_runs++] = lr;
 	return lr;
 }
 
 static int file_add(tb_loader_run *lr, const char *name, const char *path)
 {
-	size_t pos = 0;
-	while (pos < lr->n_files && strcmp(lr->files[pos]->name, name) < 0)
-		pos++;
+	/* binary search: a run of 100,000 files is added in sorted order */
+	size_t pos = 0, hi = lr->n_files;
+	while (pos < hi) {
+		size_t mid = pos + (hi - pos) / 2;
+		if (strcmp(lr->files[mid]->name, name) < 0)
+			pos = mid + 1;
+		else
+			hi = mid;
+	}
 	if (pos < lr->n_files && !strcmp(lr->files[pos]->name, name)) {
 		lr->files[pos]->seen = true;
 		lr->files[pos]->gone = false;
@@ -186,6 +231,8 @@ int tb_loader_scan(tb_loader *l)
 		l->runs[j++] = lr;
 	}
 	l->n_runs = j;
+	if (l->removed_runs && index_rebuild(l, l->index_cap))
+		return -ENOMEM;
 	return rc;
 }
 
@@ -219,9 +266,6 @@ static void file_fail(tb_loader *l, tb_file *f, int rc)
 
 static void file_restart(tb_file *f)
 {
-	if (f->open)
-		tb_record_close(&f->rd);
-	f->open = false;
 	tb_wandb_file_free(f->wandb);
 	f->wandb = NULL;
 	f->offset = 0;
@@ -257,14 +301,11 @@ static void check_identity(tb_file *f)
 	struct stat st;
 	if (stat(f->path, &st) != 0 || !S_ISREG(st.st_mode))
 		return; /* deleted: keep what was read */
-	bool replaced = (f->open || f->records || f->error) &&
+	bool replaced = (f->records || f->error) &&
 			(st.st_ino != f->ino || st.st_dev != f->dev);
 	if (replaced) {
 		if ((uint64_t)st.st_size >= f->offset && prefix_crc(f->path, f->offset) == f->prefix_crc) {
 			/* same bytes, more of them: continue in the new file */
-			if (f->open)
-				tb_record_close(&f->rd);
-			f->open = false;
 			f->error = 0;
 			tb_log(TB_LOG_INFO, "%s was replaced by a longer copy; continuing", f->path);
 		} else {
@@ -277,7 +318,8 @@ static void check_identity(tb_file *f)
 	}
 }
 
-/* A W&B log: its own framing and records (wandb.c), same bookkeeping. */
+/* A W&B log: its own framing and records (wandb.c), same bookkeeping; it
+ * too holds no descriptor between reads. */
 static int read_wandb(tb_loader *l, tb_loader_run *lr, tb_file *f)
 {
 	struct stat st;
@@ -294,39 +336,41 @@ static int read_wandb(tb_loader *l, tb_loader_run *lr, tb_file *f)
 	return rc == -ENOMEM ? rc : 0;
 }
 
-/* Read one file from its offset to its current end. */
+/* Read one file from its offset to its current end. The file is open
+ * only meanwhile: an idle file holds no descriptor (a logdir of 20,000 runs
+ * must fit under the default RLIMIT_NOFILE of 1024), so each read reopens
+ * it at f->offset, re-reading at most a partial record at its end; inotify
+ * watches directories, not files. */
 static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 {
 	if (f->gone)
 		return 0;
-	if (f->records || f->open || f->error || f->wandb)
+	if (f->records || f->error || f->wandb)
 		check_identity(f);
 	if (f->error)
 		return 0;
 	if (tb_logdir_is_wandb_file(f->name))
 		return read_wandb(l, lr, f);
-	if (!f->open) {
-		int rc = tb_record_open(&f->rd, f->path, f->offset);
-		if (rc) {
-			tb_log(TB_LOG_WARN, "cannot open %s: %s", f->path, strerror(-rc));
-			return 0;
-		}
-		struct stat st;
-		if (fstat(f->rd.fd, &st) == 0) {
-			f->dev = st.st_dev;
-			f->ino = st.st_ino;
-		}
-		f->rd.verify_payload_crc = l->verify_crc;
-		f->open = true;
+	tb_record_reader rd;
+	int rc = tb_record_open(&rd, f->path, f->offset);
+	if (rc) {
+		tb_log(TB_LOG_WARN, "cannot open %s: %s", f->path, strerror(-rc));
+		return 0;
 	}
+	struct stat st;
+	if (fstat(rd.fd, &st) == 0) {
+		f->dev = st.st_dev;
+		f->ino = st.st_ino;
+	}
+	rd.verify_payload_crc = l->verify_crc;
 	uint64_t bytes = 0, records = 0;
-	int rc = 0, more = 1;
+	int more = 1;
 	while (more && !rc) {
 		tb_run_wrlock(lr->run);
 		for (int k = 0; k < BATCH_RECORDS; k++) {
 			const unsigned char *p;
 			size_t n;
-			int got = tb_record_next(&f->rd, &p, &n);
+			int got = tb_record_next(&rd, &p, &n);
 			if (got <= 0) {
 				rc = got;
 				more = 0;
@@ -346,7 +390,7 @@ static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 			f->records++;
 			records++;
 			bytes += n + TB_RECORD_FRAMING;
-			f->offset = tb_record_offset(&f->rd);
+			f->offset = tb_record_offset(&rd);
 			f->prefix_crc = tb_crc32c(f->prefix_crc, p - TB_RECORD_HEADER_LEN,
 						  n + TB_RECORD_FRAMING);
 		}
@@ -354,14 +398,10 @@ static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 	}
 	atomic_fetch_add(&l->bytes_read, bytes);
 	atomic_fetch_add(&l->records_read, records);
-	if (rc < 0) {
+	tb_record_close(&rd);
+	if (rc < 0)
 		file_fail(l, f, rc);
-		tb_record_close(&f->rd);
-		f->open = false;
-		return rc == -ENOMEM ? rc : 0;
-	}
-	tb_record_idle(&f->rd);
-	return 0;
+	return rc == -ENOMEM ? rc : 0;
 }
 
 int tb_loader_read_run(tb_loader *l, tb_loader_run *lr)

@@ -8,10 +8,6 @@
  * its files in lexicographic order, so the purge rules see events in the
  * order TensorBoard does).
  *
- * W&B run logs (run-<id>.wandb, see wandb.h) are files of their folder's
- * run like event files, read by tb_wandb_read() instead of the TFRecord
- * reader.
- *
  * A file that fails (bad CRC, absurd length, unparsable event) is logged
  * once and read no further; what came before stays. A partial record at the
  * end of a file is simply waited for.
@@ -38,12 +34,10 @@ typedef struct tb_file {
 	uint64_t records;       /* records applied */
 	uint32_t prefix_crc;    /* CRC32C of bytes [0, offset): recognises a
 				 * replaced file that only grew (rsync) */
-	dev_t dev;              /* identity of the open file */
+	dev_t dev;              /* identity of the file last read */
 	ino_t ino;
 	bool gone;              /* deleted: its points stay */
 	bool seen;              /* found by the current scan */
-	tb_record_reader rd;
-	bool open;
 	struct tb_wandb_file *wandb;    /* W&B log reading state (wandb.h), or NULL */
 } tb_file;
 
@@ -63,6 +57,8 @@ typedef struct tb_loader {
 	char *prefix;           /* --logdir_spec group name, or NULL */
 	tb_loader_run **runs;
 	size_t n_runs, cap_runs;
+	uint32_t *index;        /* run name -> position + 1 (loader.c) */
+	size_t index_cap;
 	int threads;            /* readers for tb_loader_read(); >= 1 */
 	int verify_crc;         /* 1 unless a benchmark measures without it */
 	bool wandb;             /* read W&B run folders too (--wandb; default on) */

@@ -4,9 +4,11 @@
  * A run is any directory that directly holds a regular file (symlinks
  * followed) whose name contains "tfevents"; its name is the path relative to
  * the logdir with '/' separators, "." for the logdir itself. Directories
- * with such names are not files. Symlinked directories are followed; a link
- * back to a directory on the current path is skipped, so loops end. Nesting
- * beyond TB_MAX_WALK_DEPTH is not walked.
+ * with such names are not files. Symlinked directories are followed, but
+ * each real directory (device, inode) is walked once: every real directory
+ * first under its own name, then the symlinked ones not reached yet, so
+ * loops end and links cannot multiply runs. Nesting beyond
+ * TB_MAX_WALK_DEPTH is not walked.
  *
  * A W&B run folder is a run the same way: a directory directly holding
  * "run-<id>.wandb" (wandb/run-<date>-<id>/, offline-run-...), named by its

@@ -17,6 +17,7 @@
  * the table markup of tb_text_render().
  */
 #include "markdown.h"
+#include "tblimits.h"
 
 #include "html_sanitize.h"
 #include "md_preprocess.h"
@@ -879,8 +880,11 @@ int tb_text_render(const char *const *strs, const size_t *lens, size_t count,
 			return -EINVAL;
 		total *= (size_t)dims[i];
 	}
-	if (total != count)
+	/* one string fills every element: TensorBoard repeats the last string
+	 * to fill the shape, and tbserve never materialises the repeats */
+	if (total != count && count != 1)
 		return -EINVAL;
+#define CELL(i) (count == 1 ? 0 : (i))
 	if (rank == 0) {
 		if (!utf8_valid(strs[0], lens[0]))
 			return -EILSEQ;
@@ -894,9 +898,17 @@ int tb_text_render(const char *const *strs, const size_t *lens, size_t count,
 			return -EINVAL;
 	rows = (size_t)dims[rank >= 2 ? rank - 2 : 0];
 	cols = rank >= 2 ? (size_t)dims[rank - 1] : 1;
-	for (size_t i = 0; i < rows * cols; i++)
-		if (!utf8_valid(strs[i], lens[i]))
-			return -EILSEQ;
+	/* a tiny file can declare 16M elements: render a bounded table */
+	size_t all_rows = rows;
+	if (cols > TB_MAX_TEXT_CELLS)
+		cols = TB_MAX_TEXT_CELLS;
+	if (cols && rows > TB_MAX_TEXT_CELLS / cols)
+		rows = TB_MAX_TEXT_CELLS / cols;
+	size_t all_cols = rank >= 2 ? (size_t)dims[rank - 1] : 1;
+	for (size_t r = 0; r < rows; r++)
+		for (size_t c = 0; c < cols; c++)
+			if (!utf8_valid(strs[CELL(r * all_cols + c)], lens[CELL(r * all_cols + c)]))
+				return -EILSEQ;
 	tb_buf warn = TB_BUF_INIT, table = TB_BUF_INIT, res = TB_BUF_INIT;
 	size_t nuls = 0;
 	int rc = 0;
@@ -905,12 +917,18 @@ int tb_text_render(const char *const *strs, const size_t *lens, size_t count,
 		snprintf(msg, sizeof msg, TB_TEXT_DIM_WARNING, rank);
 		rc = tb_markdown_to_safe_html(msg, strlen(msg), &warn);
 	}
+	if (!rc && (rows < all_rows || cols < all_cols)) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "**Warning:** this text summary is a %zu by %zu table; "
+			 "only the first %zu by %zu cells are shown.", all_rows, all_cols, rows, cols);
+		rc = tb_markdown_to_safe_html(msg, strlen(msg), &warn);
+	}
 	tb_buf_puts(&table, "<table>\n<tbody>\n");
 	for (size_t r = 0; r < rows && !rc; r++) {
 		tb_buf_puts(&table, "<tr>\n");
 		for (size_t c = 0; c < cols && !rc; c++) {
-			const char *s = strs[r * cols + c];
-			size_t n = lens[r * cols + c];
+			const char *s = strs[CELL(r * all_cols + c)];
+			size_t n = lens[CELL(r * all_cols + c)];
 			tb_buf_puts(&table, "<td>");
 			if (markdown) {
 				rc = md_element(s, n, &table, &nuls);
@@ -938,4 +956,5 @@ int tb_text_render(const char *const *strs, const size_t *lens, size_t count,
 	tb_buf_release(&table);
 	tb_buf_release(&res);
 	return rc;
+#undef CELL
 }

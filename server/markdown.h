@@ -42,10 +42,13 @@ int tb_markdown_to_safe_html(const char *s, size_t n, tb_buf *out);
 /* TensorBoard's text_array_to_html for a DT_STRING tensor: rank 0 -> one
    string; rank 1 -> one-column table; rank 2 -> rows x cols table; rank > 2
    -> warning paragraph + table of the slice [0,0,...,:,:]. strs[i], lens[i]
-   are the elements in row-major order (count = product of dims; dims may be
-   NULL for rank 0). markdown=false: each cell only sanitised.
-   Returns 0, -EILSEQ (an element is not UTF-8), -EINVAL (count does not
-   match dims, negative dims, or a rank > 2 tensor with an empty leading
+   are the elements in row-major order (count = product of dims, or 1: one
+   string that fills every element, as TensorBoard pads a short string_val
+   with its last value; dims may be NULL for rank 0). At most
+   TB_MAX_TEXT_CELLS cells are rendered, the first rows and columns, after a
+   warning paragraph. markdown=false: each cell only sanitised.
+   Returns 0, -EILSEQ (a rendered element is not UTF-8), -EINVAL (count does
+   not match dims, negative dims, or a rank > 2 tensor with an empty leading
    dimension, where TensorBoard raises), or -ENOMEM. */
 int tb_text_render(const char *const *strs, const size_t *lens, size_t count,
                    const int64_t *dims, int rank, bool markdown, tb_buf *out);

@@ -14,15 +14,7 @@
 #include "md_preprocess.h"
 
 #include "md_text.h"
-
-/* Raw-HTML nesting tracked while extracting Python-Markdown's HTML blocks;
-   deeper tags are kept but not tracked, so such a block may end early and
-   the rest is ordinary text. Bounds the tag stack's memory. */
-#define TB_MD_MAX_RAW_DEPTH 4096
-/* Bytes a start tag may span for the raw-HTML extractor; a longer one is
-   text. html.parser rescans attributes from every '<', so without a bound
-   unterminated quotes make the extractor quadratic. */
-#define TB_MD_MAX_TAG_BYTES 4096
+#include "tblimits.h"
 
 /* ---------------------------------------------------------------------------
  * Python-Markdown, step 1: the preprocessors (whitespace, fenced code, raw

@@ -43,6 +43,7 @@ typedef struct tb_request {
 	size_t body_len;
 	bool accept_gzip;         /* client takes Content-Encoding: gzip */
 	const char *if_none_match;/* If-None-Match header, or NULL */
+	const char *peer;         /* client address as conns.h names it ("" if unknown) */
 	const char *route;        /* set by tb_api_handle: path after prefixes */
 } tb_request;
 

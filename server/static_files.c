@@ -62,14 +62,16 @@ static const char *mime_of(const char *path)
 }
 
 /* Open rel (already clean) below root, one component at a time with
- * O_NOFOLLOW, so no symlink -- a directory one included -- leads out. */
+ * O_NOFOLLOW, so no symlink -- a directory one included -- leads out. The
+ * file itself is opened O_NONBLOCK: opening a FIFO (or a device) for
+ * reading must not block a worker; the caller serves regular files only. */
 static int open_below(const char *root, const char *rel)
 {
 	int dir = open(root, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
 	while (dir >= 0) {
 		const char *slash = strchr(rel, '/');
 		if (!slash) {
-			int fd = openat(dir, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			int fd = openat(dir, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 			close(dir);
 			return fd;
 		}

@@ -445,8 +445,8 @@ int tb_series_append_text(tb_store *s, tb_series *se, double wall, int64_t step,
 			  const tb_text_view *t)
 {
 	size_t bytes = sizeof(tb_text) + (size_t)t->rank * sizeof(int64_t) +
-		       t->count * (sizeof(size_t) + sizeof(char *));
-	for (size_t i = 0; i < t->count; i++) {
+		       t->n_strs * (sizeof(size_t) + sizeof(char *));
+	for (size_t i = 0; i < t->n_strs; i++) {
 		if (t->lens[i] > SIZE_MAX / 2 - bytes)
 			return -ENOMEM;
 		bytes += t->lens[i] + 1;
@@ -457,15 +457,16 @@ int tb_series_append_text(tb_store *s, tb_series *se, double wall, int64_t step,
 	char *p = (char *)(x + 1);
 	x->rank = t->rank;
 	x->count = t->count;
+	x->n_strs = t->n_strs;
 	x->dims = (int64_t *)p;
 	p += (size_t)t->rank * sizeof(int64_t);
 	x->lens = (size_t *)p;
-	p += t->count * sizeof(size_t);
+	p += t->n_strs * sizeof(size_t);
 	x->strs = (char **)p;
-	p += t->count * sizeof(char *);
+	p += t->n_strs * sizeof(char *);
 	if (t->rank)
 		memcpy(x->dims, t->dims, (size_t)t->rank * sizeof(int64_t));
-	for (size_t i = 0; i < t->count; i++) {
+	for (size_t i = 0; i < t->n_strs; i++) {
 		x->lens[i] = t->lens[i];
 		x->strs[i] = p;
 		if (t->lens[i])
@@ -504,8 +505,8 @@ size_t tb_series_bytes(const tb_series *se)
 			bytes += sizeof(tb_blob) + ((tb_blob *)se->heavy[i])->len;
 		else {
 			const tb_text *t = se->heavy[i];
-			bytes += sizeof *t + t->count * (sizeof(size_t) + sizeof(char *) + 1);
-			for (size_t k = 0; k < t->count; k++)
+			bytes += sizeof *t + t->n_strs * (sizeof(size_t) + sizeof(char *) + 1);
+			for (size_t k = 0; k < t->n_strs; k++)
 				bytes += t->lens[k];
 		}
 	}
@@ -731,15 +732,13 @@ static int run_order(const void *a, const void *b)
 	return strcmp(x->run->name, y->run->name);
 }
 
-void tb_store_sorted_runs(tb_store *s, tb_run **out)
+int tb_store_sorted_runs(tb_store *s, tb_run **out)
 {
 	if (!s->n_runs)
-		return;
+		return 0;
 	struct run_key *keys = malloc(s->n_runs * sizeof *keys);
-	if (!keys) { /* unsorted beats nothing */
-		memcpy(out, s->runs, s->n_runs * sizeof *out);
-		return;
-	}
+	if (!keys)
+		return -ENOMEM;
 	/* snapshot start times under each run's lock: loaders write them */
 	for (size_t i = 0; i < s->n_runs; i++) {
 		tb_run *r = s->runs[i];
@@ -751,6 +750,7 @@ void tb_store_sorted_runs(tb_store *s, tb_run **out)
 	for (size_t i = 0; i < s->n_runs; i++)
 		out[i] = keys[i].run;
 	free(keys);
+	return 0;
 }
 
 void tb_store_compact(tb_store *s)

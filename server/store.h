@@ -73,10 +73,11 @@ typedef struct tb_hist {
 
 typedef struct tb_text {
 	int rank;
-	size_t count;
+	size_t count;    /* elements of the shape */
+	size_t n_strs;   /* strings held: count, or 1 filling every element */
 	int64_t *dims;   /* rank entries */
-	size_t *lens;    /* count entries */
-	char **strs;     /* count entries, each NUL-terminated after lens[i] bytes */
+	size_t *lens;    /* n_strs entries */
+	char **strs;     /* n_strs entries, each NUL-terminated after lens[i] bytes */
 } tb_text;
 
 typedef struct tb_blob {
@@ -182,8 +183,8 @@ void tb_store_remove_run(tb_store *s, const char *name);
 
 /* Runs in TensorBoard's order: first event's wall time, then name; runs
  * with no event last. Fills out (n_runs entries); store lock held, run
- * locks not held (each is taken briefly). */
-void tb_store_sorted_runs(tb_store *s, tb_run **out);
+ * locks not held (each is taken briefly). 0 or -ENOMEM (out unset). */
+int tb_store_sorted_runs(tb_store *s, tb_run **out);
 
 /* Series of a run (run lock held). */
 tb_series *tb_run_find(tb_run *r, const char *tag, size_t tag_len);

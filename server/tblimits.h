@@ -24,6 +24,18 @@
  * histogram [k,3] tensors). 16M elements is far beyond any real summary. */
 #define TB_MAX_TENSOR_ELEMS (16u * 1024 * 1024)
 
+/* Cells of one text summary rendered as an HTML table (the first rows and
+ * columns, with a warning): a 100-byte file can declare a [16M] string
+ * tensor, and TensorBoard would render every repeat of its one string.
+ * Real text tables have tens of cells. */
+#define TB_MAX_TEXT_CELLS (16u * 1024)
+
+/* Elements of a numeric tensor (TF2 histogram [k,3]) that the file does
+ * not hold -- a shape with no values, or one value filling it -- that we
+ * are willing to materialise: a 1024-bucket histogram. Beyond it the
+ * point is skipped (a 30-byte value declaring a million buckets). */
+#define TB_MAX_TENSOR_PADDING (3u * 1024)
+
 /* Rank of a tensor we interpret (TensorFlow itself caps rank at 254). */
 #define TB_MAX_TENSOR_RANK 64
 
@@ -44,6 +56,32 @@
 /* Points kept per series for plugins with no samples_per_plugin entry: 0
  * means every point is kept (tbserve's default, unlike TensorBoard). */
 #define TB_KEEP_ALL 0
+
+/* ---- text (Markdown and the HTML sanitiser) ---------------------------- */
+
+/* Open elements in the sanitiser; a deeper start tag stays escaped text.
+ * Bounds the per-token scope scans and the output of hostile nesting. */
+#define TB_HTML_MAX_DEPTH 512
+
+/* Entries in the list of active formatting elements; more stay escaped
+ * text. html5lib clones every entry each time it reopens them, so this
+ * bounds the blow-up of unclosed <em><strong>... chains. */
+#define TB_HTML_MAX_FORMATTING 32
+
+/* Attributes kept per element by the sanitiser; later ones are ignored.
+ * Duplicate detection and html5lib's Noah's-Ark comparison are quadratic
+ * in this, and only four attribute names can survive anyway. */
+#define TB_HTML_MAX_ATTRS 64
+
+/* Raw-HTML nesting tracked while extracting Python-Markdown's HTML blocks;
+ * deeper tags are kept but not tracked, so such a block may end early and
+ * the rest is ordinary text. Bounds the tag stack's memory. */
+#define TB_MD_MAX_RAW_DEPTH 4096
+
+/* Bytes a start tag may span for the raw-HTML extractor; a longer one is
+ * text. html.parser rescans attributes from every '<', so without a bound
+ * unterminated quotes make the extractor quadratic. */
+#define TB_MD_MAX_TAG_BYTES 4096
 
 /* ---- HTTP ---------------------------------------------------------------- */
 
@@ -68,13 +106,30 @@
 #define TB_HTTP_MAX_CONNECTIONS 1024
 #define TB_HTTP_MAX_PER_IP 256
 
+/* File descriptors kept free for everything but client connections
+ * (listener, loader threads reading one file each, inotify, epoll, static
+ * files): the connection limit is lowered to RLIMIT_NOFILE minus this, so
+ * an accept() never fails with EMFILE and nothing else is starved. */
+#define TB_FD_RESERVE 128
+
 /* Threads answering requests (one per CPU up to this): handlers mostly
  * wait on locks and memory, not on CPU, beyond it. */
 #define TB_HTTP_MAX_THREADS 16
 
-/* Seconds a connection may sit idle (or trickle bytes) before it is closed:
- * a client sending one byte a second cannot hold a slot for long. */
+/* Seconds a connection may sit idle while its answer is sent before it is
+ * closed (libmicrohttpd's timeout; any byte moved restarts it). */
 #define TB_HTTP_IDLE_TIMEOUT 30
+
+/* Seconds from the moment a connection can send a request (it was accepted,
+ * or its previous answer was sent) until that request's headers and body
+ * have all arrived; then it is closed (conns.c). A client trickling a byte
+ * every few seconds is dropped here, and so is an idle keep-alive
+ * connection (browsers simply open a new one). */
+#define TB_HTTP_REQUEST_DEADLINE 10
+
+/* Connections libmicrohttpd accepts above TB_HTTP_MAX_CONNECTIONS: room for
+ * new clients while the idle connections they displace close (conns.h). */
+#define TB_HTTP_CONN_RESERVE 64
 
 /* Serialised response bodies kept for reuse (cache.c), all series
  * together; beyond this bodies are still built, just not kept. */
@@ -84,6 +139,11 @@
  * connection and a queue. More get 503. */
 #define TB_LIVE_MAX_STREAMS 64
 
+/* Live streams one client address may hold. When every stream is taken, a
+ * new client's stream replaces the oldest of the address holding the most
+ * (browsers reconnect on their own), so no address can take them all. */
+#define TB_LIVE_MAX_PER_PEER 16
+
 /* Bytes queued for one slow live client before its queue is dropped and it
  * is told to refetch everything (a "reset" event). */
 #define TB_LIVE_MAX_QUEUE (1u * 1024 * 1024)
@@ -91,6 +151,17 @@
 /* Seconds between live heartbeats (keeps proxies from closing the stream
  * and lets the server notice clients that went away). */
 #define TB_LIVE_HEARTBEAT 15
+
+/* Wrong tokens one client address may send within TB_AUTH_WINDOW seconds;
+ * then every request from it gets 429 until the window ends. Addresses
+ * are tracked in a table of TB_AUTH_PEERS (the oldest entry is reused). */
+#define TB_AUTH_MAX_FAILURES 10
+#define TB_AUTH_WINDOW 60
+#define TB_AUTH_PEERS 256
+
+/* Size of a --tls_cert or --tls_key file (PEM certificates and keys are a
+ * few KiB; a chain of dozens fits). */
+#define TB_TLS_MAX_FILE (1u * 1024 * 1024)
 
 /* Items in one timeSeries request: every item may walk every run, so this
  * bounds the work one request buys (the dashboard sends one per call). */

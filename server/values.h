@@ -41,13 +41,17 @@ typedef struct tb_scalar {
 	int64_t i;  /* I64, BOOL */
 } tb_scalar;
 
-/* A string tensor: count = product of dims (1 for rank 0), row-major. */
+/* A string tensor: count = product of dims (1 for rank 0), row-major.
+ * strs/lens hold n_strs strings: count, or 1 that fills every element
+ * (TensorBoard pads a short string_val with its last value, "" when there
+ * is none); elements the file does not hold are never materialised. */
 typedef struct tb_text_view {
 	int rank;
 	const int64_t *dims;
 	size_t count;
 	const char *const *strs;
 	const size_t *lens;
+	size_t n_strs;
 } tb_text_view;
 
 /* What a blob holds, so later plugins can decode it. */

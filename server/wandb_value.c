@@ -206,7 +206,7 @@ int tb__wandb_add_text(tb_wandb_file *f, const char *tag, size_t len, double wal
 		return 0;
 	const char *strs[1] = { text };
 	size_t lens[1] = { n };
-	tb_text_view t = { 0, NULL, 1, strs, lens };
+	tb_text_view t = { 0, NULL, 1, strs, lens, 1 };
 	return tb_series_append_text(f->store, se, wall, step, &t);
 }
 
@@ -345,7 +345,7 @@ static int add_table(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, c
 			lens[i] = strlen(strs[i]);
 	if (!rc) {
 		int64_t dims[2] = { (int64_t)nr + 1, (int64_t)nc };
-		tb_text_view v = { 2, dims, count, (const char *const *)strs, lens };
+		tb_text_view v = { 2, dims, count, (const char *const *)strs, lens, count };
 		tb_series *se = series_get(f, tag->data, tag->len, TB_KIND_TEXT);
 		rc = se ? tb_series_append_text(f->store, se, wall, step, &v) : 0;
 	}

@@ -10,6 +10,9 @@ import path from 'node:path';
 import { ROOT, startServer, sleep } from './harness.mjs';
 import { decodeScalarsBinary, num } from '../../static/api.js';
 
+// what the page sends with every POST (tbserve refuses cross-site POSTs without it)
+const XSRF = { 'X-XSRF-Protected': '1' };
+
 /** A body in docs/api.md's layout: runs = [{name, wall, step, value, width}]. */
 function encode(runs) {
   const parts = [];
@@ -92,8 +95,8 @@ test("tbserve's binary answers carry the JSON answers' points (real fixtures)", 
     for (const query of ['', 'buckets=50', 'since_step=10']) {
       const body = new URLSearchParams([['tag', tag], ...runs.map((r) => ['runs', r])]);
       const base = `${server.url}data/plugin/scalars/scalars_multirun?${query}`;
-      const json = await (await fetch(base, { method: 'POST', body })).json();
-      const res = await fetch(`${base}${query ? '&' : ''}format=binary`, { method: 'POST', body });
+      const json = await (await fetch(base, { method: 'POST', body, headers: XSRF })).json();
+      const res = await fetch(`${base}${query ? '&' : ''}format=binary`, { method: 'POST', body, headers: XSRF });
       assert.equal(res.headers.get('content-type'), 'application/octet-stream');
       const bin = decodeScalarsBinary(await res.arrayBuffer());
       assert.deepEqual([...bin.keys()], Object.keys(json), `${tag} ${query}: runs`);

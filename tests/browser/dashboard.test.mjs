@@ -280,10 +280,20 @@ describe('scalars', () => {
       return fs.readFileSync(file);
     };
     const csv = (await get('csv')).toString();
-    assert.match(csv, /^run,wall_time,step,value\r\n/);
-    assert.ok(csv.includes('baseline,1700000000,0,2\r\n') || csv.includes('baseline,1700000000,0,2.0'), csv.slice(0, 200));
     const json = JSON.parse((await get('json')).toString());
-    assert.deepEqual(json.baseline, await api('data/plugin/scalars/scalars?run=baseline&tag=loss'));
+    // Both hold exactly the API's points of every run drawn in the card; the
+    // CSV writes each number as JavaScript does (2.0 -> "2") and quotes run
+    // names holding a comma, quote or line break.
+    const runs = Object.keys(json);
+    assert.ok(runs.includes('baseline'), runs.join());
+    const field = (t) => (/[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t);
+    const want = ['run,wall_time,step,value'];
+    for (const r of runs) {
+      const pts = await api(`data/plugin/scalars/scalars?run=${encodeURIComponent(r)}&tag=loss`);
+      assert.deepEqual(json[r], pts, r);
+      for (const [w, st, v] of pts) want.push(`${field(r)},${w},${st},${v}`);
+    }
+    assert.equal(csv, want.join('\r\n') + '\r\n');
     const png = await get('png');
     assert.equal(png.subarray(1, 4).toString(), 'PNG');
     await card.locator('[data-act="enlarge"]').click();

@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "app.h"
+#include "cache.h"
 #include "flags.h"
 #include "log.h"
 
@@ -56,6 +57,25 @@ static inline void fuzz_api_call(tb_app *app, const char *method, const char *pa
 	req.n_form = n_form;
 	tb_response_init(resp);
 	tb_api_handle(&req, resp);
+}
+
+/* The answer's bytes wherever the response keeps them (built, fixed, or
+ * shared from the cache); NULL for a stream or an allocation failure. */
+static inline const char *fuzz_body(const tb_response *r, size_t *len)
+{
+	switch (r->src) {
+	case TB_BODY_BUF:
+		*len = r->body.len;
+		return r->body.oom ? NULL : r->body.data ? r->body.data : "";
+	case TB_BODY_STATIC:
+		*len = r->u.fixed.len;
+		return r->u.fixed.data;
+	case TB_BODY_SHARED:
+		*len = r->u.shared->len;
+		return r->u.shared->data;
+	default:
+		return NULL;
+	}
 }
 
 #endif

@@ -2,7 +2,7 @@
  * fuzz_html.h - the sanitiser's promise (html_sanitize.h), checked on its
  * output: valid UTF-8; every '<' opens or closes an allowed element (or is
  * TensorBoard's fixed NUL-warning comment); only a[href,title] and
- * img[src,title,alt] attributes, always double-quoted; href and src only
+ * img[src,title,alt] attributes, always quoted; href and src only
  * with http, https, mailto or no scheme, as a browser would parse the URL.
  * A sanitiser that lets anything else through fails here even if it does
  * not crash.
@@ -149,8 +149,10 @@ static inline void fuzz_check_safe_html(const char *s, size_t n)
 			if (j < n && s[j] == '>' && j == an) /* "<br />"-style never occurs */
 				break;
 			FUZZ_CHECK(attrs && fh_name_in(s + an, j - an, attrs));
-			FUZZ_CHECK(j + 1 < n && s[j] == '=' && s[j + 1] == '"');
-			const char *q = memchr(s + j + 2, '"', n - j - 2);
+			/* double quotes, or single ones around a value holding '"'
+			   (html5lib's serializer) */
+			FUZZ_CHECK(j + 1 < n && s[j] == '=' && (s[j + 1] == '"' || s[j + 1] == '\''));
+			const char *q = memchr(s + j + 2, s[j + 1], n - j - 2);
 			FUZZ_CHECK(q != NULL);
 			size_t vlen = (size_t)(q - (s + j + 2));
 			FUZZ_CHECK(memchr(s + j + 2, '<', vlen) == NULL);

@@ -23,8 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tb_response resp;
 	fuzz_api_call(app, "POST", "/data/plugin/timeseries/timeSeries", NULL, 0, &form, 1, &resp);
 	FUZZ_CHECK(resp.status == 200 || resp.status == 400);
-	if (resp.status == 200 && !resp.body.oom) {
-		cJSON *j = cJSON_ParseWithLength(resp.body.data, resp.body.len);
+	size_t len;
+	const char *body = fuzz_body(&resp, &len);
+	if (resp.status == 200 && body) {
+		cJSON *j = cJSON_ParseWithLength(body, len);
 		FUZZ_CHECK(j && cJSON_IsArray(j));
 		cJSON_Delete(j);
 	}

@@ -130,10 +130,9 @@ static bool same_double(double a, double b)
 	return (isnan(a) && isnan(b)) || !memcmp(&a, &b, 8);
 }
 
-static void check_binary(const tb_buf *body, const tb_series *se)
+static void check_binary(const char *body, size_t n, const tb_series *se)
 {
-	const unsigned char *p = (const unsigned char *)body->data;
-	size_t n = body->len;
+	const unsigned char *p = (const unsigned char *)body;
 	FUZZ_CHECK(n >= 8 && !memcmp(p, "TBS1", 4) && get_u32(p + 4) == 1);
 	size_t at = 8;
 	FUZZ_CHECK(n >= at + 4 && get_u32(p + at) == 3 && n >= at + 8 && !memcmp(p + at + 4, "run", 3));
@@ -176,9 +175,9 @@ static double json_number(const cJSON *j)
 	return -INFINITY;
 }
 
-static void check_json(const tb_buf *body, const tb_series *se)
+static void check_json(const char *body, size_t n, const tb_series *se)
 {
-	cJSON *j = cJSON_ParseWithLength(body->data, body->len);
+	cJSON *j = cJSON_ParseWithLength(body, n);
 	FUZZ_CHECK(j && cJSON_IsObject(j));
 	cJSON *pts = cJSON_GetObjectItemCaseSensitive(j, "run");
 	FUZZ_CHECK(cJSON_IsArray(pts) && (size_t)cJSON_GetArraySize(pts) == se->n);
@@ -228,11 +227,13 @@ static void check_multirun(const uint8_t *data, size_t size)
 		fuzz_api_call(app, "POST", "/data/plugin/scalars/scalars_multirun", query,
 			      (size_t)binary, form, 2, &resp);
 		FUZZ_CHECK(resp.status == 200);
-		if (!resp.body.oom) {
+		size_t n;
+		const char *body = fuzz_body(&resp, &n);
+		if (body) {
 			if (binary)
-				check_binary(&resp.body, se);
+				check_binary(body, n, se);
 			else
-				check_json(&resp.body, se);
+				check_json(body, n, se);
 		}
 		tb_response_release(&resp);
 	}

@@ -101,14 +101,14 @@ def healthy(port, source="127.0.0.1"):
 
 @case("overlong URL -> 414")
 def overlong_url(port):
-    st = status_of(raw(port, b"GET /data/runs?x=" + b"a" * 1000000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"))
+    st = status_of(raw(port, b"GET /data/runs?x=" + b"a" * 1000000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n"))
     assert st == 414, st
     healthy(port)
 
 
 @case("overlong header -> 431")
 def overlong_header(port):
-    st = status_of(raw(port, b"GET /data/runs HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 1000000 + b"\r\n\r\n"))
+    st = status_of(raw(port, b"GET /data/runs HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"b" * 1000000 + b"\r\n\r\n"))
     assert st in (431, 413), st
     healthy(port)
 
@@ -137,7 +137,7 @@ def many_params(port):
     assert status == 400 and body.startswith(b"Invalid argument: too many query"), (status, body)
     # more fields than the connection's memory can parse: a 4xx, or closed
     q = "&".join("p%d=1" % i for i in range(5000))
-    st = status_of(raw(port, ("GET /data/runs?%s HTTP/1.1\r\nHost: x\r\n\r\n" % q).encode()))
+    st = status_of(raw(port, ("GET /data/runs?%s HTTP/1.1\r\nHost: localhost\r\n\r\n" % q).encode()))
     assert st is None or 400 <= st < 500, st
     healthy(port)
 
@@ -154,13 +154,13 @@ def missing_args(port):
 @case("huge POST body -> 413")
 def huge_body(port):
     # declared too large: answered before the body is read
-    st = status_of(raw(port, b"POST /data/plugin/timeseries/timeSeries HTTP/1.1\r\nHost: x\r\n"
-                       b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 3145728\r\n\r\n"))
+    st = status_of(raw(port, b"POST /data/plugin/timeseries/timeSeries HTTP/1.1\r\nHost: localhost\r\n"
+                       b"X-XSRF-Protected: 1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 3145728\r\n\r\n"))
     assert st == 413, st
     # chunked, no length: cut off once past the limit
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(b"POST /data/plugin/timeseries/timeSeries HTTP/1.1\r\nHost: x\r\n"
-              b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n")
+    s.sendall(b"POST /data/plugin/timeseries/timeSeries HTTP/1.1\r\nHost: localhost\r\n"
+              b"X-XSRF-Protected: 1\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n")
     chunk = b"%x\r\n" % 65536 + b"x" * 65536 + b"\r\n"
     try:
         for _ in range(40):
@@ -185,14 +185,14 @@ def huge_body(port):
 @case("malformed POST bodies -> 400")
 def malformed_bodies(port):
     status, _, body = request(port, "POST", "/data/plugin/scalars/scalars_multirun", body=b"--x\r\nbroken",
-                              headers={"Content-Type": "multipart/form-data; boundary=x"})
+                              headers={"Content-Type": "multipart/form-data; boundary=x", "X-XSRF-Protected": "1"})
     assert status == 400, (status, body)
     status, _, body = request(port, "POST", "/data/plugin/timeseries/timeSeries", body=b"requests=%5B%7Bnot json",
-                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+                              headers={"Content-Type": "application/x-www-form-urlencoded", "X-XSRF-Protected": "1"})
     assert status == 400 and body.startswith(b"Invalid argument: "), (status, body)
     status, _, body = request(port, "POST", "/data/plugin/timeseries/timeSeries",
                               body=b"requests=" + b"%5B" * 5000,
-                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+                              headers={"Content-Type": "application/x-www-form-urlencoded", "X-XSRF-Protected": "1"})
     assert status == 400, (status, body[:80])
     healthy(port)
 
@@ -202,7 +202,7 @@ def dotdot(port):
     for path in ("/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fmeson.build",
                  "/static/../meson.build", "/%2E%2E%5c%2E%2E%5cetc", "/.%00./etc/passwd",
                  "/index.html/../../../etc/passwd"):
-        st = status_of(raw(port, ("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path).encode()))
+        st = status_of(raw(port, ("GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n" % path).encode()))
         assert st in (400, 404), (path, st)
     healthy(port)
 
@@ -213,7 +213,7 @@ def unknown(port):
     assert status == 404 and body == b"Not found", (status, body)
     status, _, body = request(port, "GET", "/data/nope")
     assert status == 404 and body == b"Not found"
-    st = status_of(raw(port, b"BREW /data/runs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+    st = status_of(raw(port, b"BREW /data/runs HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
     assert st is not None and st < 500, st
     st = status_of(raw(port, b"GARBAGE\r\n\r\n"))
     assert st in (400, None), st
@@ -224,7 +224,7 @@ def unknown(port):
 @case("a client sending one byte a second does not hold up others")
 def slow_client(port):
     s = socket.create_connection(("127.0.0.1", port), timeout=30)
-    req = b"GET /data/runs HTTP/1.1\r\nHost: x\r\n\r\n"
+    req = b"GET /data/runs HTTP/1.1\r\nHost: localhost\r\n\r\n"
     stop = threading.Event()
 
     def trickle():

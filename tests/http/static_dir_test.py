@@ -65,10 +65,16 @@ ESCAPES = [
 # (inside the root) -- never anything further along.
 NULS = ["/.%00./secret.txt", "/secret.txt%00.html", "/%00/../secret.txt",
         "/sub/ok.txt%00/../../../secret.txt", "/link_dir%00/secret2.txt"]
-# Inside the root: these must be served, so a server that refuses
-# everything cannot pass.
-INSIDE = [("/index.html", b"ROOT-INDEX"), ("/sub/ok.txt", b"OK-FILE"),
-          ("/sub/../index.html", None)]
+# Inside the root: these must be served byte for byte with their type, so a
+# server that refuses everything cannot pass. (path, file, Content-Type)
+INSIDE = [("/", "index.html", "text/html; charset=utf-8"),
+          ("/index.html", "index.html", "text/html; charset=utf-8"),
+          ("/sub/ok.txt", "sub/ok.txt", "application/octet-stream"),
+          ("/app.js", "app.js", "text/javascript; charset=utf-8"),
+          ("/style.css", "style.css", "text/css; charset=utf-8"),
+          ("/sub/data.json", "sub/data.json", "application/json")]
+# Inside but not served: a directory, a file over the 16 MiB limit.
+REFUSED = ["/sub", "/sub/", "/big.bin"]
 
 
 def make_tree(tmp):
@@ -83,6 +89,12 @@ def make_tree(tmp):
         f.write(b"<p>ROOT-INDEX</p>\n")
     with open(os.path.join(root, "sub", "ok.txt"), "wb") as f:
         f.write(b"OK-FILE\n")
+    for name, data in (("app.js", b"export const x = 1;\n"), ("style.css", b"body{}\n"),
+                       ("sub/data.json", b'{"a": 1}\n')):
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(data)
+    with open(os.path.join(root, "big.bin"), "wb") as f:
+        f.truncate(16 * 1024 * 1024 + 1)
     os.symlink("../secret.txt", os.path.join(root, "link_file"))
     os.symlink("../outside", os.path.join(root, "link_dir"))
     os.symlink("../../outside", os.path.join(root, "sub", "link_up"))
@@ -110,8 +122,8 @@ def start(binary, static_dir):
     return p, port
 
 
-def get(port, target):
-    """GET target sent byte for byte; returns (status, body)."""
+def get(port, target, headers=False):
+    """GET target sent byte for byte; returns (status, body[, headers])."""
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     s.sendall(b"GET " + target.encode("latin-1") + b" HTTP/1.1\r\nHost: localhost\r\n"
               b"Connection: close\r\n\r\n")
@@ -124,6 +136,9 @@ def get(port, target):
     s.close()
     m = re.match(rb"HTTP/1\.[01] (\d{3})", out)
     head, _, body = out.partition(b"\r\n\r\n")
+    if headers:
+        hdrs = dict(ln.split(": ", 1) for ln in head.decode("latin-1").split("\r\n")[1:] if ": " in ln)
+        return (int(m.group(1)) if m else None), body, hdrs
     return (int(m.group(1)) if m else None), body
 
 
@@ -134,11 +149,17 @@ def main():
         root = make_tree(tmp)
         p, port = start(binary, root)
         try:
-            for target, want in INSIDE:
+            for target, name, ctype in INSIDE:
+                status, body, hdrs = get(port, target, headers=True)
+                want = open(os.path.join(root, name), "rb").read()
+                ok = status == 200 and body == want and hdrs.get("Content-Type") == ctype
+                print("%s inside %s -> %s %s" % ("ok  " if ok else "FAIL", target, status,
+                                                 hdrs.get("Content-Type")))
+                passed, failed = passed + ok, failed + (not ok)
+            for target in REFUSED:
                 status, body = get(port, target)
-                ok = status == 200 and (want is None or want in body) if "/../" not in target \
-                    else status in (200, 400, 404) and SECRET not in body
-                print("%s inside %s -> %s" % ("ok  " if ok else "FAIL", target, status))
+                ok = status == 404
+                print("%s refused %s -> %s" % ("ok  " if ok else "FAIL", target, status))
                 passed, failed = passed + ok, failed + (not ok)
             for target in ESCAPES:
                 target = target.replace("ROOT_TMP", tmp.lstrip("/"))

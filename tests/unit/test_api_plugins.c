@@ -1047,7 +1047,7 @@ static void test_text_errors(void **state)
 	char bad[] = "ok \xff";
 	const char *const strs[] = { bad };
 	const size_t lens[] = { 4 };
-	tb_text_view v = { 0, NULL, 1, strs, lens };
+	tb_text_view v = { 0, NULL, 1, strs, lens, 1 };
 	assert_int_equal(tb_series_append_text(&app->store, se, 1.0, 0, &v), 0);
 	expect_json(app, "GET", "/data/plugin/text/text", NULL, NULL, 400,
 		    "Invalid argument: Missing 'run' and 'tag' parameters");

@@ -1108,10 +1108,21 @@ static void test_text(void **state)
 	assert_int_equal(tv.rank, 1);
 	assert_int_equal(tv.dims[0], 3);
 	assert_int_equal(tv.count, 3);
-	for (int i = 0; i < 3; i++) {
-		assert_int_equal(tv.lens[i], 3);
-		assert_memory_equal(tv.strs[i], "a\0b", 3);
-	}
+	assert_int_equal(tv.n_strs, 1); /* held once, not once per element */
+	assert_int_equal(tv.lens[0], 3);
+	assert_memory_equal(tv.strs[0], "a\0b", 3);
+	/* a declared [16M] with one string, or none: still one string */
+	static const int64_t dbig[1] = { 1 << 24 };
+	t.tensor_shape = shape(1, dbig);
+	assert_int_equal(text_of(&a, &t, &tv), 0);
+	assert_int_equal(tv.count, 1u << 24);
+	assert_int_equal(tv.n_strs, 1);
+	t.n_string_val = 0;
+	assert_int_equal(text_of(&a, &t, &tv), 0);
+	assert_int_equal(tv.n_strs, 1);
+	assert_int_equal(tv.lens[0], 0);
+	assert_true(a.total < 1024 * 1024); /* not 16M pointers and lengths */
+	t.n_string_val = 1;
 	/* rank 2, row-major */
 	static const int64_t d23[2] = { 2, 3 };
 	t.tensor_shape = shape(2, d23);
@@ -1122,6 +1133,7 @@ static void test_text(void **state)
 	assert_int_equal(tv.dims[0], 2);
 	assert_int_equal(tv.dims[1], 3);
 	assert_int_equal(tv.count, 6);
+	assert_int_equal(tv.n_strs, 6);
 	for (int i = 0; i < 6; i++) {
 		assert_int_equal(tv.lens[i], strs[i].len);
 		assert_memory_equal(tv.strs[i], strs[i].data, strs[i].len);

@@ -818,13 +818,13 @@ static void compare_points(const tb_run *x, const tb_run *y)
 					   tag, i);
 			} else if (a->kind == TB_KIND_TEXT) {
 				const tb_text *ta = tb_series_text(a, i), *tb = tb_series_text(b, i);
-				if (ta->rank != tb->rank || ta->count != tb->count)
+				if (ta->rank != tb->rank || ta->count != tb->count || ta->n_strs != tb->n_strs)
 					fail_msg("%s/%s point %zu: text shape differs", x->name, tag, i);
 				same_bytes(ta->dims, tb->dims, (size_t)ta->rank * 8, "dims", x->name,
 					   tag, i);
-				same_bytes(ta->lens, tb->lens, ta->count * sizeof(size_t), "lengths",
+				same_bytes(ta->lens, tb->lens, ta->n_strs * sizeof(size_t), "lengths",
 					   x->name, tag, i);
-				for (size_t c = 0; c < ta->count; c++)
+				for (size_t c = 0; c < ta->n_strs; c++)
 					same_bytes(ta->strs[c], tb->strs[c], ta->lens[c], "string",
 						   x->name, tag, i);
 			} else {

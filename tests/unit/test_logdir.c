@@ -150,10 +150,16 @@ static void test_walk_tree(void **state)
 	touch_rel("e/y.tfevents.dir/inner.tfevents");
 	touch_rel("e/z.tfevents");
 	/* a symlinked file counts; a symlinked directory is followed under
-	 * its link name */
+	 * its link name, unless the directory it names is walked already
+	 * (as a is, under its real name, though "a" < "link" is no accident:
+	 * real directories are walked first whatever their names) */
 	mkdir_rel("f");
 	symlink_rel("../a/events.out.tfevents.100", "f/linked.tfevents");
 	symlink_rel("a", "link");
+	symlink_rel("zz", "alias");
+	mkdir_rel("zz");
+	touch_rel("zz/z.tfevents");
+
 	/* a link back to an ancestor is not followed: no endless walk */
 	mkdir_rel("loopdir");
 	touch_rel("loopdir/w.tfevents");
@@ -175,9 +181,8 @@ static void test_walk_tree(void **state)
 		"e|/e|z.tfevents\n"
 		"e/y.tfevents.dir|/e/y.tfevents.dir|inner.tfevents\n"
 		"f|/f|linked.tfevents\n"
-		"link|/link|events.out.tfevents.100,events.out.tfevents.200\n"
-		"link/b|/link/b|foo.tfevents\n"
-		"loopdir|/loopdir|w.tfevents\n";
+		"loopdir|/loopdir|w.tfevents\n"
+		"zz|/zz|z.tfevents\n";
 	if (strcmp(s.text, want))
 		fail_msg("walk gave:\n%s\nwant:\n%s", s.text, want);
 
@@ -223,11 +228,36 @@ static void test_loop_to_root_from_deep(void **state)
 	memset(&s, 0, sizeof s);
 	assert_int_equal(tb_logdir_walk(root, record_run, &s), 0);
 	const char *want =
-		"p/toq|/p/toq|q.tfevents\n"
 		"q|/q|q.tfevents\n"
 		"x/y/z|/x/y/z|t.tfevents\n";
 	if (strcmp(s.text, want))
 		fail_msg("walk gave:\n%s\nwant:\n%s", s.text, want);
+}
+
+static void test_symlink_fanout(void **state)
+{
+	(void)state;
+	/* each level holds an event file, its real child d and two links a, b
+	 * to d: 2^14 paths reach the deepest level, 14 directories are real */
+	char rel[4096] = "";
+	for (int level = 0; level < 14; level++) {
+		char p[4200];
+		snprintf(p, sizeof p, "%s%sd", rel, level ? "/" : "");
+		mkdir_rel(p);
+		snprintf(p, sizeof p, "%s%sa", rel, level ? "/" : "");
+		symlink_rel("d", p);
+		snprintf(p, sizeof p, "%s%sb", rel, level ? "/" : "");
+		symlink_rel("d", p);
+		snprintf(p, sizeof p, "%s%sx.tfevents", rel, level ? "/" : "");
+		touch_rel(p);
+		strcat(rel, level ? "/d" : "d");
+	}
+	struct seen s;
+	memset(&s, 0, sizeof s);
+	assert_int_equal(tb_logdir_walk(root, record_run, &s), 0);
+	assert_int_equal(s.calls, 14);
+	assert_non_null(strstr(s.text, "d/d/d/d/d/d/d/d/d/d/d/d/d|"));
+	assert_null(strstr(s.text, "a|"));
 }
 
 static void test_depth_limit(void **state)
@@ -276,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_is_event_file),
 		cmocka_unit_test_setup_teardown(test_walk_tree, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_loop_to_root_from_deep, setup_root, teardown_root),
+		cmocka_unit_test_setup_teardown(test_symlink_fanout, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_depth_limit, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_errors, setup_root, teardown_root),
 	};

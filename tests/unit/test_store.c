@@ -381,7 +381,7 @@ static void test_run_purge(void **state)
 	const double bk[3] = { 0, 1, 1 };
 	const char *str = "t";
 	size_t len = 1;
-	tb_text_view tv = { 0, NULL, 1, &str, &len };
+	tb_text_view tv = { 0, NULL, 1, &str, &len, 1 };
 	for (int i = 0; i < 10; i++) {
 		put_f(&s, a, i, i);
 		assert_int_equal(tb_series_append_hist(&s, b, 1.0, i, bk, 1), 0);
@@ -588,7 +588,7 @@ static void test_heavy_copies(void **state)
 	const char *strs[3] = { s0, s1, s2 };
 	size_t lens[3] = { 5, 3, 0 };
 	int64_t dims[1] = { 3 };
-	tb_text_view tv = { 1, dims, 3, strs, lens };
+	tb_text_view tv = { 1, dims, 3, strs, lens, 3 };
 	assert_int_equal(tb_series_append_text(&s, t, 1.0, 1, &tv), 0);
 	memset(s0, 'X', 5);
 	memset(s1, 'Y', 3);
@@ -607,7 +607,7 @@ static void test_heavy_copies(void **state)
 	/* rank 0 */
 	const char *one = "scalar text";
 	size_t onel = strlen(one);
-	tb_text_view t0 = { 0, NULL, 1, &one, &onel };
+	tb_text_view t0 = { 0, NULL, 1, &one, &onel, 1 };
 	assert_int_equal(tb_series_append_text(&s, t, 1.0, 2, &t0), 0);
 	assert_int_equal(tb_series_text(t, 1)->rank, 0);
 	assert_string_equal(tb_series_text(t, 1)->strs[0], "scalar text");
