@@ -7,13 +7,15 @@
 # `--test` adds what the tests need: wrk, Debian's chromium for the browser
 # tests, openssl (self-signed certificates made at test time) and curl (real
 # TLS handshakes), clang, python3-markdown and python3-bleach for fuzzing and
-# the Markdown diff. libmicrohttpd-dev brings GnuTLS, which serves HTTPS.
+# the Markdown diff, and a one-node Ceph (monitor, OSD, RADOS Gateway) for the
+# S3 tests. libmicrohttpd-dev brings GnuTLS, which serves HTTPS.
 set -euo pipefail
 
+ceph_packages=()
 packages=(
   build-essential meson ninja-build pkg-config
   libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev
-  libcjson-dev libmd4c-dev libcmocka-dev
+  libcjson-dev libmd4c-dev libcmocka-dev libcurl4-openssl-dev
   python3 curl esbuild
 )
 # Node.js and npm: any install that provides the commands will do.
@@ -24,18 +26,27 @@ if [ "${1:-}" = "--test" ]; then
   # fuzzing (tests/fuzz/run.sh) and the differential Markdown check against
   # TensorBoard's own stack (tests/fuzz/markdown_diff.py)
   packages+=(clang python3-markdown python3-bleach)
+  ceph_packages=(ceph-mon ceph-osd radosgw ceph-common uuid-runtime)
 fi
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
+# install_missing [APT-OPTION...] -- PACKAGE...: apt-get install the ones not
+# installed yet (refreshing apt's lists only then).
+install_missing() {
+  local opts=() missing=() p
+  while [ "$1" != "--" ]; do opts+=("$1"); shift; done
+  shift
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
   echo "deps: installing ${missing[*]}" >&2
-  sudo_cmd=""
+  local sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${opts[@]}" "${missing[@]}" >/dev/null
+}
+install_missing -- "${packages[@]}"
+# Ceph without its recommends (no ceph-mgr, no dashboards): what radosgw needs.
+[ ${#ceph_packages[@]} -eq 0 ] || install_missing --no-install-recommends -- "${ceph_packages[@]}"
 
 "$(dirname "$0")/npm-deps.sh"

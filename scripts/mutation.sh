@@ -37,7 +37,7 @@ for f in (x.decode() for x in files if x):
     os.makedirs(os.path.dirname(b), exist_ok=True)
     shutil.copy2(a, b)
 EOF
-[ -e "$tree/node_modules" ] || ln -s "$(realpath "$src/node_modules")" "$tree/node_modules"
+[ -L "$tree/node_modules" ] || [ -e "$tree/node_modules" ] || ln -s "$(realpath "$src/node_modules")" "$tree/node_modules"
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build" "$tree" --buildtype=debugoptimized >/dev/null || exit 1
 fi
@@ -151,9 +151,9 @@ mutate visibility server/ingest.c mt fuzz_plugin_data <<'EOF'
 EOF
 
 mutate bucket-max server/query.c mt api_plugins query <<'EOF'
-	bool ok[5] = { true, b->has_minmax, b->has_minmax, b->has_nan, true };
+	bool ok[BUCKET_PICKS] = { true, b->has_minmax, b->has_minmax, b->has_nan,
 =====
-	bool ok[5] = { true, b->has_minmax, false, b->has_nan, true };
+	bool ok[BUCKET_PICKS] = { true, b->has_minmax, false, b->has_nan,
 EOF
 
 mutate sanitize-scheme server/html_sanitize.c mt markdown fuzz_sanitize <<'EOF'
@@ -184,6 +184,32 @@ mutate inspect-step-range server/inspect.c python3 tests/cli/cli_test.py "$build
 		if (i == 0 || st < lo)
 =====
 		if (i == 0)
+EOF
+
+# --- access and connection limits (issue #12 part 1) ---------------------------
+
+mutate host-allow-list server/access.c mt access <<'EOF'
+	if (!host || a->any_host)
+=====
+	if (1)
+EOF
+
+mutate token-failure-limit server/access.c mt access <<'EOF'
+	bool yes = f && f->count >= TB_AUTH_MAX_FAILURES && now - f->start < TB_AUTH_WINDOW;
+=====
+	bool yes = false && f;
+EOF
+
+mutate cross-site server/access.c mt access <<'EOF'
+	return sec_fetch_site && !strcmp(sec_fetch_site, "same-origin");
+=====
+	return true;
+EOF
+
+mutate request-deadline server/conns.c mt access <<'EOF'
+				drop(t, c, "request deadline");
+=====
+				(void)0;
 EOF
 
 echo "$passed passed, $failed failed"

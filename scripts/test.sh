@@ -53,12 +53,22 @@ run python3 tests/http/hostile_client.py build-test/server/tbserve
 run python3 tests/http/protocol_client.py build-test/server/tbserve
 run python3 tests/http/access_client.py build-test/server/tbserve
 run python3 tests/http/static_dir_test.py build-test/server/tbserve
+# Hostile logdirs and resource holes: 20,000 runs under RLIMIT_NOFILE 1024,
+# symlink fan-out, declared-but-absent tensor elements, timeSeries replies.
+run python3 tests/http/hostile_logdir.py build-test/server/tbserve
 # The command line (export, --inspect) against the API on the same logdir.
 run python3 tests/cli/cli_test.py build-test/server/tbserve
+
+# The command line: help, bad flags and paths, inspect/export filters, the
+# banner, and `meson install` into a DESTDIR (binary, man page, completion).
+run tests/cli/cli_test.sh build-test
 
 # Live tailing: inotify, then the same scenarios forced onto polling.
 run python3 tests/live/live_test.py build-test/server/tbserve
 run python3 tests/live/live_test.py build-test/server/tbserve --watch poll
+
+# Logdirs on S3: a real one-node Ceph RADOS Gateway (tests/s3/gateway.sh).
+run python3 tests/s3/s3_test.py build-test/server/tbserve build-test/bench/gen_logdir
 
 # The web dashboard: the pure smoothing module under node, the page's decoder
 # of binary chart data against tbserve's JSON on the real fixtures, then the
@@ -66,6 +76,7 @@ run python3 tests/live/live_test.py build-test/server/tbserve --watch poll
 run node --test --test-reporter=tap tests/browser/smoothing.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap tests/browser/binary.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/dashboard.test.mjs
+TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/charts.test.mjs
 # The page behind the token login (?token= once, then the cookie) and over HTTPS.
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/access.test.mjs
 

@@ -85,7 +85,7 @@ static void host_part(const char *host, const char **name, size_t *len)
 	if (n && p[0] == '[') {
 		const char *close = memchr(p, ']', n);
 		*name = p + 1;
-		*len = close ? (size_t)(close - p - 1) : n - 1;
+		*len = close ? (size_t)(close - p - 1) : 0; /* "[::1": matches nothing */
 		return;
 	}
 	const char *colon = memchr(p, ':', n);

@@ -16,28 +16,23 @@
 #include "json.h"
 #include "live.h"
 #include "query.h"
+#include "source.h"
+#include "writer.h"
+
+static int run_name(void *arg, tb_run *r)
+{
+	tb_write_sep(arg);
+	tb_json_cstr(arg, r->name);
+	return 0;
+}
 
 void tb_api_runs(const tb_request *req, tb_response *resp)
 {
-	tb_store *s = &req->app->store;
 	tb_resp_json(resp);
-	tb_store_rdlock(s);
-	tb_run **sorted = malloc((s->n_runs ? s->n_runs : 1) * sizeof *sorted);
-	if (!sorted || tb_store_sorted_runs(s, sorted)) {
-		tb_store_unlock(s);
-		free(sorted);
-		tb_resp_oom(resp);
-		return;
-	}
 	tb_buf_putc(&resp->body, '[');
-	for (size_t i = 0; i < s->n_runs; i++) {
-		if (i)
-			tb_buf_puts(&resp->body, ", ");
-		tb_json_cstr(&resp->body, sorted[i]->name);
-	}
+	if (tb_query_sorted_runs(&req->app->store, run_name, &resp->body))
+		tb_resp_oom(resp);
 	tb_buf_putc(&resp->body, ']');
-	tb_store_unlock(s);
-	free(sorted);
 }
 
 static const char *logdir_text(const tb_flags *f)
@@ -87,7 +82,35 @@ void tb_api_environment(const tb_request *req, tb_response *resp)
 	tb_json_double(b, f->reload_interval);
 	tb_buf_puts(b, ", \"samples_per_plugin\": ");
 	tb_json_cstr(b, f->samples_per_plugin);
-	tb_buf_puts(b, "}}}");
+	tb_buf_puts(b, "}}, \"sources\": [");
+	/* each logdir's health: an object store that cannot be read says
+	 * why here (and the page shows it as a banner) */
+	const tb_app *app = req->app;
+	for (size_t i = 0; i < app->n_loaders; i++) {
+		const tb_loader *l = &app->loaders[i];
+		char msg[512];
+		int rc = tb_source_status(l->src, msg, sizeof msg);
+		tb_buf_puts(b, i ? ", {\"location\": " : "{\"location\": ");
+		tb_json_cstr(b, tb_source_location(l->src));
+		tb_buf_puts(b, ", \"name\": ");
+		if (l->prefix)
+			tb_json_cstr(b, l->prefix);
+		else
+			tb_buf_puts(b, "null");
+		tb_buf_puts(b, ", \"remote\": ");
+		tb_json_bool(b, tb_source_remote(l->src));
+		tb_buf_puts(b, ", \"requests\": ");
+		tb_json_int(b, (int64_t)tb_source_requests(l->src));
+		tb_buf_puts(b, ", \"retries\": ");
+		tb_json_int(b, (int64_t)tb_source_retries(l->src));
+		tb_buf_puts(b, ", \"error\": ");
+		if (rc)
+			tb_json_cstr(b, msg);
+		else
+			tb_buf_puts(b, "null");
+		tb_buf_puts(b, "}");
+	}
+	tb_buf_puts(b, "]}");
 }
 
 void tb_api_empty_list(const tb_request *req, tb_response *resp)

@@ -16,6 +16,9 @@
  *          [&format=binary]    the same points as little-endian arrays
  *                              (docs/api.md): no number formatting on
  *                              the server, no JSON parsing in the page
+ *          [&smoothing=W]      (binary only) plus TensorBoard's smoothed
+ *                              value of each point, averaged over every
+ *                              stored point, not just the ones sent
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -147,6 +150,20 @@ static bool parse_query(const tb_request *req, tb_response *resp, struct scalar_
 	const char *format = tb_req_arg(req, "format");
 	q->csv = format && !strcmp(format, "csv");
 	q->binary = format && !strcmp(format, "binary");
+	const char *w = tb_req_arg(req, "smoothing");
+	if (w) {
+		char *end;
+		p->smoothing = strtod(w, &end);
+		p->smooth = true;
+		if (!*w || *end || !(p->smoothing >= 0 && p->smoothing <= 1)) {
+			tb_resp_error(resp, 400, "smoothing must be a number from 0 to 1");
+			return false;
+		}
+		if (!q->binary) {
+			tb_resp_error(resp, 400, "smoothing needs format=binary");
+			return false;
+		}
+	}
 	return true;
 }
 

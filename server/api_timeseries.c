@@ -20,6 +20,7 @@
  * is read.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -193,8 +194,9 @@ static int tag_descriptions(tb_buf *b, struct desc_entry *e, size_t n)
 	if (n)
 		qsort(by_desc, n, sizeof *by_desc, cmp_desc_run);
 	tb_buf md = TB_BUF_INIT, html = TB_BUF_INIT;
+	int rc = 0;
 	tb_buf_putc(b, '{');
-	for (size_t from = 0, to; from < n; from = to) {
+	for (size_t from = 0, to; from < n && !rc; from = to) {
 		bool several = false;
 		for (to = from + 1; to < n && !cmp_bytes(e[to].tag, e[to].tag_len,
 							 e[from].tag, e[from].tag_len); to++)
@@ -209,16 +211,20 @@ static int tag_descriptions(tb_buf *b, struct desc_entry *e, size_t n)
 			tb_buf_puts(b, ", ");
 		tb_json_str(b, e[from].tag, e[from].tag_len);
 		tb_buf_puts(b, ": ");
-		if (!md.oom && tb_markdown_to_safe_html(md.data ? md.data : "", md.len, &html) == 0)
+		int mrc = md.oom ? -ENOMEM :
+			  tb_markdown_to_safe_html(md.data ? md.data : "", md.len, &html);
+		if (mrc == -ENOMEM || html.oom)
+			rc = -ENOMEM;
+		else if (mrc == 0)
 			tb_json_str(b, html.data ? html.data : "", html.len);
 		else
-			tb_buf_puts(b, "\"\"");
+			tb_buf_puts(b, "\"\"");   /* not UTF-8 */
 	}
 	tb_buf_putc(b, '}');
 	tb_buf_release(&md);
 	tb_buf_release(&html);
 	free(by_desc);
-	return 0;
+	return rc;
 }
 
 static int basic_mapping(tb_buf *b, tb_store *s, tb_kind kind)
@@ -349,78 +355,242 @@ static const char *item_error(const cJSON *plugin, const cJSON *tag, const cJSON
 	return NULL;
 }
 
-/* {"wallTime": w, "step": s, then the value or bins and '}' for each point. */
-static int series_points(void *arg, const tb_view *v)
+/* One point: {"wallTime": w, "step": s, "value": v} or "bins". */
+static void write_point(tb_buf *b, const tb_series *se, size_t i)
 {
-	tb_buf *b = arg;
-	tb_write_sep(b);
-	tb_json_cstr(b, v->run->name);
-	tb_buf_puts(b, ": [");
-	for (size_t i = v->first; i < v->end; i++) {
-		tb_buf_puts(b, i > v->first ? ", {\"wallTime\": " : "{\"wallTime\": ");
-		tb_json_double(b, tb_series_wall(v->se, i));
-		tb_buf_puts(b, ", \"step\": ");
-		tb_json_int(b, tb_series_step(v->se, i));
-		if (v->se->kind == TB_KIND_SCALAR) {
-			tb_buf_puts(b, ", \"value\": ");
-			tb_write_scalar_json(b, tb_series_scalar(v->se, i));
-		} else {
-			tb_buf_puts(b, ", \"bins\": ");
-			tb_write_buckets_json(b, tb_series_hist(v->se, i), true);
-		}
-		tb_buf_putc(b, '}');
+	tb_buf_puts(b, "{\"wallTime\": ");
+	tb_json_double(b, tb_series_wall(se, i));
+	tb_buf_puts(b, ", \"step\": ");
+	tb_json_int(b, tb_series_step(se, i));
+	if (se->kind == TB_KIND_SCALAR) {
+		tb_buf_puts(b, ", \"value\": ");
+		tb_write_scalar_json(b, tb_series_scalar(se, i));
+	} else {
+		tb_buf_puts(b, ", \"bins\": ");
+		tb_write_buckets_json(b, tb_series_hist(se, i), true);
 	}
-	tb_buf_putc(b, ']');
-	return b->oom ? -ENOMEM : 0;
-}
-
-/* {run: [points]} for every run holding tag (only: one run name, or NULL
- * for all runs; none: no run can match). */
-static void run_to_series(tb_buf *b, const tb_request *req, tb_kind kind, const char *tag,
-			  const char *only, bool none)
-{
-	tb_buf_putc(b, '{');
-	if (!none && !b->oom)
-		tb_query_runs(&req->app->store, only ? &only : NULL, 1, tag, kind, series_points, b);
 	tb_buf_putc(b, '}');
 }
 
-static void series_item(tb_buf *b, const tb_request *req, const cJSON *item)
+/* One distinct item of a request, resolved when the request is parsed. */
+struct ts_item {
+	char *head;           /* '{' and the echoed fields, then the error and
+			       * '}', or ', "runToSeries": {' */
+	tb_kind kind;         /* 0: the head is the whole answer */
+	char *tag;
+	char *only;           /* run filter, or NULL for every run */
+};
+
+/* The reply, written a piece at a time: items in order; within an item the
+ * runs holding its tag (listed when the item starts), within a run its
+ * points, each series looked up again on every call as export.c does (runs
+ * may come and go while a long reply streams). */
+struct ts_cursor {
+	tb_store *store;
+	TB_VEC(struct ts_item) items;
+	size_t item;
+	bool opened, item_started, run_open;
+	TB_VEC(char *) runs;  /* of the current item */
+	size_t run, point;
+	size_t runs_written, points_written; /* separators: out may be a fresh
+					      * chunk, so they cannot be read
+					      * from what precedes */
+	tb_buf pending;       /* the buffered prefix, sent first when streaming */
+	size_t reserved;      /* bytes counted in ts_in_flight */
+};
+
+/* Bytes held by streamed timeSeries replies, all requests together
+ * (TB_TIMESERIES_MAX_IN_FLIGHT): the one piece of state this handler keeps
+ * across requests. */
+static _Atomic size_t ts_in_flight;
+
+static void free_runs(struct ts_cursor *c)
+{
+	for (size_t i = 0; i < c->runs.n; i++)
+		free(c->runs.v[i]);
+	c->runs.n = 0;
+}
+
+static void ts_free(void *state)
+{
+	struct ts_cursor *c = state;
+	for (size_t i = 0; i < c->items.n; i++) {
+		free(c->items.v[i].head);
+		free(c->items.v[i].tag);
+		free(c->items.v[i].only);
+	}
+	tb_vec_release(&c->items);
+	free_runs(c);
+	tb_vec_release(&c->runs);
+	tb_buf_release(&c->pending);
+	atomic_fetch_sub(&ts_in_flight, c->reserved);
+	free(c);
+}
+
+static int collect_run(void *arg, const tb_view *v)
+{
+	struct ts_cursor *c = arg;
+	char *name = strdup(v->run->name);
+	if (!name || tb_vec_push(&c->runs, name)) {
+		free(name);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The points of the current run from c->point on, until out holds want
+ * bytes; false when the run is finished. */
+static bool run_points(struct ts_cursor *c, const struct ts_item *it, tb_buf *out, size_t want)
+{
+	tb_view v;
+	if (tb_view_open(&v, c->store, c->runs.v[c->run], it->tag, it->kind))
+		return false;
+	if (!c->run_open) {
+		if (c->runs_written++)
+			tb_buf_puts(out, ", ");
+		tb_json_cstr(out, c->runs.v[c->run]);
+		tb_buf_puts(out, ": [");
+		c->run_open = true;
+		c->point = v.first;
+		c->points_written = 0;
+	}
+	if (c->point < v.first)
+		c->point = v.first;
+	for (; c->point < v.end && out->len < want && !out->oom; c->point++) {
+		if (c->points_written++)
+			tb_buf_puts(out, ", ");
+		write_point(out, v.se, c->point);
+	}
+	bool more = c->point < v.end;
+	tb_view_release(&v);
+	return more;
+}
+
+/* Continue the current item; true when it is finished. */
+static bool item_step(struct ts_cursor *c, tb_buf *out, size_t want)
+{
+	const struct ts_item *it = &c->items.v[c->item];
+	if (!c->item_started) {
+		c->item_started = true;
+		if (c->item)
+			tb_buf_puts(out, ", ");
+		tb_buf_puts(out, it->head);
+		if (!it->kind)
+			return true;
+		c->run = c->point = c->runs_written = 0;
+		c->run_open = false;
+		const char *only = it->only;
+		if (tb_query_runs(c->store, only ? &only : NULL, 1, it->tag, it->kind, collect_run, c))
+			out->oom = true;
+	}
+	while (c->run < c->runs.n && out->len < want && !out->oom) {
+		if (run_points(c, it, out, want))
+			continue;
+		if (c->run_open)
+			tb_buf_putc(out, ']');
+		c->run_open = false;
+		c->run++;
+	}
+	if (c->run < c->runs.n)
+		return false;
+	tb_buf_puts(out, "}}");
+	free_runs(c);
+	return true;
+}
+
+static int ts_next(void *state, tb_buf *out, size_t want, bool *done)
+{
+	struct ts_cursor *c = state;
+	if (c->pending.len) {
+		tb_buf_append(out, c->pending.data, c->pending.len);
+		tb_buf_release(&c->pending);
+	}
+	if (!c->opened) {
+		c->opened = true;
+		tb_buf_putc(out, '[');
+	}
+	while (c->item < c->items.n && out->len < want && !out->oom) {
+		if (item_step(c, out, want)) {
+			c->item++;
+			c->item_started = false;
+		}
+	}
+	if (out->oom)
+		return -ENOMEM;
+	*done = c->item >= c->items.n;
+	if (*done)
+		tb_buf_putc(out, ']');
+	return out->oom ? -ENOMEM : 0;
+}
+
+/* The item's head: the echoed fields, then its error or where its series
+ * go. Resolves what to stream into it. */
+static int item_resolve(struct ts_item *it, const cJSON *item)
 {
 	const cJSON *plugin = member(item, "plugin"), *tag = member(item, "tag"),
 		    *run = member(item, "run"), *sample = member(item, "sample");
-	tb_buf_puts(b, "{\"plugin\": ");
-	echo_json(b, plugin);
-	tb_buf_puts(b, ", \"tag\": ");
-	echo_json(b, tag);
+	tb_buf b = TB_BUF_INIT;
+	tb_buf_puts(&b, "{\"plugin\": ");
+	echo_json(&b, plugin);
+	tb_buf_puts(&b, ", \"tag\": ");
+	echo_json(&b, tag);
 	if (cJSON_IsString(run)) {
-		tb_buf_puts(b, ", \"run\": ");
-		tb_json_cstr(b, run->valuestring);
+		tb_buf_puts(&b, ", \"run\": ");
+		tb_json_cstr(&b, run->valuestring);
 	}
 	if (is_int(sample)) {
-		tb_buf_puts(b, ", \"sample\": ");
-		echo_json(b, sample);
+		tb_buf_puts(&b, ", \"sample\": ");
+		echo_json(&b, sample);
 	}
 	const char *err = item_error(plugin, tag, run, sample);
-	if (err) {
-		tb_buf_puts(b, ", \"error\": ");
-		tb_json_cstr(b, err);
-		tb_buf_putc(b, '}');
-		return;
-	}
 	/* TensorBoard filters by run only when run is truthy; a truthy
 	 * non-string matches no run name. */
 	bool filter = truthy(run);
 	const char *only = filter && cJSON_IsString(run) ? run->valuestring : NULL;
-	bool none = filter && !only;
-	tb_buf_puts(b, ", \"runToSeries\": ");
-	if (is_str(plugin, "scalars"))
-		run_to_series(b, req, TB_KIND_SCALAR, tag->valuestring, only, none);
-	else if (is_str(plugin, "histograms"))
-		run_to_series(b, req, TB_KIND_HISTOGRAM, tag->valuestring, only, none);
-	else
-		tb_buf_puts(b, "{}");   /* images: not served yet */
-	tb_buf_putc(b, '}');
+	if (err) {
+		tb_buf_puts(&b, ", \"error\": ");
+		tb_json_cstr(&b, err);
+		tb_buf_putc(&b, '}');
+	} else if (is_str(plugin, "images") || (filter && !only)) {
+		tb_buf_puts(&b, ", \"runToSeries\": {}}");   /* images: not served yet */
+	} else {
+		tb_buf_puts(&b, ", \"runToSeries\": {");
+		it->kind = is_str(plugin, "scalars") ? TB_KIND_SCALAR : TB_KIND_HISTOGRAM;
+		it->tag = strdup(tag->valuestring);
+		it->only = only ? strdup(only) : NULL;
+		if (!it->tag || (only && !it->only))
+			b.oom = true;
+	}
+	it->head = b.oom ? NULL : tb_buf_detach(&b, NULL);
+	tb_buf_release(&b);
+	return it->head ? 0 : -ENOMEM;
+}
+
+/* The distinct items, in order: a repeated item (the same echoed fields)
+ * is answered once -- forty copies of one large series in a small query
+ * string once made a gigabyte reply. */
+static int items_resolve(struct ts_cursor *c, const cJSON *items)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, items) {
+		struct ts_item x = { 0 };
+		if (item_resolve(&x, it) || tb_vec_push(&c->items, x)) {
+			free(x.head);
+			free(x.tag);
+			free(x.only);
+			return -ENOMEM;
+		}
+		for (size_t k = 0; k + 1 < c->items.n; k++) {
+			if (!strcmp(c->items.v[k].head, x.head)) {
+				free(x.head);
+				free(x.tag);
+				free(x.only);
+				c->items.n--;
+				break;
+			}
+		}
+	}
+	return 0;
 }
 
 /* The "requests" text and its length: POST reads the form, anything else
@@ -468,18 +638,39 @@ void tb_api_timeseries(const tb_request *req, tb_response *resp)
 			      TB_HTTP_MAX_SERIES_REQUESTS);
 		return;
 	}
-	tb_buf *b = &resp->body;
-	tb_resp_json(resp);
-	tb_buf_putc(b, '[');
-	bool first = true;
-	cJSON_ArrayForEach(it, items) {
-		if (!first)
-			tb_buf_puts(b, ", ");
-		first = false;
-		series_item(b, req, it);
-	}
-	tb_buf_putc(b, ']');
-	cJSON_Delete(items);
-	if (b->oom)
+	struct ts_cursor *c = calloc(1, sizeof *c);
+	if (!c || (c->store = &req->app->store, items_resolve(c, items))) {
+		cJSON_Delete(items);
+		if (c)
+			ts_free(c);
 		tb_resp_oom(resp);
+		return;
+	}
+	cJSON_Delete(items);
+	/* A reply that fits in TB_TIMESERIES_BUFFERED is sent whole (and
+	 * gzipped); a larger one streams, holding at most that much at a time,
+	 * and only while the streams of all requests together stay under
+	 * TB_TIMESERIES_MAX_IN_FLIGHT. */
+	tb_resp_json(resp);
+	bool done = false;
+	if (ts_next(c, &resp->body, TB_TIMESERIES_BUFFERED, &done)) {
+		ts_free(c);
+		tb_resp_oom(resp);
+		return;
+	}
+	if (done) {
+		ts_free(c);
+		return;
+	}
+	size_t held = atomic_fetch_add(&ts_in_flight, TB_TIMESERIES_BUFFERED);
+	c->reserved = TB_TIMESERIES_BUFFERED;
+	if (held + TB_TIMESERIES_BUFFERED > TB_TIMESERIES_MAX_IN_FLIGHT) {
+		ts_free(c);
+		tb_resp_error(resp, 503, "Service unavailable: too many large timeSeries replies "
+			      "in progress; try again");
+		return;
+	}
+	c->pending = resp->body;
+	resp->body = (tb_buf)TB_BUF_INIT;
+	tb_resp_stream(resp, &(tb_stream){ .state = c, .next = ts_next, .free = ts_free });
 }

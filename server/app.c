@@ -12,6 +12,7 @@
 #include "cache.h"
 #include "live.h"
 #include "log.h"
+#include "source.h"
 #include "tblimits.h"
 #include "vec.h"
 
@@ -33,12 +34,24 @@ static int threads_for(const tb_flags *f)
 	return n < 1 ? 1 : n > TB_MAX_LOAD_THREADS ? TB_MAX_LOAD_THREADS : (int)n;
 }
 
+/* Does e start with a URI scheme and "://" (TensorBoard's
+ * [a-zA-Z][0-9a-zA-Z.]*:// pattern)? */
+static bool is_uri(const char *e)
+{
+	if (!((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z')))
+		return false;
+	while ((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z') || (*e >= '0' && *e <= '9') || *e == '.')
+		e++;
+	return !strncmp(e, "://", 3);
+}
+
 /* "name:path" -> name, path; a bare path, one starting with '/', a
- * "scheme://" URI or a Windows drive letter has no name (reference §5). */
+ * "scheme://" URI or a Windows drive letter has no name (reference §5);
+ * "name:s3://bucket/prefix" is named. */
 static int spec_entry(char *e, char **name, char **path)
 {
 	char *colon = strchr(e, ':');
-	if (!colon || e[0] == '/' || strstr(e, "://") ||
+	if (!colon || e[0] == '/' || is_uri(e) ||
 	    (colon == e + 1 && ((e[0] >= 'A' && e[0] <= 'Z') || (e[0] >= 'a' && e[0] <= 'z')))) {
 		*name = NULL;
 		*path = e;
@@ -60,6 +73,10 @@ static int add_loader(tb_app *a, const char *path, const char *name)
 		return rc;
 	l->threads = threads_for(a->flags);
 	l->wandb = a->flags->wandb;
+	/* an object store is read over the network: runs in parallel up to
+	 * the requests it allows at once, however few cores there are */
+	if (tb_source_remote(l->src) && a->flags->threads <= 0)
+		l->threads = TB_S3_MAX_PARALLEL;
 	a->n_loaders++;
 	return 0;
 }
@@ -71,8 +88,12 @@ int tb_app_init(tb_app *a, const tb_flags *f, char *err, size_t errlen)
 	tb_store_init(&a->store, &f->store);
 	a->store.opts.on_free = forget_series;
 	a->store.opts.on_free_arg = a;
-	if (!f->logdir_spec || !f->logdir_spec[0])
-		return add_loader(a, f->event_file ? "." : f->logdir_path, NULL);
+	if (!f->logdir_spec || !f->logdir_spec[0]) {
+		int rc = add_loader(a, f->event_file ? "." : f->logdir_path, NULL);
+		if (rc == -EINVAL)
+			snprintf(err, errlen, "Error: cannot read --logdir %s (see above)", f->logdir_path);
+		return rc;
+	}
 	char *spec = strdup(f->logdir_spec);
 	if (!spec)
 		return -ENOMEM;
@@ -112,7 +133,9 @@ int tb_app_load(tb_app *a)
 		} else {
 			rc = tb_loader_scan(l);
 		}
-		if (rc == -ENOENT || rc == -ENOTDIR) {
+		/* a missing logdir, or an object store that could not be
+		 * listed (said once by its source, retried by live polls) */
+		if (rc == -ENOENT || rc == -ENOTDIR || (rc == -EIO && tb_source_remote(l->src))) {
 			missing++;
 			continue;
 		}

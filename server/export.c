@@ -125,25 +125,20 @@ static bool exported(const tb_series *se, const char *tag)
 	       (!tag || !strcmp(tag, se->tag));
 }
 
-static int collect_pairs(tb_export_cursor *e, const char *run, const char *tag)
+struct filter {
+	tb_export_cursor *e;
+	const char *run, *tag;
+};
+
+static int collect_run(void *arg, tb_run *r)
 {
-	tb_store *s = e->store;
+	struct filter *f = arg;
 	int rc = 0;
-	tb_store_rdlock(s);
-	tb_run **sorted = malloc((s->n_runs ? s->n_runs : 1) * sizeof *sorted);
-	rc = sorted ? tb_store_sorted_runs(s, sorted) : -ENOMEM;
-	for (size_t i = 0; !rc && i < s->n_runs; i++) {
-		tb_run *r = sorted[i];
-		if (run && strcmp(run, r->name))
-			continue;
-		tb_run_rdlock(r);
-		for (size_t k = 0; !rc && k < r->n_series; k++)
-			if (exported(r->series[k], tag))
-				rc = pair_add(e, r->name, r->series[k]);
-		tb_run_unlock(r);
-	}
-	tb_store_unlock(s);
-	free(sorted);
+	if (f->run && strcmp(f->run, r->name))
+		return 0;
+	for (size_t k = 0; !rc && k < r->n_series; k++)
+		if (exported(r->series[k], f->tag))
+			rc = pair_add(f->e, r->name, r->series[k]);
 	return rc;
 }
 
@@ -155,7 +150,8 @@ int tb_export_open(tb_export_cursor **out, tb_store *s, const char *format, cons
 		return -ENOMEM;
 	e->store = s;
 	e->csv = !strcmp(format, "csv");
-	int rc = collect_pairs(e, run, tag);
+	struct filter f = { e, run, tag };
+	int rc = tb_query_sorted_runs(s, collect_run, &f);
 	if (rc) {
 		tb_export_close(e);
 		return rc;

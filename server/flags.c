@@ -47,7 +47,7 @@ static const struct flag {
 	{ "wandb", BOOL_ARG, F_WANDB, "true|false; false does not read W&B run folders (default true)" },
 	{ "static_dir", STR, F_STATIC_DIR, "serve the web page from this directory instead" },
 	{ "allowed_hosts", STR, F_ALLOWED_HOSTS, "a,b: Host names to answer besides this machine's ('*' = any)" },
-	{ "auth", STR, F_AUTH, "auto|none|token: require a token (auto: when not on loopback only)" },
+	{ "auth", STR, F_AUTH, "auto|none|token (auto: a token when reachable beyond loopback, or one is given)" },
 	{ "token", STR, F_TOKEN, "the token to require (default: $TBSERVE_TOKEN, else a random one)" },
 	{ "token_file", STR, F_TOKEN_FILE, "read the token from the first line of this file" },
 	{ "tls_cert", STR, F_TLS_CERT, "serve HTTPS with this PEM certificate (chain) file" },
@@ -111,7 +111,11 @@ static const struct flag *lookup(const char *name, size_t len, char *err, size_t
 	}
 	if (n == 1)
 		return hit;
-	snprintf(err, errlen, n ? "ambiguous flag --%.*s" : "unknown flag --%.*s", (int)len, name);
+	int w = snprintf(err, errlen, n ? "ambiguous flag --%.*s, did you mean" : "unknown flag --%.*s",
+			 (int)len, name);
+	for (size_t i = 0; n && i < N_FLAGS && w > 0 && (size_t)w < errlen; i++)
+		if (strlen(flags[i].name) > len && name_prefix(flags[i].name, name, len))
+			w += snprintf(err + w, errlen - (size_t)w, " --%s", flags[i].name);
 	return NULL;
 }
 
@@ -404,6 +408,8 @@ int tb_flags_parse(tb_flags *f, int argc, char **argv, char *err, size_t errlen)
 	}
 	for (; i < argc; i++) {
 		const char *a = argv[i];
+		if (!strcmp(a, "-h"))
+			a = "--help";
 		if (strncmp(a, "--", 2) || !a[2]) {
 			snprintf(err, errlen, "unexpected argument '%s'", a);
 			return -EINVAL;

@@ -1,10 +1,13 @@
 /*
  * http.c - libmicrohttpd glue (see http.h).
  *
- * Per-request state (struct conn_req) is created on the first callback of
- * a request and freed in request_completed(); handlers never free request
- * memory. libmicrohttpd runs a small thread pool; the store's locks make
- * concurrent handlers safe.
+ * Per-request state (struct conn_req) is created when libmicrohttpd reports
+ * the request line (uri_seen) and freed in request_completed(); handlers
+ * never free request memory. Per-connection state is the connection
+ * table's entry (conns.h), made and dropped in notify_connection().
+ * Everything that can refuse a request (framing, access.h's policy, sizes)
+ * runs on the first handler call, before a body is read. libmicrohttpd runs
+ * a small thread pool; the store's locks make concurrent handlers safe.
  */
 #include "http.h"
 

@@ -3,6 +3,9 @@
  */
 #include "inspect.h"
 
+#include "log.h"
+#include "tblimits.h"
+
 #include <inttypes.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -55,7 +58,10 @@ static void print_series(const tb_series *se, FILE *out)
 		fmt_time(first, sizeof first, tb_series_wall(se, 0));
 		fmt_time(last, sizeof last, tb_series_wall(se, se->n - 1));
 	}
-	fprintf(out, "    %-40s %-26s %-9s %8zu", se->tag, se->plugin[0] ? se->plugin : "(none)",
+	char tag[4 * TB_MAX_NAME_LEN + 1], plugin[256];
+	tb_escape_controls(tag, sizeof tag, se->tag, se->tag_len);
+	tb_escape_controls(plugin, sizeof plugin, se->plugin, strlen(se->plugin));
+	fprintf(out, "    %-40s %-26s %-9s %8zu", tag, se->plugin[0] ? plugin : "(none)",
 		tb_kind_name(se->kind), se->n);
 	if (se->n)
 		fprintf(out, "  steps %" PRId64 "..%" PRId64 "  %s .. %s", lo, hi, first, last);
@@ -64,11 +70,26 @@ static void print_series(const tb_series *se, FILE *out)
 	fputc('\n', out);
 }
 
-/* A string from a log, control characters shown as '?'. */
+/* "1 run", "2 runs" */
+static void count(FILE *out, uint64_t n, const char *word)
+{
+	fprintf(out, "%" PRIu64 " %s%s", n, word, n == 1 ? "" : "s");
+}
+
+static bool has_tag(const tb_run *r, const char *tag)
+{
+	for (size_t k = 0; k < r->n_series; k++)
+		if (!strcmp(tag, r->series[k]->tag))
+			return true;
+	return false;
+}
+
+/* A string from a log, control characters as \xNN (tb_escape_controls). */
 static void put_clean(FILE *out, const char *s)
 {
-	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+	char buf[4 * TB_MAX_NAME_LEN + 1];
+	tb_escape_controls(buf, sizeof buf, s, strlen(s));
+	fputs(buf, out);
 }
 
 /* What a W&B run says about itself (wandb.h). */
@@ -86,23 +107,38 @@ static void print_wandb(const tb_wandb_info *w, FILE *out)
 		fputs(i ? ", " : ", tags ", out);
 		put_clean(out, w->tags[i]);
 	}
-	fprintf(out, "\n  %zu config keys, %zu summary keys, %" PRIu64 " history rows, %" PRIu64
-		" system samples, %" PRIu64 " console records", w->config.n, w->summary.n,
-		w->history_rows, w->stats_records,
-		w->console[0][0] + w->console[0][1] + w->console[1][0] + w->console[1][1]);
+	fputs("\n  ", out);
+	count(out, w->config.n, "config key");
+	fputs(", ", out);
+	count(out, w->summary.n, "summary key");
+	fputs(", ", out);
+	count(out, w->history_rows, "history row");
+	fputs(", ", out);
+	count(out, w->stats_records, "system sample");
+	fputs(", ", out);
+	count(out, w->console[0][0] + w->console[0][1] + w->console[1][0] + w->console[1][1],
+	      "console record");
 	if (w->has_exit)
 		fprintf(out, ", exit code %d", w->exit_code);
 	else
 		fputs(", no exit record (running, crashed or killed)", out);
-	if (w->damaged)
-		fprintf(out, ", %" PRIu64 " damaged places skipped", w->damaged);
-	if (w->pending)
-		fprintf(out, ", %" PRIu64 " bytes of an incomplete record at the end", w->pending);
+	if (w->damaged) {
+		fputs(", ", out);
+		count(out, w->damaged, "damaged place");
+		fputs(" skipped", out);
+	}
+	if (w->pending) {
+		fputs(", ", out);
+		count(out, w->pending, "byte");
+		fputs(" of an incomplete record at the end", out);
+	}
 	fputc('\n', out);
 }
 
 int tb_inspect(tb_store *s, const tb_loader *l, const char *tag, FILE *out)
 {
+	if (tag && !tag[0])
+		tag = NULL;
 	tb_store_rdlock(s);
 	tb_run **sorted = malloc((s->n_runs ? s->n_runs : 1) * sizeof *sorted);
 	if (!sorted || tb_store_sorted_runs(s, sorted)) {
@@ -110,24 +146,39 @@ int tb_inspect(tb_store *s, const tb_loader *l, const char *tag, FILE *out)
 		free(sorted);
 		return -ENOMEM;
 	}
-	uint64_t points = 0, series = 0;
+	uint64_t points = 0, series = 0, runs = 0;
 	for (size_t i = 0; i < s->n_runs; i++) {
 		tb_run *r = sorted[i];
 		tb_run_rdlock(r);
+		if (tag && !has_tag(r, tag)) { /* --tag: only the runs that have it */
+			tb_run_unlock(r);
+			continue;
+		}
+		runs++;
 		char start[32] = "-";
 		if (r->has_start)
 			fmt_time(start, sizeof start, r->start_time);
-		fprintf(out, "run %s\n  %" PRIu64 " events, started %s UTC, %" PRIu64
-			" session logs, %" PRIu64 " graphs\n", r->name, r->events, start,
-			r->session_logs, r->graphs);
+		char name[4 * TB_MAX_NAME_LEN + 1];
+		tb_escape_controls(name, sizeof name, r->name, strlen(r->name));
+		fprintf(out, "run %s\n  ", name);
+		count(out, r->events, "event");
+		fprintf(out, ", started %s UTC, ", start);
+		count(out, r->session_logs, "session log");
+		fputs(", ", out);
+		count(out, r->graphs, "graph");
+		fputc('\n', out);
 		const tb_wandb_info *w = tb_wandb_info_of(r);
 		if (w)
 			print_wandb(w, out);
 		const tb_loader_run *lr = loader_run(l, r->name);
 		for (size_t k = 0; lr && k < lr->n_files; k++) {
 			const tb_file *f = lr->files[k];
-			fprintf(out, "  file %s: %" PRIu64 " records, %" PRIu64 " bytes read%s%s\n",
-				f->name, f->records, f->offset, f->error ? ", stopped: " : "",
+			tb_escape_controls(name, sizeof name, f->name, strlen(f->name));
+			fprintf(out, "  file %s: ", name);
+			count(out, f->records, "record");
+			fputs(", ", out);
+			count(out, f->offset, "byte");
+			fprintf(out, " read%s%s\n", f->error ? ", stopped: " : "",
 				f->error ? strerror(-f->error) : "");
 		}
 		for (size_t k = 0; k < r->n_series; k++) {
@@ -140,7 +191,10 @@ int tb_inspect(tb_store *s, const tb_loader *l, const char *tag, FILE *out)
 		}
 		tb_run_unlock(r);
 	}
-	fprintf(out, "%zu runs, %" PRIu64 " series, %" PRIu64 " points\n", s->n_runs, series, points);
+	count(out, runs, "run");
+	fprintf(out, ", %" PRIu64 " series, ", series);
+	count(out, points, "point");
+	fputc('\n', out);
 	tb_store_unlock(s);
 	free(sorted);
 	return 0;

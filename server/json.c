@@ -477,6 +477,27 @@ void tb_json_str(tb_buf *b, const char *s, size_t n)
 	tb_buf_putc(b, '"');
 }
 
+bool tb_json_shown_as(const char *raw, const char *shown)
+{
+	const unsigned char *u = (const unsigned char *)raw, *w = (const unsigned char *)shown;
+	size_t n = strlen(raw), i = 0;
+	while (i < n) {
+		size_t len = 1;
+		if (u[i] >= 0x80 && utf8_decode(u + i, n - i, &len) < 0) {
+			if (strncmp((const char *)w, "\xef\xbf\xbd", 3))
+				return false;
+			w += 3;
+			i++;
+			continue;
+		}
+		if (strncmp((const char *)u + i, (const char *)w, len))
+			return false;
+		w += len;
+		i += len;
+	}
+	return *w == '\0';
+}
+
 void tb_json_cstr(tb_buf *b, const char *s)
 {
 	tb_json_str(b, s, strlen(s));

@@ -54,6 +54,11 @@ void tb_json_int(tb_buf *b, int64_t v);
 void tb_json_bool(tb_buf *b, bool v);
 void tb_json_null(tb_buf *b);
 void tb_json_str(tb_buf *b, const char *s, size_t n);
+
+/* Is shown (UTF-8) what tb_json_str makes of raw: raw with each byte that
+ * is not part of well-formed UTF-8 replaced by U+FFFD? Lets a client ask
+ * for a run by the name it was shown. */
+bool tb_json_shown_as(const char *raw, const char *shown);
 void tb_json_cstr(tb_buf *b, const char *s);
 
 /* CSV form of a double (tb_fmt_double) appended to b. */

@@ -20,6 +20,7 @@
 #include "conns.h"
 #include "log.h"
 #include "tblimits.h"
+#include "source.h"
 #include "watch.h"
 
 struct tb_live_sub {
@@ -45,6 +46,7 @@ struct tb_live {
 	uint64_t n_opened;
 	bool stop;
 	tb_watch *watch;
+	bool remote;                /* a logdir is on an object store: polled */
 	tb_announce announce;       /* what has been announced (live thread) */
 };
 
@@ -287,14 +289,18 @@ static void *live_main(void *arg)
 	tb_live *lv = arg;
 	tb_app *app = lv->app;
 	double interval = app->flags->reload_interval;
+	/* an object store is polled no more than once a second */
+	if (lv->remote && interval > 0 && interval < TB_LIVE_MIN_REMOTE_INTERVAL)
+		interval = TB_LIVE_MIN_REMOTE_INTERVAL;
 	tb_buf msg = TB_BUF_INIT;
 
 	int rc = tb_app_load(app);
 	bool present = rc != -ENOENT;
-	if (!present)
-		tb_log(TB_LOG_INFO, "logdir %s does not exist yet; waiting for it",
-		       app->flags->logdir[0] ? app->flags->logdir : app->flags->logdir_spec);
-	else if (rc)
+	if (!present) {
+		if (!lv->remote) /* a store's source said why itself */
+			tb_log(TB_LOG_INFO, "logdir %s does not exist yet; waiting for it",
+			       app->flags->logdir[0] ? app->flags->logdir : app->flags->logdir_spec);
+	} else if (rc)
 		tb_log(TB_LOG_ERROR, "loading failed: %s", strerror(-rc));
 	else
 		tb_log(TB_LOG_INFO, "loaded %zu runs", app->store.n_runs);
@@ -316,11 +322,12 @@ static void *live_main(void *arg)
 		if (stop)
 			break;
 		/* polls keep a fixed schedule (the time a rescan takes does not
-		 * stretch the interval); a missing logdir is looked for often */
-		bool polling = watching && (!present || tb_watch_polling(lv->watch));
+		 * stretch the interval); a missing local logdir is looked for
+		 * often, an object store at the interval */
+		bool polling = watching && (!present || lv->remote || tb_watch_polling(lv->watch));
 		double deadline = next_ping;
 		if (polling) {
-			if (!present && next_poll > now_s() + 0.5)
+			if (!present && !lv->remote && next_poll > now_s() + 0.5)
 				next_poll = now_s() + 0.5;
 			if (next_poll < deadline)
 				deadline = next_poll;
@@ -362,6 +369,8 @@ tb_live *tb_live_start(tb_app *app)
 	lv->app = app;
 	pthread_mutex_init(&lv->hub, NULL);
 	tb_announce_init(&lv->announce);
+	for (size_t i = 0; i < app->n_loaders; i++)
+		lv->remote |= tb_source_remote(app->loaders[i].src);
 	const char *mode = app->flags->watch ? app->flags->watch : "auto";
 	lv->watch = tb_watch_new(app->n_loaders ? app->loaders[0].logdir : NULL,
 				 !strcmp(mode, "poll") ? TB_WATCH_POLL :

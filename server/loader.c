@@ -13,17 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "crc32c.h"
 #include "hash.h"
 #include "log.h"
 #include "logdir.h"
-#include "wandb.h"
+#include "source.h"
 #include "tblimits.h"
 #include "vec.h"
+#include "wandb.h"
 
 #define BATCH_RECORDS 4096
 
@@ -36,7 +34,17 @@ int tb_loader_init(tb_loader *l, tb_store *s, const char *logdir, const char *pr
 	l->wandb = true;
 	l->logdir = strdup(logdir);
 	l->prefix = prefix ? strdup(prefix) : NULL;
-	return l->logdir && (!prefix || l->prefix) ? 0 : -ENOMEM;
+	if (!l->logdir || (prefix && !l->prefix)) {
+		tb_loader_release(l);
+		return -ENOMEM;
+	}
+	char err[512];
+	if (!(l->src = tb_source_new(logdir, err, sizeof err))) {
+		tb_log(TB_LOG_ERROR, "%s", err);
+		tb_loader_release(l);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static void file_free(tb_file *f)
@@ -57,6 +65,7 @@ void tb_loader_release(tb_loader *l)
 	free(l->index);
 	free(l->logdir);
 	free(l->prefix);
+	tb_source_free(l->src);
 	memset(l, 0, sizeof *l);
 }
 
@@ -209,7 +218,7 @@ int tb_loader_scan(tb_loader *l)
 	}
 	l->removed_runs = false;
 	unsigned kinds = TB_LOGDIR_TFEVENTS | (l->wandb ? TB_LOGDIR_WANDB : 0);
-	int rc = tb_logdir_walk_kinds(l->logdir, on_run, on_dir, l, kinds);
+	int rc = tb_source_walk_kinds(l->src, on_run, on_dir, l, kinds);
 	if (rc && rc != -ENOENT && rc != -ENOTDIR)
 		return rc;
 	/* what the walk did not find: files keep their points; a run whose
@@ -217,8 +226,8 @@ int tb_loader_scan(tb_loader *l)
 	size_t j = 0;
 	for (size_t i = 0; i < l->n_runs; i++) {
 		tb_loader_run *lr = l->runs[i];
-		struct stat st;
-		if (!lr->seen && stat(lr->dir, &st) != 0) {
+		tb_source_info st;
+		if (!lr->seen && tb_source_stat(l->src, lr->dir, &st) != 0) {
 			tb_log(TB_LOG_INFO, "run %s: directory removed", lr->name);
 			tb_store_remove_run(l->store, lr->name);
 			run_free(lr);
@@ -275,36 +284,67 @@ static void file_restart(tb_file *f)
 }
 
 /* CRC32C of the first n bytes of path, or -1 when it is shorter. */
-static int64_t prefix_crc(const char *path, uint64_t n)
+static int64_t prefix_crc(tb_source *src, const char *path, uint64_t n)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	tb_source_file *sf;
+	if (tb_source_open(src, path, &sf))
 		return -1;
 	unsigned char buf[65536];
 	uint32_t crc = 0;
-	while (n) {
-		ssize_t k = read(fd, buf, n < sizeof buf ? (size_t)n : sizeof buf);
+	uint64_t off = 0;
+	while (off < n) {
+		ssize_t k = tb_source_read(sf, buf, n - off < sizeof buf ? (size_t)(n - off) : sizeof buf, off);
 		if (k <= 0) {
-			close(fd);
+			tb_source_close(sf);
 			return -1;
 		}
 		crc = tb_crc32c(crc, buf, (size_t)k);
-		n -= (uint64_t)k;
+		off += (uint64_t)k;
 	}
-	close(fd);
+	tb_source_close(sf);
 	return crc;
 }
 
-/* Notice a file replaced (new inode) or truncated under its name. */
-static void check_identity(tb_file *f)
+/* Open a reader on f at its offset through the logdir's source, and note
+ * the identity of what was opened. */
+static int reader_open(tb_loader *l, tb_file *f, tb_record_reader *rd)
 {
-	struct stat st;
-	if (stat(f->path, &st) != 0 || !S_ISREG(st.st_mode))
+	tb_source_file *sf;
+	int rc = tb_source_open(l->src, f->path, &sf);
+	if (rc)
+		return rc;
+	tb_source_info st;
+	if (tb_source_file_info(sf, &st) == 0) {
+		f->dev = (dev_t)st.dev;
+		f->ino = (ino_t)st.ino;
+	}
+	tb_record_open_source(rd, sf, f->offset);
+	rd->verify_payload_crc = l->verify_crc;
+	return 0;
+}
+
+/* Notice a file replaced (new inode, new ETag) or truncated under its
+ * name. An object store cannot append: a writer rewrites the object, so
+ * a new ETag with at least the bytes already read is taken as growth
+ * (checking the prefix would cost downloading it again). */
+static void check_identity(tb_loader *l, tb_file *f)
+{
+	tb_source_info st;
+	if (tb_source_stat(l->src, f->path, &st) != 0 || st.is_dir)
 		return; /* deleted: keep what was read */
+	bool remote = tb_source_remote(l->src);
 	bool replaced = (f->records || f->error) &&
-			(st.st_ino != f->ino || st.st_dev != f->dev);
-	if (replaced) {
-		if ((uint64_t)st.st_size >= f->offset && prefix_crc(f->path, f->offset) == f->prefix_crc) {
+			((ino_t)st.ino != f->ino || (dev_t)st.dev != f->dev);
+	if (replaced && remote) {
+		f->ino = (ino_t)st.ino;
+		f->dev = (dev_t)st.dev;
+		if (st.size < f->offset) {
+			tb_log(TB_LOG_INFO, "%s was replaced by a shorter object; reading it again from the start",
+			       f->path);
+			file_restart(f);
+		}
+	} else if (replaced) {
+		if (st.size >= f->offset && prefix_crc(l->src, f->path, f->offset) == f->prefix_crc) {
 			/* same bytes, more of them: continue in the new file */
 			f->error = 0;
 			tb_log(TB_LOG_INFO, "%s was replaced by a longer copy; continuing", f->path);
@@ -312,23 +352,23 @@ static void check_identity(tb_file *f)
 			tb_log(TB_LOG_INFO, "%s was replaced; reading it again from the start", f->path);
 			file_restart(f);
 		}
-	} else if ((uint64_t)st.st_size < f->offset) {
+	} else if (st.size < f->offset) {
 		tb_log(TB_LOG_INFO, "%s was truncated; reading it again from the start", f->path);
 		file_restart(f);
 	}
 }
 
 /* A W&B log: its own framing and records (wandb.c), same bookkeeping; it
- * too holds no descriptor between reads. */
+ * too is read through the logdir's source and holds nothing between
+ * reads. */
 static int read_wandb(tb_loader *l, tb_loader_run *lr, tb_file *f)
 {
-	struct stat st;
-	if (stat(f->path, &st) == 0) {
-		f->dev = st.st_dev;
-		f->ino = st.st_ino;
-	}
 	tb_wandb_progress p;
-	int rc = tb_wandb_read(&f->wandb, l->store, lr->run, f->path, &p);
+	int rc = tb_wandb_read(&f->wandb, l->store, lr->run, l->src, f->path, &p);
+	if (p.opened) {
+		f->dev = (dev_t)p.file.dev;
+		f->ino = (ino_t)p.file.ino;
+	}
 	f->records += p.records;
 	f->offset = p.offset;
 	atomic_fetch_add(&l->bytes_read, p.bytes);
@@ -346,23 +386,17 @@ static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 	if (f->gone)
 		return 0;
 	if (f->records || f->error || f->wandb)
-		check_identity(f);
+		check_identity(l, f);
 	if (f->error)
 		return 0;
 	if (tb_logdir_is_wandb_file(f->name))
 		return read_wandb(l, lr, f);
 	tb_record_reader rd;
-	int rc = tb_record_open(&rd, f->path, f->offset);
+	int rc = reader_open(l, f, &rd);
 	if (rc) {
 		tb_log(TB_LOG_WARN, "cannot open %s: %s", f->path, strerror(-rc));
 		return 0;
 	}
-	struct stat st;
-	if (fstat(rd.fd, &st) == 0) {
-		f->dev = st.st_dev;
-		f->ino = st.st_ino;
-	}
-	rd.verify_payload_crc = l->verify_crc;
 	uint64_t bytes = 0, records = 0;
 	int more = 1;
 	while (more && !rc) {

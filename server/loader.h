@@ -51,8 +51,11 @@ typedef struct tb_loader_run {
 	bool seen;              /* found by the current scan */
 } tb_loader_run;
 
+struct tb_source;
+
 typedef struct tb_loader {
 	tb_store *store;
+	struct tb_source *src;  /* where the logdir's bytes come from */
 	char *logdir;
 	char *prefix;           /* --logdir_spec group name, or NULL */
 	tb_loader_run **runs;
@@ -72,14 +75,17 @@ typedef struct tb_loader {
 } tb_loader;
 
 /* prefix: NULL, or a --logdir_spec name that run names start with
- * ("name/run", "name/." for the path itself). */
+ * ("name/run", "name/." for the path itself). logdir is a path or an
+ * s3://bucket/prefix URL; a bad URL or S3 setting is logged and gives
+ * -EINVAL. */
 int tb_loader_init(tb_loader *l, tb_store *s, const char *logdir, const char *prefix);
 void tb_loader_release(tb_loader *l);
 
 /* Walk the logdir; add runs and files not seen before, mark deleted files
  * gone (their points stay) and remove runs whose directory is gone (from
  * the store too). Returns 0, or -ENOENT / -ENOTDIR for the logdir itself
- * (nothing to load yet). */
+ * (nothing to load yet), or -EIO when an object store could not be listed
+ * (everything known is kept). */
 int tb_loader_scan(tb_loader *l);
 
 /* Read all known files from their offsets to their current ends. */

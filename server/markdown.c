@@ -79,6 +79,13 @@ typedef struct md_render {
 	bool oom;
 } md_render;
 
+/* Any of the renderer's buffers ran out of memory: the output is short. */
+static bool render_oom(const md_render *r)
+{
+	return r->oom || r->o->oom || r->alt.oom || r->src.oom || r->title.oom || r->href.oom ||
+	       r->code.oom;
+}
+
 static bool in_doc(const md_render *r, const char *p, size_t n)
 {
 	return p >= r->doc && p + n <= r->doc + r->n;
@@ -789,7 +796,7 @@ static int pm_convert(const char *s, size_t n, tb_buf *out)
 	r.o = &html;
 	r.doc = defused.data;
 	r.n = defused.len;
-	if (md_parse(defused.data, (MD_SIZE)defused.len, &parser, &r) != 0 || r.oom) {
+	if (md_parse(defused.data, (MD_SIZE)defused.len, &parser, &r) != 0 || render_oom(&r)) {
 		rc = -ENOMEM;
 		goto done;
 	}

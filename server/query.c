@@ -6,11 +6,14 @@
  */
 #include "query.h"
 
+#include "smooth.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "vec.h"
 
 const char *tb_kind_plugin(tb_kind kind)
@@ -54,11 +57,26 @@ static int view_in(tb_view *v, tb_store *s, tb_run *r, const char *tag, tb_kind 
 	return 0;
 }
 
+/* The run named name, or else the one whose name is shown as name: a name
+ * that is not UTF-8 is listed with U+FFFD for its bad bytes, and a client
+ * can only send that back (the first such run in store order when several
+ * are shown alike). Store read lock held. */
+static tb_run *find_run(tb_store *s, const char *name)
+{
+	tb_run *r = tb_store_find_run(s, name);
+	if (r || !strstr(name, "\xef\xbf\xbd"))
+		return r;
+	for (size_t i = 0; i < s->n_runs; i++)
+		if (tb_json_shown_as(s->runs[i]->name, name))
+			return s->runs[i];
+	return NULL;
+}
+
 int tb_view_open(tb_view *v, tb_store *s, const char *run, const char *tag, tb_kind kind)
 {
 	v->run = NULL;  /* releasing a view that did not open is a no-op */
 	tb_store_rdlock(s);
-	tb_run *r = tb_store_find_run(s, run);
+	tb_run *r = find_run(s, run);
 	if (!r || view_in(v, s, r, tag, kind)) {
 		tb_store_unlock(s);
 		return -ENOENT;
@@ -106,9 +124,24 @@ int tb_query_runs(tb_store *s, const char *const *names, size_t n, const char *t
 	} else {
 		for (size_t i = 0; i < n && !rc; i++)
 			if (!named_before(names, i))
-				rc = visit(s, tb_store_find_run(s, names[i]), tag, kind, fn, arg);
+				rc = visit(s, find_run(s, names[i]), tag, kind, fn, arg);
 	}
 	tb_store_unlock(s);
+	return rc;
+}
+
+int tb_query_sorted_runs(tb_store *s, tb_run_fn fn, void *arg)
+{
+	tb_store_rdlock(s);
+	tb_run **sorted = malloc((s->n_runs ? s->n_runs : 1) * sizeof *sorted);
+	int rc = sorted ? tb_store_sorted_runs(s, sorted) : -ENOMEM;
+	for (size_t i = 0; i < s->n_runs && !rc; i++) {
+		tb_run_rdlock(sorted[i]);
+		rc = fn(arg, sorted[i]);
+		tb_run_unlock(sorted[i]);
+	}
+	tb_store_unlock(s);
+	free(sorted);
 	return rc;
 }
 
@@ -137,9 +170,9 @@ int tb_query_tags(tb_store *s, tb_kind kind, tb_tags_fn fn, void *arg)
 /* ---- points ------------------------------------------------------------ */
 
 struct bucket {
-	size_t first, last, min, max, nan;
-	double minv, maxv;      /* the values at min and max */
-	bool used, has_minmax, has_nan;
+	size_t first, last, min, max, nan, smin, smax;
+	double minv, maxv, sminv, smaxv; /* the values at min, max, smin, smax */
+	bool used, has_minmax, has_nan, has_smooth;
 };
 
 static double scalar_as_double(tb_scalar v)
@@ -172,13 +205,35 @@ static void bucket_add(struct bucket *b, size_t i, double x)
 	}
 }
 
-/* A bucket's (at most 5) picks appended to out in index order, each once. */
+/* The smoothed line's own extremes in a bucket (x: the smoothed value). */
+static void bucket_smoothed(struct bucket *b, size_t i, double x)
+{
+	if (!isfinite(x))
+		return;
+	if (!b->has_smooth || x < b->sminv) {
+		b->smin = i;
+		b->sminv = x;
+	}
+	if (!b->has_smooth || x > b->smaxv) {
+		b->smax = i;
+		b->smaxv = x;
+	}
+	b->has_smooth = true;
+}
+
+#define BUCKET_PICKS 7
+/* A range of at most this many points per bucket is sent whole: no more
+ * than the picks could be, and the page can smooth it itself. */
+#define WHOLE_PER_BUCKET 4
+
+/* A bucket's (at most 7) picks appended to out in index order, each once. */
 static size_t bucket_picks(const struct bucket *b, size_t *out, size_t n)
 {
-	size_t cand[5] = { b->first, b->min, b->max, b->nan, b->last };
-	bool ok[5] = { true, b->has_minmax, b->has_minmax, b->has_nan, true };
-	for (int a = 0; a < 5; a++)
-		for (int c = a + 1; c < 5; c++)
+	size_t cand[BUCKET_PICKS] = { b->first, b->min, b->max, b->nan, b->smin, b->smax, b->last };
+	bool ok[BUCKET_PICKS] = { true, b->has_minmax, b->has_minmax, b->has_nan,
+				  b->has_smooth, b->has_smooth, true };
+	for (int a = 0; a < BUCKET_PICKS; a++)
+		for (int c = a + 1; c < BUCKET_PICKS; c++)
 			if (ok[c] && (!ok[a] || cand[c] < cand[a])) {
 				size_t t = cand[a];
 				bool tb = ok[a];
@@ -187,7 +242,7 @@ static size_t bucket_picks(const struct bucket *b, size_t *out, size_t n)
 				cand[c] = t;
 				ok[c] = tb;
 			}
-	for (int a = 0; a < 5; a++)
+	for (int a = 0; a < BUCKET_PICKS; a++)
 		if (ok[a] && (n == 0 || out[n - 1] != cand[a]))
 			out[n++] = cand[a];
 	return n;
@@ -197,7 +252,7 @@ static size_t bucket_picks(const struct bucket *b, size_t *out, size_t n)
 static int pick_buckets(tb_points *it, size_t nb, int64_t lo, int64_t hi)
 {
 	struct bucket *bk = calloc(nb, sizeof *bk);
-	it->pick = malloc(5 * nb * sizeof *it->pick);
+	it->pick = malloc(BUCKET_PICKS * nb * sizeof *it->pick);
 	if (!bk || !it->pick) {
 		free(bk);
 		return -ENOMEM;
@@ -209,12 +264,24 @@ static int pick_buckets(tb_points *it, size_t nb, int64_t lo, int64_t hi)
 		if (st < lo || st > hi)
 			continue;
 		size_t k = (size_t)(((double)st - (double)lo) / width);
-		bucket_add(&bk[k < nb ? k : nb - 1], i, scalar_as_double(tb_series_scalar(se, i)));
+		struct bucket *b = &bk[k < nb ? k : nb - 1];
+		bucket_add(b, i, scalar_as_double(tb_series_scalar(se, i)));
+		if (it->smooth)
+			bucket_smoothed(b, i, it->smooth[i - it->first]);
+		it->seen++;
 	}
 	for (size_t k = 0; k < nb; k++)
 		if (bk[k].used)
 			it->npick = bucket_picks(&bk[k], it->pick, it->npick);
 	free(bk);
+	if (it->seen <= WHOLE_PER_BUCKET * nb) { /* few points: all of them */
+		it->npick = 0;
+		for (size_t i = it->first; i < it->end; i++) {
+			int64_t st = tb_series_step(se, i);
+			if (st >= lo && st <= hi)
+				it->pick[it->npick++] = i;
+		}
+	}
 	return 0;
 }
 
@@ -226,6 +293,12 @@ int tb_points_open(tb_points *it, const tb_view *v, const tb_point_query *q)
 	*it = (tb_points){ .se = v->se, .first = v->first, .end = v->end,
 			   .bucketed = q->buckets > 0, .has_since = q->has_since && !q->buckets,
 			   .since = q->since };
+	if (q->smooth && it->end > it->first) {
+		it->smooth = malloc((it->end - it->first) * sizeof *it->smooth);
+		if (!it->smooth)
+			return -ENOMEM;
+		tb_series_smooth(v->se, it->first, it->end, q->smoothing, it->smooth);
+	}
 	if (!it->bucketed || it->end <= it->first)
 		return 0;
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
@@ -238,7 +311,9 @@ int tb_points_open(tb_points *it, const tb_view *v, const tb_point_query *q)
 		lo = q->min_step;
 	if (q->has_max && q->max_step < hi)
 		hi = q->max_step;
-	if (q->has_since && q->since < INT64_MAX && q->since + 1 > lo)
+	if (q->has_since && q->since == INT64_MAX)
+		return 0; /* no step is larger */
+	if (q->has_since && q->since + 1 > lo)
 		lo = q->since + 1;
 	if (lo > hi)
 		return 0;
@@ -285,6 +360,8 @@ size_t tb_points_count(tb_points *it)
 void tb_points_release(tb_points *it)
 {
 	free(it->pick);
+	free(it->smooth);
 	it->pick = NULL;
+	it->smooth = NULL;
 	it->npick = 0;
 }

@@ -59,6 +59,11 @@ typedef int (*tb_view_fn)(void *arg, const tb_view *v);
 int tb_query_runs(tb_store *s, const char *const *names, size_t n, const char *tag,
 		  tb_kind kind, tb_view_fn fn, void *arg);
 
+/* Every run in TensorBoard's order (first event's wall time, then name),
+ * read-locked during its call. 0, fn's nonzero result, or -ENOMEM. */
+typedef int (*tb_run_fn)(void *arg, tb_run *r);
+int tb_query_sorted_runs(tb_store *s, tb_run_fn fn, void *arg);
+
 /* Every run (store order) having visible series of kind, with them in
  * creation order; fn may reorder tags[]. Runs having none are skipped. */
 typedef int (*tb_tags_fn)(void *arg, const tb_run *r, const tb_series **tags, size_t n);
@@ -71,10 +76,16 @@ typedef struct tb_point_query {
 	bool has_since;       /* only steps > since (ignored when bucketing) */
 	int64_t since;
 	size_t buckets;       /* > 0: per step bucket the first, min, max, first
-			       * NaN and last point, in file order, each once */
+			       * NaN and last point, in file order, each once;
+			       * every point when the range holds at most 4
+			       * per bucket */
 	bool has_min, has_max;/* bucketing: the step range (default: the
 			       * series' own, from since + 1 when has_since) */
 	int64_t min_step, max_step;
+	bool smooth;          /* also TensorBoard's smoothing (smooth.h) over
+			       * every point of the view, and buckets keep
+			       * their smoothed min and max too */
+	double smoothing;     /* its weight, 0..1 */
 } tb_point_query;
 
 typedef struct tb_points {
@@ -83,7 +94,10 @@ typedef struct tb_points {
 	bool has_since;
 	int64_t since;
 	size_t *pick, npick;  /* bucketing: the chosen indices */
+	size_t seen;          /* bucketing: points in the step range */
 	bool bucketed;
+	double *smooth;       /* smooth: smoothed values of [first, end), or
+			       * NULL (out of memory) */
 } tb_points;
 
 /* 0 or -ENOMEM (bucketing allocates). Release with tb_points_release. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "crc32c.h"
+#include "source.h"
 #include "tblimits.h"
 
 static uint64_t get_u64(const unsigned char *p)
@@ -55,6 +56,14 @@ int tb_record_open(tb_record_reader *r, const char *path, uint64_t offset)
 	return 0;
 }
 
+int tb_record_open_source(tb_record_reader *r, struct tb_source_file *f, uint64_t offset)
+{
+	reader_init(r);
+	r->src = f;
+	r->file_pos = offset;
+	return 0;
+}
+
 int tb_record_open_mem(tb_record_reader *r, const void *data, size_t n)
 {
 	reader_init(r);
@@ -73,15 +82,24 @@ void tb_record_close(tb_record_reader *r)
 {
 	if (r->fd >= 0)
 		close(r->fd);
+	tb_source_close(r->src);
 	free(r->buf);
 	reader_init(r);
+}
+
+static uint64_t file_size(tb_record_reader *r)
+{
+	if (r->src)
+		return tb_source_file_size(r->src);
+	struct stat st;
+	return fstat(r->fd, &st) == 0 ? (uint64_t)st.st_size : UINT64_MAX;
 }
 
 /* Make room for at least `need` bytes from buf_pos on, then read what the
  * file has. Returns bytes added (0 at end of file) or a negative code. */
 static ssize_t fill(tb_record_reader *r, size_t need)
 {
-	if (r->fd < 0)
+	if (r->fd < 0 && !r->src)
 		return 0;
 	size_t held = r->buf_len - r->buf_pos;
 	if (r->buf_pos && (r->buf_pos >= r->buf_cap / 2 || r->buf_cap - r->buf_pos < need)) {
@@ -92,10 +110,11 @@ static ssize_t fill(tb_record_reader *r, size_t need)
 	/* Never grow past what the file can supply: a length field that
 	 * passed its CRC can still promise more bytes than exist, and a
 	 * partial record must not make us hold TB_MAX_RECORD_LEN for it. */
-	struct stat st;
-	if (need > TB_READ_CHUNK && fstat(r->fd, &st) == 0 && (uint64_t)st.st_size >= r->file_pos &&
-	    (uint64_t)st.st_size - r->file_pos < need - held)
-		need = held + (size_t)((uint64_t)st.st_size - r->file_pos);
+	if (need > TB_READ_CHUNK) {
+		uint64_t size = file_size(r);
+		if (size >= r->file_pos && size - r->file_pos < need - held)
+			need = held + (size_t)(size - r->file_pos);
+	}
 	size_t cap = r->buf_cap;
 	if (cap < r->buf_pos + need)
 		cap = r->buf_pos + need;
@@ -110,8 +129,11 @@ static ssize_t fill(tb_record_reader *r, size_t need)
 	}
 	size_t added = 0;
 	while (held + added < need) {
-		ssize_t k = read(r->fd, r->buf + r->buf_len, r->buf_cap - r->buf_len);
+		ssize_t k = r->src ? tb_source_read(r->src, r->buf + r->buf_len, r->buf_cap - r->buf_len, r->file_pos)
+				   : read(r->fd, r->buf + r->buf_len, r->buf_cap - r->buf_len);
 		if (k < 0) {
+			if (r->src)
+				return k;
 			if (errno == EINTR)
 				continue;
 			return -EIO;
@@ -127,7 +149,7 @@ static ssize_t fill(tb_record_reader *r, size_t need)
 
 void tb_record_idle(tb_record_reader *r)
 {
-	if (r->fd < 0 || r->buf_len != r->buf_pos)
+	if ((r->fd < 0 && !r->src) || r->buf_len != r->buf_pos)
 		return;
 	free(r->buf);
 	r->buf = NULL;

@@ -26,8 +26,11 @@
 #define TB_RECORD_FOOTER_LEN 4
 #define TB_RECORD_FRAMING (TB_RECORD_HEADER_LEN + TB_RECORD_FOOTER_LEN)
 
+struct tb_source_file;
+
 typedef struct tb_record_reader {
 	int fd;
+	struct tb_source_file *src; /* instead of fd: a file of a source (S3) */
 	uint64_t file_pos;      /* file offset just past the buffered bytes */
 	unsigned char *buf;
 	size_t buf_pos;         /* first unconsumed byte */
@@ -40,6 +43,10 @@ typedef struct tb_record_reader {
 /* Open path and position the reader at byte offset (0 for a new file).
  * Returns 0 or a negative errno code (nothing to release then). */
 int tb_record_open(tb_record_reader *r, const char *path, uint64_t offset);
+
+/* Read a file opened through a file source (source.h), from offset; the
+ * reader takes ownership of f. */
+int tb_record_open_source(tb_record_reader *r, struct tb_source_file *f, uint64_t offset);
 
 /* Read from a byte buffer instead of a file (tests, fuzzing); the data is
  * copied. Returns 0 or -ENOMEM. */

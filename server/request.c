@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "log.h"
 
 void tb_response_init(tb_response *r)
 {
@@ -98,12 +99,16 @@ void tb_resp_error(tb_response *r, int status, const char *fmt, ...)
 	tb_buf_puts(&r->body, status == 400 ? "Invalid argument: " :
 			      status == 404 ? "Not found: " :
 			      status == 405 ? "Method not allowed: " : "Error: ");
-	char tmp[2048];
+	char tmp[2048], shown[4 * sizeof tmp];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
-	tb_buf_puts(&r->body, tmp);
+	/* messages quote run and tag names from the request: no raw control
+	 * bytes back to a terminal or a log viewer */
+	if (n > 0)
+		tb_buf_append(&r->body, shown, tb_escape_controls(shown, sizeof shown, tmp,
+				(size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1));
 }
 
 void tb_resp_not_found(tb_response *r)

@@ -207,19 +207,25 @@ static int choose_token(const tb_flags *f, bool loopback, char **token, bool *ge
 	return 0;
 }
 
-static void banner(const tb_flags *f, int port, const char *token, bool generated)
+static void banner(const tb_flags *f, int asked, int port, const char *token, bool generated)
 {
 	const char *scheme = f->tls_cert ? "https" : "http";
 	const char *host = f->bind_all ? "localhost" : f->host;
 	int v6 = strchr(host, ':') != NULL;
+	if (asked && port != asked)
+		fprintf(stderr, "tbserve: port %d was in use; serving on port %d instead\n", asked, port);
 	fprintf(stderr, "tbserve %s at %s://%s%s%s:%d%s/ (Press CTRL+C to quit)\n", TB_VERSION, scheme,
 		v6 ? "[" : "", host, v6 ? "]" : "", port, f->path_prefix);
+	char me[256];
+	if (gethostname(me, sizeof me) != 0 || !me[0])
+		snprintf(me, sizeof me, "THIS_HOST");
+	me[sizeof me - 1] = '\0';
 	if (!f->bind_all && (!strcmp(f->host, "localhost") || !strncmp(f->host, "127.", 4) ||
 			     !strcmp(f->host, "::1")))
 		fprintf(stderr, "Serving on this machine only. From your laptop: "
-			"ssh -L %d:localhost:%d THIS_HOST, then open %s://localhost:%d%s/ "
+			"ssh -L %d:localhost:%d %s, then open %s://localhost:%d%s/ "
 			"(or --bind_all to expose it to the network)\n",
-			port, port, scheme, port, f->path_prefix);
+			port, port, me, scheme, port, f->path_prefix);
 	if (!token)
 		return;
 	char name[256] = "localhost";
@@ -311,7 +317,7 @@ int tb_serve(tb_app *app)
 			err[0] ? ": " : "", err);
 		goto out;
 	}
-	banner(f, bound, token, generated);
+	banner(f, port, bound, token, generated);
 	live = tb_live_start(app);
 	if (!live) {
 		fprintf(stderr, "tbserve: error: could not start loading\n");

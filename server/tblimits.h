@@ -152,6 +152,15 @@
  * and lets the server notice clients that went away). */
 #define TB_LIVE_HEARTBEAT 15
 
+/* A timeSeries reply up to this size is built whole (and gzipped); a
+ * larger one is streamed, holding about this much at a time. */
+#define TB_TIMESERIES_BUFFERED (1u * 1024 * 1024)
+
+/* Bytes held by streamed timeSeries replies, all requests together; a new
+ * large reply beyond it gets 503 (each holds TB_TIMESERIES_BUFFERED: 64
+ * large replies in progress at once). */
+#define TB_TIMESERIES_MAX_IN_FLIGHT (64u * 1024 * 1024)
+
 /* Wrong tokens one client address may send within TB_AUTH_WINDOW seconds;
  * then every request from it gets 429 until the window ends. Addresses
  * are tracked in a table of TB_AUTH_PEERS (the oldest entry is reused). */
@@ -213,5 +222,52 @@
 
 /* Console lines per text point: a long log becomes several points. */
 #define TB_WANDB_CONSOLE_LINES 500
+
+/* ---- S3-compatible object storage (s3.c, source.c) ---- */
+
+/* Requests in flight to one store at once (curl handles kept, and the
+ * loader's readers for it): 8 loaded the benchmark logdir faster than 16
+ * on two cores with a third less peak memory (docs/PERFORMANCE.md), and
+ * stays polite to the store. */
+#define TB_S3_MAX_PARALLEL 8
+
+/* After a throttled answer halves the requests allowed at once, this many
+ * answers without throttling allow one more again. */
+#define TB_S3_CALM_TO_GROW 8
+
+/* Bytes of one ListObjectsV2 page we accept: 1,000 keys of S3's 1,024-byte
+ * maximum with their XML is under 2 MiB. */
+#define TB_S3_MAX_LIST_BODY (4u * 1024 * 1024)
+
+/* Bytes of an error document kept (only its Code and Message are read). */
+#define TB_S3_MAX_ERROR_BODY (16u * 1024)
+
+/* Objects under one s3:// logdir: the listing is held in memory (about
+ * 150 bytes each), so ten million runs' worth is the ceiling. */
+#define TB_S3_MAX_OBJECTS (10u * 1000 * 1000)
+
+/* S3 keys are at most 1,024 bytes of UTF-8; ETags are short hex strings
+ * (multipart: "hex-N"). */
+#define TB_S3_MAX_KEY 1024
+#define TB_S3_MAX_ETAG 128
+
+/* A request URL: endpoint + bucket + a key percent-encoded (3x). */
+#define TB_S3_MAX_URL (TB_S3_MAX_KEY * 3 + 1024)
+
+/* Tries per request for transient failures (network, timeout, 5xx, 503
+ * SlowDown), with full-jitter backoff from BASE doubling up to MAX: about
+ * 6 s of trying before the failure is reported (and retried next poll). */
+#define TB_S3_ATTEMPTS 6
+#define TB_S3_BACKOFF_BASE_MS 200
+#define TB_S3_BACKOFF_MAX_MS 3000
+
+/* Connecting may take this long; a transfer that moves no byte for
+ * STALL seconds is a timeout (a slow but moving one is not). */
+#define TB_S3_CONNECT_TIMEOUT_MS 5000
+#define TB_S3_STALL_TIMEOUT_S 20
+
+/* Seconds between polls of an object store at least, whatever
+ * --reload_interval says: a listing is a billed request. */
+#define TB_LIVE_MIN_REMOTE_INTERVAL 1.0
 
 #endif

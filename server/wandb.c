@@ -558,7 +558,7 @@ static int fatal(tb_wandb_file *f, int rc)
 	return rc == -ENOMEM ? rc : 0;
 }
 
-int tb_wandb_read(tb_wandb_file **wf, tb_store *s, tb_run *r, const char *path,
+int tb_wandb_read(tb_wandb_file **wf, tb_store *s, tb_run *r, tb_source *src, const char *path,
 		  tb_wandb_progress *out)
 {
 	memset(out, 0, sizeof *out);
@@ -575,16 +575,17 @@ int tb_wandb_read(tb_wandb_file **wf, tb_store *s, tb_run *r, const char *path,
 	tb_run_unlock(r);
 	if (rc)
 		return rc;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0; /* gone or unreadable: keep what was read */
-	struct stat st;
-	if (fstat(fd, &st) == 0)
-		f->info->bytes = (uint64_t)st.st_size;
-	tb_wandb_log_attach(&f->log, fd);
+	tb_source_file *sf;
+	if ((rc = tb_source_open(src, path, &sf)))
+		return rc == -ENOMEM ? rc : 0; /* gone or unreadable: keep what was read */
+	if (tb_source_file_info(sf, &out->file) == 0) {
+		out->opened = true;
+		f->info->bytes = out->file.size;
+	}
+	tb_wandb_log_attach(&f->log, sf);
 	rc = pump(f, out);
 	tb_wandb_log_detach(&f->log);
-	close(fd);
+	tb_source_close(sf);
 	return rc ? fatal(f, rc) : 0;
 }
 

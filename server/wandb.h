@@ -39,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "source.h"
 #include "store.h"
 
 /* One key of a folded config or summary: value_json as written. */
@@ -105,14 +106,17 @@ typedef struct tb_wandb_progress {
 	uint64_t records;       /* records applied by this call */
 	uint64_t bytes;         /* bytes consumed by this call */
 	uint64_t offset;        /* just past the last complete record */
+	bool opened;            /* the file was opened: file says what was read */
+	tb_source_info file;    /* size and identity of what was opened */
 } tb_wandb_progress;
 
 /* Read path from where *wf stopped (creating *wf, and resetting the run's
  * W&B facts, on the first call) to its current end, applying records to
- * run r. The file is opened and closed by the call. Returns 0 (damage is
+ * run r. The file is opened through src (the logdir's source: a local file
+ * or an S3 object) and closed by the call: an idle file holds nothing. Returns 0 (damage is
  * logged and skipped), -EPROTO when the file is not a .wandb log (logged
  * once; later calls return 0 and read nothing), or -ENOMEM. */
-int tb_wandb_read(tb_wandb_file **wf, tb_store *s, tb_run *r, const char *path,
+int tb_wandb_read(tb_wandb_file **wf, tb_store *s, tb_run *r, tb_source *src, const char *path,
 		  tb_wandb_progress *out);
 
 /* Apply a whole .wandb image held in memory (tests, fuzzing). */

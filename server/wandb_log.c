@@ -14,6 +14,7 @@
 
 #include <zlib.h>
 
+#include "source.h"
 #include "tblimits.h"
 
 enum { FULL = 1, FIRST = 2, MIDDLE = 3, LAST = 4 };
@@ -23,7 +24,6 @@ static const unsigned char file_magic[TB_WANDB_HEADER_LEN] = { ':', 'W', '&', 'B
 void tb_wandb_log_init(tb_wandb_log *lg)
 {
 	memset(lg, 0, sizeof *lg);
-	lg->fd = -1;
 }
 
 void tb_wandb_log_release(tb_wandb_log *lg)
@@ -33,16 +33,16 @@ void tb_wandb_log_release(tb_wandb_log *lg)
 	tb_wandb_log_init(lg);
 }
 
-void tb_wandb_log_attach(tb_wandb_log *lg, int fd)
+void tb_wandb_log_attach(tb_wandb_log *lg, tb_source_file *src)
 {
-	lg->fd = fd;
+	lg->src = src;
 }
 
 /* Between passes only the bytes of an unfinished chunk are kept: an idle
  * run costs no read buffer (a logdir may hold thousands of W&B runs). */
 void tb_wandb_log_detach(tb_wandb_log *lg)
 {
-	lg->fd = -1;
+	lg->src = NULL;
 	size_t keep = lg->len - lg->pos;
 	if (!keep) {
 		free(lg->buf);
@@ -90,7 +90,7 @@ static ssize_t fill(tb_wandb_log *lg, size_t need)
 {
 	if (lg->len - lg->pos >= need || lg->mem)
 		return (ssize_t)(lg->len - lg->pos);
-	if (lg->fd < 0)
+	if (!lg->src)
 		return (ssize_t)(lg->len - lg->pos);
 	if (lg->pos) {
 		memmove(lg->buf, lg->buf + lg->pos, lg->len - lg->pos);
@@ -107,10 +107,10 @@ static ssize_t fill(tb_wandb_log *lg, size_t need)
 		lg->cap = want;
 	}
 	while (lg->len < need) {
-		ssize_t k = pread(lg->fd, lg->buf + lg->len, lg->cap - lg->len,
-				  (off_t)(lg->base + lg->len));
+		ssize_t k = tb_source_read(lg->src, lg->buf + lg->len, lg->cap - lg->len,
+					   lg->base + lg->len);
 		if (k < 0)
-			return -EIO;
+			return k == -ENOMEM ? k : -EIO;
 		if (k == 0)
 			break;
 		lg->len += (size_t)k;

@@ -18,8 +18,9 @@
  * every complete record after it is still delivered. Only a file that does
  * not start with the W&B header is a sticky error.
  *
- * The reader holds no file descriptor between passes: the caller opens the
- * file, tb_wandb_log_attach()es the fd for one pass and closes it.
+ * The reader holds no file between passes: the caller opens the file through
+ * its logdir's source (source.h: a local file or an S3 object),
+ * tb_wandb_log_attach()es it for one pass and closes it.
  *
  * Ownership: the reader owns its buffers (tb_wandb_log_release). A record
  * pointer is borrowed and valid until the next tb_wandb_log_next().
@@ -32,11 +33,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+typedef struct tb_source_file tb_source_file;
+
 #define TB_WANDB_BLOCK 32768u
 #define TB_WANDB_HEADER_LEN 7u
 
 typedef struct tb_wandb_log {
-	int fd;                 /* attached for one pass, or -1 */
+	tb_source_file *src;    /* attached for one pass, or NULL */
 	bool mem;               /* reading a byte buffer (tests, fuzzing) */
 	uint64_t base;          /* file offset of buf[0] */
 	unsigned char *buf;     /* file bytes [base, base + len) */
@@ -57,8 +60,9 @@ typedef struct tb_wandb_log {
 void tb_wandb_log_init(tb_wandb_log *lg);
 void tb_wandb_log_release(tb_wandb_log *lg);
 
-/* Read from this fd (positioned by the reader with pread) until detached. */
-void tb_wandb_log_attach(tb_wandb_log *lg, int fd);
+/* Read from this open source file (at offsets the reader chooses) until
+ * detached. */
+void tb_wandb_log_attach(tb_wandb_log *lg, tb_source_file *src);
 void tb_wandb_log_detach(tb_wandb_log *lg);
 
 /* Read a whole byte buffer instead (copied). 0 or -ENOMEM. */

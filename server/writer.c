@@ -137,9 +137,11 @@ int tb_write_points_binary(tb_buf *b, const char *run, tb_points *it)
 	put_u32le(b, (uint32_t)len);
 	tb_buf_append(b, run, len);
 	pad8(b);
+	bool smoothed = it->smooth != NULL;
 	put_u32le(b, (uint32_t)n);
-	put_u32le(b, f32 ? 4 : 8);
-	if (tb_buf_grow(b, n * (f32 ? 20 : 24) + 8))
+	put_u32le(b, (f32 ? 4 : 8) | (it->bucketed && n < it->seen ? TB_BINARY_REDUCED : 0) |
+			     (smoothed ? TB_BINARY_SMOOTHED : 0));
+	if (tb_buf_grow(b, n * (f32 ? 28 : 32) + 8))
 		return -ENOMEM;
 	for (tb_points_rewind(it); tb_points_next(it, &i);)
 		put_f64le(b, tb_series_wall(se, i));
@@ -154,6 +156,8 @@ int tb_write_points_binary(tb_buf *b, const char *run, tb_points *it)
 			put_f64le(b, d);
 	}
 	pad8(b);
+	for (tb_points_rewind(it); smoothed && tb_points_next(it, &i);)
+		put_f64le(b, it->smooth[i - it->first]);
 	return status(b);
 }
 
@@ -184,13 +188,13 @@ void tb_write_description_json(tb_buf *b, const tb_series *se)
 		return;
 	}
 	tb_buf html = TB_BUF_INIT;
-	if (tb_markdown_to_safe_html(se->description, strlen(se->description), &html) == 0 &&
-	    !html.oom)
+	int rc = tb_markdown_to_safe_html(se->description, strlen(se->description), &html);
+	if (rc == -ENOMEM || html.oom)
+		b->oom = 1;   /* the answer is a 503, not a tag without its description */
+	else if (rc == 0)
 		tb_json_str(b, html.data ? html.data : "", html.len);
 	else
-		tb_buf_puts(b, "\"\"");
-	if (html.oom)
-		b->oom = 1;
+		tb_buf_puts(b, "\"\"");   /* not UTF-8: TensorBoard shows no description */
 	tb_buf_release(&html);
 }
 
@@ -224,11 +228,17 @@ void tb_write_series_id(tb_buf *b, const char *run, const tb_series *se)
 
 void tb_write_csv_field(tb_buf *b, const char *s, size_t n)
 {
-	if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n)) {
+	/* OWASP's CSV injection advice: a cell a spreadsheet would read as a
+	 * formula (=, +, -, @, tab, CR first) is prefixed with ' and quoted */
+	bool formula = n && memchr("=+-@\t\r", s[0], 6);
+	if (!formula && !memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) &&
+	    !memchr(s, '\r', n)) {
 		tb_buf_append(b, s, n);
 		return;
 	}
 	tb_buf_putc(b, '"');
+	if (formula)
+		tb_buf_putc(b, '\'');
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '"')
 			tb_buf_putc(b, '"');

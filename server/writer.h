@@ -34,6 +34,9 @@ int tb_write_points_csv(tb_buf *b, tb_points *it);
  * value width, then walls, steps and values as arrays, each 8-byte
  * aligned from the start of the body. */
 int tb_write_points_binary(tb_buf *b, const char *run, tb_points *it);
+/* Flags in the high bits of a run's value-width field: */
+#define TB_BINARY_REDUCED 0x100  /* buckets left points of the run out */
+#define TB_BINARY_SMOOTHED 0x200 /* float64 smoothed values follow the values */
 /* The binary body's header; tb_write_binary_end sets its run count. */
 void tb_write_binary_begin(tb_buf *b);
 int tb_write_binary_end(tb_buf *b, size_t runs);
@@ -43,7 +46,8 @@ int tb_write_binary_end(tb_buf *b, size_t runs);
 void tb_write_buckets_json(tb_buf *b, const tb_hist *h, bool objects);
 
 /* The series' description as sanitised HTML (Markdown rendered), as a
- * JSON string ("" when it has none or it does not render). */
+ * JSON string ("" when it has none or it is not UTF-8; out of memory sets
+ * b->oom). */
 void tb_write_description_json(tb_buf *b, const tb_series *se);
 
 /* ", " unless the last byte written opens an object or array: for members
@@ -56,7 +60,9 @@ void tb_write_tag_list(tb_buf *b, const char *run, const tb_series *const *tags,
 /* "run": R, "tag": T, "plugin": P (no braces). */
 void tb_write_series_id(tb_buf *b, const char *run, const tb_series *se);
 
-/* A CSV field, quoted when it holds a comma, quote or line break. */
+/* A CSV field, quoted when it holds a comma, quote or line break; one a
+ * spreadsheet would run as a formula (first byte =, +, -, @, tab or CR) is
+ * also prefixed with a single quote (OWASP CSV injection). */
 void tb_write_csv_field(tb_buf *b, const char *s, size_t n);
 
 /* Python's repr() of a str (None for NULL), for TensorBoard's "%r" error

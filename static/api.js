@@ -122,9 +122,13 @@ function floats(buf, dv, off, n, width) {
   return out;
 }
 
+const REDUCED = 0x100;  // buckets left points of the run out
+const SMOOTHED = 0x200; // the server's smoothed values follow the values
+
 /**
  * The body of scalars_multirun?format=binary (docs/api.md) → Map(run →
- * {wall, step, value}). Throws on a body that is not one (a truncated body
+ * {wall, step, value, reduced, smooth}); smooth is null unless the request
+ * asked for smoothing=. Throws on a body that is not one (a truncated body
  * makes the typed-array views throw).
  */
 export function decodeScalarsBinary(buf) {
@@ -139,14 +143,20 @@ export function decodeScalarsBinary(buf) {
     const name = utf8.decode(new Uint8Array(buf, off + 4, len));
     off = align8(off + 4 + len);
     const n = dv.getUint32(off, true);
-    const width = dv.getUint32(off + 4, true);
-    if (width !== 4 && width !== 8) throw new Error('bad value width in a binary scalars body');
+    const field = dv.getUint32(off + 4, true);
+    const width = field & 0xff;
+    if ((width !== 4 && width !== 8) || (field & ~(0xff | REDUCED | SMOOTHED))) throw new Error('bad value width in a binary scalars body');
     off += 8;
     const wall = floats(buf, dv, off, n, 8);
     const step = floats(buf, dv, off + 8 * n, n, 8);
     const value = floats(buf, dv, off + 16 * n, n, width);
     off = align8(off + 16 * n + width * n);
-    out.set(name, { wall, step, value });
+    let smooth = null;
+    if (field & SMOOTHED) {
+      smooth = floats(buf, dv, off, n, 8);
+      off += 8 * n;
+    }
+    out.set(name, { wall, step, value, reduced: !!(field & REDUCED), smooth });
   }
   return out;
 }
@@ -167,7 +177,7 @@ export const api = {
   runsInfo: () => getJSON('data/runs_info'),
   pluginsListing: () => getJSON('data/plugins_listing'),
   scalarTags: () => getJSON('data/plugin/scalars/tags'),
-  /** opts: {buckets, minStep, maxStep, sinceStep}. Calls made in the same
+  /** opts: {buckets, minStep, maxStep, sinceStep, smoothing}. Calls made in the same
    * task for one tag with the same options are sent as one binary
    * scalars_multirun request (a chart of 20 runs: one request, not 20). */
   scalars(run, tag, opts = {}) {
@@ -176,6 +186,7 @@ export const api = {
       min_step: opts.minStep,
       max_step: opts.maxStep,
       since_step: opts.sinceStep,
+      smoothing: opts.smoothing,
     });
   },
   scalarsRaw: (run, tag) => getJSON('data/plugin/scalars/scalars', { run, tag }),

@@ -188,7 +188,16 @@ function syncControls() {
   if (tagFilter.value !== state.get('tagFilter')) tagFilter.value = state.get('tagFilter');
   tagFilter.classList.toggle('invalid', userRegex(state.get('tagFilter')) === null);
 }
-smoothRange.addEventListener('input', () => state.set({ smoothing: Number(smoothRange.value) }));
+// while the slider is dragged the charts draw only their smoothed lines (half
+// the work with hundreds of runs); its release draws them whole again
+smoothRange.addEventListener('input', () => {
+  views.scalars.dragging = true;
+  state.set({ smoothing: Number(smoothRange.value) });
+});
+smoothRange.addEventListener('change', () => {
+  views.scalars.dragging = false;
+  views.scalars.invalidateAll();
+});
 smoothNum.addEventListener('change', () => state.set({ smoothing: Number(smoothNum.value) }));
 $('.outliers').addEventListener('change', (e) => state.set({ ignoreOutliers: e.target.checked }));
 for (const b of document.querySelectorAll('[data-set]')) {
@@ -214,6 +223,9 @@ document.addEventListener('keydown', (e) => {
     tagFilter.focus();
     tagFilter.select();
   } else if (e.key === 'Escape') {
+    // Esc in a filter box clears the filter itself, not just the box
+    if (t === tagFilter) state.set({ tagFilter: '' });
+    if (t === runs.filterInput) state.set({ runFilter: '' });
     if (typing) t.blur();
     document.body.classList.remove('sidebar-open');
     for (const d of document.querySelectorAll('details.menu[open]')) d.open = false;
@@ -235,7 +247,8 @@ function themeChanged() {
 
 state.subscribe((changed) => {
   if (changed.has('theme')) themeChanged();
-  if (changed.has('hidden') || changed.has('runFilter')) runs.render();
+  if (changed.has('sidebarWidth')) applySidebarWidth();
+  if (changed.has('hidden') || changed.has('runFilter') || changed.has('colors')) runs.render();
   for (const [tab, v] of Object.entries(views)) if (loadedTabs.has(tab)) v.onState(changed);
   if (changed.has('tab')) showTab();
   syncControls();
@@ -247,11 +260,90 @@ function status() {
   const v = views[tab];
   const el = $('.status-line');
   if (!v.loaded) { el.textContent = 'Loading…'; return; }
-  const n = v.tags.size;
-  el.textContent = `${runs.visible().length} of ${runs.all.length} runs · ${n} tag${n === 1 ? '' : 's'}`;
+  // the tags the filter lets through, not every tag
+  const re = userRegex(state.get('tagFilter'));
+  const all = v.tags.size;
+  let n = 0;
+  if (re) for (const tag of v.tags.keys()) if (re.test(tag)) n++;
+  const tags = n === all ? `${n} tag${n === 1 ? '' : 's'}` : `${n} of ${all} tags`;
+  el.textContent = `${runs.visible().length} of ${runs.all.length} runs · ${tags}`;
+}
+
+// ---- remembered preferences ------------------------------------------------------------
+
+const PREF_NAMES = { smoothing: 'smoothing', yScale: 'vertical axis', xAxis: 'horizontal axis', ignoreOutliers: 'outliers', histMode: 'histogram mode' };
+function prefsNote() {
+  const note = $('.prefs-note');
+  const keys = state.prefsApplied;
+  note.hidden = !keys.length;
+  if (!keys.length) return;
+  const list = keys.map((k) => `${PREF_NAMES[k]} ${String(state.get(k))}`).join(', ');
+  note.querySelector('.prefs-text').textContent = `Settings remembered by this browser apply: ${list}.`;
+}
+$('.prefs-reset').addEventListener('click', () => {
+  state.resetPrefs();
+  prefsNote();
+});
+prefsNote();
+
+// ---- sidebar width -----------------------------------------------------------------------
+
+function applySidebarWidth() {
+  const w = state.get('sidebarWidth');
+  if (w) document.documentElement.style.setProperty('--sidebar-w', `${w}px`);
+  else document.documentElement.style.removeProperty('--sidebar-w');
+}
+applySidebarWidth();
+{
+  const grip = $('.sidebar-resizer');
+  const clampWidth = (w) => Math.round(Math.min(Math.max(w, 200), innerWidth * 0.6));
+  grip.addEventListener('pointerdown', (e) => {
+    grip.setPointerCapture(e.pointerId);
+    grip.dataset.drag = '1';
+    e.preventDefault();
+  });
+  grip.addEventListener('pointermove', (e) => {
+    if (!grip.dataset.drag) return;
+    const left = $('.sidebar').getBoundingClientRect().left;
+    document.documentElement.style.setProperty('--sidebar-w', `${clampWidth(e.clientX - left)}px`);
+  });
+  const done = () => {
+    if (!grip.dataset.drag) return;
+    delete grip.dataset.drag;
+    state.set({ sidebarWidth: $('.sidebar').getBoundingClientRect().width });
+    window.dispatchEvent(new Event('resize')); // charts take the new width
+  };
+  grip.addEventListener('pointerup', done);
+  grip.addEventListener('pointercancel', done);
+  grip.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+    const w = $('.sidebar').getBoundingClientRect().width + (e.key === 'ArrowRight' ? 20 : -20);
+    state.set({ sidebarWidth: clampWidth(w) });
+    applySidebarWidth();
+    window.dispatchEvent(new Event('resize'));
+  });
 }
 
 // ---- start ------------------------------------------------------------------------------
+
+// A logdir on object storage that cannot be read (missing bucket, refused
+// credentials, store unreachable) is named in a banner until it recovers;
+// what was loaded stays on the page.
+const SOURCE_CHECK_MS = 10000;
+let sourceBanner = false;
+function showSourceErrors(e) {
+  const banner = $('.banner');
+  const bad = (e.sources || []).filter((s) => s.error);
+  if (bad.length) {
+    banner.textContent = bad.map((s) => `Cannot read ${s.location}: ${s.error}`).join(' · ') +
+      ' — what was loaded stays shown; loading resumes when it can.';
+    banner.hidden = false;
+    sourceBanner = true;
+  } else if (sourceBanner) {
+    banner.hidden = true;
+    sourceBanner = false;
+  }
+}
 
 async function start() {
   syncControls();
@@ -269,6 +361,10 @@ async function start() {
     } else {
       $('.logdir').textContent = e.data_location;
       $('.logdir').title = `Log directory: ${e.data_location}`;
+      runs.logdir = e.data_location;
+      if (!runs.all.length) for (const t of loadedTabs) views[t].layout(); // the empty page names it
+      showSourceErrors(e);
+      setInterval(() => api.environment().then(showSourceErrors, () => {}), SOURCE_CHECK_MS);
     }
   } catch (err) {
     banner.textContent = `Cannot reach tbserve (${err.message}). The page retries when the live feed reconnects.`;
@@ -294,8 +390,7 @@ window.__tbserve = Object.freeze({
   /** What is drawn now (copies; changing them changes nothing). */
   snapshot(opts = {}) {
     const tab = state.get('tab');
-    const scalars = views.scalars.describe();
-    if (opts.points === false) for (const c of scalars) for (const s of c.series) { delete s.x; delete s.raw; delete s.smooth; }
+    const scalars = views.scalars.describe(opts.points !== false);
     return {
       tab,
       live: feed.status,

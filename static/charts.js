@@ -11,7 +11,9 @@
 // state; it draws what update() is given.
 
 import { yExtent, indexRange, lowerBound } from './extent.js';
-import { formatValue, formatTick, formatStep, formatDuration, formatWall, formatWallTick } from './format.js';
+import { formatValue, formatTick, formatStep, formatDuration, formatWall } from './format.js';
+import { setRunName } from './names.js';
+import { linearTicks, timeTicks, numberLabeller, durationLabeller, wallLabeller } from './ticks.js';
 
 const Chart = window.Chart;
 Chart.defaults.font.family = getComputedStyle(document.documentElement).getPropertyValue('--font').trim() || 'system-ui, sans-serif';
@@ -27,53 +29,47 @@ export function themeColors() {
   return { grid: v('--chart-grid'), text: v('--chart-text'), bg: v('--card-bg'), fg: v('--fg'), zoom: v('--zoom-fill') };
 }
 
-const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
-  43200, 86400, 172800, 604800, 2592000]; // seconds
-
 /**
- * Ticks of a time axis (relative: seconds; wall: ms since the epoch, aligned
- * to local time) at a "nice" duration, at most `max` of them.
+ * Our own ticks on a Chart.js axis: `make(min, max, count)` → {values, step}
+ * and `labeller(step, min, max)` → label function. Chart.js calls
+ * afterBuildTicks before it asks the callback for labels, so the callback
+ * sees the step of the ticks it labels. About one tick per `px` pixels.
  */
-export function timeTicks(min, max, unitMs, maxTicks = 6) {
-  const span = (max - min) * (unitMs ? 0.001 : 1);
-  let step = TIME_STEPS.find((s) => span / s <= maxTicks) || Math.ceil(span / maxTicks / 86400) * 86400;
-  if (span < 5) return null; // sub-second spans: plain numbers are fine
-  const k = unitMs ? 1000 : 1;
-  step *= k;
-  const tz = unitMs ? new Date(min).getTimezoneOffset() * 60000 : 0;
-  const out = [];
-  for (let v = Math.ceil((min - tz) / step) * step + tz; v <= max; v += step) out.push({ value: v });
-  return out;
+function ownTicks(horizontal, px, make, labeller) {
+  let label = String;
+  return {
+    afterBuildTicks: (scale) => {
+      const len = horizontal ? scale.width : scale.height;
+      const count = Math.max(2, Math.min(10, Math.round((len || 300) / px)));
+      const t = make(scale.min, scale.max, count);
+      label = labeller(t.step, scale.min, scale.max);
+      scale.ticks = t.values.map((value) => ({ value }));
+    },
+    callback: (v) => label(v),
+  };
 }
 
-/** Drop the first/last tick when it is only there because it is a bound. */
-function dropBoundTicks(scale) {
-  const t = scale.ticks;
-  if (t.length < 3) return;
-  const step = t[2].value - t[1].value;
-  const nice = (v) => Math.abs(v / step - Math.round(v / step)) < 1e-6;
-  scale.ticks = t.filter((tk, i) => (i > 0 && i < t.length - 1) || nice(tk.value));
-}
+const maxAbs = (a, b) => Math.max(Math.abs(a), Math.abs(b));
 
 /** Chart.js options of an x axis for a mode (step | relative | wall). */
 export function xAxisOptions(mode, colors, min, max) {
-  const span = Number.isFinite(min) && Number.isFinite(max) ? max - min : 0;
-  const fmt = mode === 'wall' ? (v) => formatWallTick(v, span)
-    : mode === 'relative' ? (v) => formatDuration(v) : (v) => formatTick(v);
+  const own = mode === 'wall'
+    ? ownTicks(true, 120, (a, b, n) => timeTicks(a, b, n, true), (step, a, b) => wallLabeller(step, b - a))
+    : mode === 'relative'
+      ? ownTicks(true, 100, (a, b, n) => timeTicks(a, b, n, false), (step, a, b) => durationLabeller(step, maxAbs(a, b)))
+      : ownTicks(true, 100, (a, b, n) => linearTicks(a, b, n, 1), (step, a, b) => numberLabeller(step, maxAbs(a, b)));
   return {
     type: 'linear', min, max, bounds: 'data',
     grid: { color: colors.grid, drawTicks: false },
     border: { color: colors.grid },
-    ticks: { color: colors.text, maxTicksLimit: 6, maxRotation: 0, padding: 6, includeBounds: false, callback: fmt },
-    afterBuildTicks: (scale) => {
-      const t = mode === 'step' ? null : timeTicks(scale.min, scale.max, mode === 'wall');
-      if (t) scale.ticks = t;
-      else dropBoundTicks(scale);
-    },
+    ticks: { color: colors.text, maxRotation: 0, padding: 6, autoSkip: false, callback: own.callback },
+    afterBuildTicks: own.afterBuildTicks,
   };
 }
 
 export function yAxisOptions(log, colors, ext) {
+  const own = log ? null
+    : ownTicks(false, 45, (a, b, n) => linearTicks(a, b, n), (step, a, b) => numberLabeller(step, maxAbs(a, b)));
   return {
     type: log ? 'logarithmic' : 'linear',
     min: ext ? ext.min : undefined,
@@ -81,10 +77,10 @@ export function yAxisOptions(log, colors, ext) {
     grid: { color: colors.grid, drawTicks: false },
     border: { display: false },
     ticks: {
-      color: colors.text, maxTicksLimit: 7, padding: 6, includeBounds: false,
-      callback: log ? logTick(ext) : (v) => formatTick(v),
+      color: colors.text, padding: 6, autoSkip: false,
+      ...(log ? { maxTicksLimit: 7, includeBounds: false, callback: logTick(ext) } : { callback: own.callback }),
     },
-    afterBuildTicks: log ? undefined : dropBoundTicks,
+    afterBuildTicks: own ? own.afterBuildTicks : undefined,
   };
 }
 
@@ -96,6 +92,25 @@ function logTick(ext) {
     if (r === 1 || (decades < 2 && (r === 2 || r === 5))) return formatTick(v);
     return '';
   };
+}
+
+/**
+ * The first and last drawn value of every series (inside the zoomed range,
+ * if any): "ignore outliers" never hides a series' own ends, which on a
+ * short chart (a few Keras epochs) are often its most extreme points.
+ */
+function endpoints(series, xRange) {
+  const out = [];
+  for (const s of series) {
+    const ys = s.smooth;
+    const inside = (i) => Number.isFinite(ys[i]) && (!xRange || (s.x[i] >= xRange[0] && s.x[i] <= xRange[1]));
+    let i = 0;
+    while (i < ys.length && !inside(i)) i++;
+    let j = ys.length - 1;
+    while (j > i && !inside(j)) j--;
+    if (i < ys.length) out.push(ys[i], ys[j]);
+  }
+  return out;
 }
 
 function withAlpha(hex, a) {
@@ -111,7 +126,9 @@ const DENSE_POINTS_PER_PX = 4;
  * positive on a log axis, are gaps. Consecutive points falling in the same
  * pixel column are merged into one vertical stroke through their min and max
  * (first and last kept), so a series denser than the screen costs one
- * segment per pixel and still shows every spike.
+ * segment per pixel and still shows every spike. A point with no finite
+ * neighbour (a one-point series, e.g. add_hparams' metrics) is a dot, at
+ * any density.
  */
 function drawLines(chart, lines) {
   const { ctx, chartArea: a, scales } = chart;
@@ -141,6 +158,8 @@ function drawLines(chart, lines) {
     ctx.strokeStyle = line.color;
     ctx.lineWidth = dense ? 1 : line.width;
     let pen = false;
+    let alone = false; // the pen is down on a single point so far
+    const dots = [];
     let col = NaN;
     let cx = 0;
     let lo = 0;
@@ -158,6 +177,7 @@ function drawLines(chart, lines) {
       const y = ys[i];
       if (!Number.isFinite(y) || (log && y <= 0)) {
         flush();
+        if (pen && alone) dots.push(cx, last);
         pen = false;
         col = NaN;
         continue;
@@ -166,12 +186,14 @@ function drawLines(chart, lines) {
       const py = sy.getPixelForValue(y);
       const c = Math.round(px);
       if (pen && c === col) {
+        alone = false;
         if (py < lo) lo = py;
         if (py > hi) hi = py;
         last = py;
         continue;
       }
       flush();
+      alone = !pen;
       if (pen) ctx.lineTo(px, py);
       else ctx.moveTo(px, py);
       pen = true;
@@ -180,7 +202,18 @@ function drawLines(chart, lines) {
       lo = hi = last = py;
     }
     flush();
+    if (pen && alone) dots.push(cx, last);
     ctx.stroke();
+    if (dots.length) {
+      ctx.fillStyle = line.color;
+      const r = Math.max(2.5, line.width * 1.5);
+      ctx.beginPath();
+      for (let k = 0; k < dots.length; k += 2) {
+        ctx.moveTo(dots[k] + r, dots[k + 1]);
+        ctx.arc(dots[k], dots[k + 1], r, 0, 2 * Math.PI);
+      }
+      ctx.fill();
+    }
   }
   ctx.restore();
 }
@@ -216,7 +249,9 @@ class Tooltip {
       const sw = document.createElement('span');
       sw.className = 'swatch';
       cells[0].append(sw);
-      this.rows.push({ tr, cells, sw });
+      const name = document.createElement('div');
+      cells[1].append(name);
+      this.rows.push({ tr, cells, sw, name });
     }
     for (let i = 0; i < this.rows.length; i++) {
       const r = this.rows[i];
@@ -225,7 +260,7 @@ class Tooltip {
       r.tr.hidden = false;
       r.tr.classList.toggle('nearest', i === 0);
       r.sw.style.background = it.color;
-      r.cells[1].textContent = it.run;
+      setRunName(r.name, it.run);
       r.cells[2].textContent = formatValue(it.smoothed);
       r.cells[3].textContent = formatValue(it.value);
       r.cells[4].textContent = formatStep(it.step);
@@ -298,7 +333,8 @@ export class ScalarChart {
 
   /**
    * series: [{run, color, x, raw, smooth, step, wall, wall0}] (x in axis units);
-   * view: {log, xAxis, ignoreOutliers, smoothing, xRange}
+   * view: {log, xAxis, ignoreOutliers, smoothing, xRange, preview}
+   * (preview: the smoothed lines only, without the faint raw ones)
    */
   update(series, view) {
     this.series = series;
@@ -318,12 +354,14 @@ export class ScalarChart {
     if (xmin === xmax) { xmin -= 1; xmax += 1; }
     if (view.xRange) [xmin, xmax] = view.xRange;
     const ranges = series.map((s) => (view.xRange ? indexRange(s.x, xmin, xmax) : null));
-    const ext = yExtent(series.map((s) => s.smooth), { ignoreOutliers: view.ignoreOutliers, log }, view.xRange ? ranges : null);
+    const ext = yExtent(series.map((s) => s.smooth), {
+      ignoreOutliers: view.ignoreOutliers, log, keep: endpoints(series, view.xRange),
+    }, view.xRange ? ranges : null);
     // The lines are drawn by the plugin below straight from the arrays: the
     // chart holds no datasets, so Chart.js builds no per-point objects.
     const smoothing = view.smoothing > 0;
     const lines = [];
-    if (smoothing) {
+    if (smoothing && !view.preview) {
       series.forEach((s, i) => lines.push({ x: s.x, y: s.raw, color: withAlpha(s.color, 0.25), width: 1, range: ranges[i] }));
     }
     series.forEach((s, i) => lines.push({ x: s.x, y: smoothing ? s.smooth : s.raw, color: s.color, width: 1.6, range: ranges[i] }));
@@ -503,14 +541,26 @@ export class ScalarChart {
     tooltip.show(items.slice(0, TOOLTIP_ROWS), e.clientX, e.clientY, items.length);
   }
 
-  /** The chart as a PNG data URL on the card's background, with a title. */
+  /**
+   * The chart as a PNG data URL on the card's background: the title above,
+   * a legend of the drawn runs (colour and full name) below.
+   */
   toPNG(title) {
     const src = this.canvas;
     const dpr = this.chart.currentDevicePixelRatio || 1;
     const head = Math.round(28 * dpr);
+    const rowH = Math.round(18 * dpr);
+    const font = `${Math.round(12 * dpr)}px ${Chart.defaults.font.family}`;
+    const probe = document.createElement('canvas').getContext('2d');
+    probe.font = font;
+    // legend entries in columns as wide as the widest name (capped), row by row
+    const names = this.series.map((s) => s.run);
+    const widest = Math.min(src.width - 20 * dpr, Math.max(0, ...names.map((n) => probe.measureText(n).width)) + 24 * dpr);
+    const cols = Math.max(1, Math.floor((src.width - 10 * dpr) / (widest + 10 * dpr)));
+    const rows = Math.ceil(names.length / cols);
     const out = document.createElement('canvas');
     out.width = src.width;
-    out.height = src.height + head;
+    out.height = src.height + head + rows * rowH + (rows ? 8 * dpr : 0);
     const ctx = out.getContext('2d');
     ctx.fillStyle = this.colors.bg || '#fff';
     ctx.fillRect(0, 0, out.width, out.height);
@@ -519,6 +569,20 @@ export class ScalarChart {
     ctx.textBaseline = 'middle';
     ctx.fillText(title, 10 * dpr, head / 2);
     ctx.drawImage(src, 0, head);
+    ctx.font = font;
+    this.series.forEach((s, k) => {
+      const x = 10 * dpr + (k % cols) * (widest + 10 * dpr);
+      const y = src.height + head + Math.floor(k / cols) * rowH + rowH / 2;
+      ctx.fillStyle = s.color;
+      ctx.fillRect(x, y - 5 * dpr, 10 * dpr, 10 * dpr);
+      ctx.fillStyle = this.colors.fg || '#000';
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(x, y - rowH / 2, widest, rowH);
+      ctx.clip();
+      ctx.fillText(s.run, x + 16 * dpr, y);
+      ctx.restore();
+    });
     return out.toDataURL('image/png');
   }
 
@@ -526,9 +590,13 @@ export class ScalarChart {
   describe() {
     const sx = this.chart.scales.x;
     const sy = this.chart.scales.y;
+    const labels = (scale) => scale.ticks.map((t) => t.label).filter((l) => l !== '' && l !== undefined);
     return {
       yType: sy.type, xMin: sx.min, xMax: sx.max, yMin: sy.min, yMax: sy.max,
       datasets: this.lines.length,
+      area: { ...this.chart.chartArea }, dpr: this.chart.currentDevicePixelRatio || 1,
+      xTicks: sx.ticks.map((t) => t.value), xLabels: labels(sx),
+      yTicks: sy.ticks.map((t) => t.value), yLabels: labels(sy),
     };
   }
 }

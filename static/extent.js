@@ -12,6 +12,8 @@
  *   opts.ignoreOutliers: use the sorted values at ceil(0.05·(n−1)) and
  *                        floor(0.95·(n−1)) when n > 2
  *   opts.log:            a log10 axis: non-positive values are left out
+ *   opts.keep:           values the range must hold even when they are
+ *                        outliers (each series' own first and last point)
  */
 export function yExtent(arrays, opts = {}, ranges = null) {
   const log = !!opts.log;
@@ -37,9 +39,15 @@ export function yExtent(arrays, opts = {}, ranges = null) {
   let lo;
   let hi;
   if (opts.ignoreOutliers && n > 2) {
-    const sorted = vals.subarray(0, n).sort();
-    lo = sorted[Math.ceil(0.05 * (n - 1))];
-    hi = sorted[Math.floor(0.95 * (n - 1))];
+    // the two order statistics of a sort, found without sorting (a slider
+    // drag recomputes them for 150,000 values per chart)
+    const v = vals.subarray(0, n);
+    const a = Math.ceil(0.05 * (n - 1));
+    const b = Math.floor(0.95 * (n - 1));
+    select(v, a, 0, n - 1);
+    lo = v[a];
+    select(v, b, a, n - 1);
+    hi = v[b];
   } else {
     lo = Infinity;
     hi = -Infinity;
@@ -48,7 +56,35 @@ export function yExtent(arrays, opts = {}, ranges = null) {
       if (vals[i] > hi) hi = vals[i];
     }
   }
+  for (const v of opts.keep || []) {
+    if (!Number.isFinite(v) || (log && v <= 0)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   return log ? padLog(lo, hi) : padLinear(lo, hi);
+}
+
+/** Reorder v[left..right] so that v[k] is the value a sort would put there (Hoare's select). */
+export function select(v, k, left, right) {
+  while (right > left) {
+    const pivot = v[(left + right) >> 1];
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (v[i] < pivot) i++;
+      while (v[j] > pivot) j--;
+      if (i <= j) {
+        const t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return;
+  }
 }
 
 function padLinear(lo, hi) {

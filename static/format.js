@@ -62,16 +62,6 @@ export function formatWall(ms) {
     `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
-/** A wall-time axis tick; `span` (ms) picks the precision. */
-export function formatWallTick(ms, span) {
-  if (!Number.isFinite(ms)) return '';
-  const d = new Date(ms);
-  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
-  if (span < 120e3) return `${hm}:${pad2(d.getSeconds())}`;
-  if (span < 2 * 86400e3) return hm;
-  return `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${hm}`;
-}
-
 /** Natural comparison of tag names: digit runs compare as numbers. */
 export function compareNatural(a, b) {
   const re = /(\d+)|(\D+)/g;

@@ -71,7 +71,7 @@ export class RunCardsView {
     else if (!this.tags.size) {
       empty = this.runs.all.length
         ? { title: `No ${o.noun.toLowerCase()} yet`, text: o.hint }
-        : { title: 'No runs yet', text: 'tbserve watches the log directory; runs appear here as soon as a training job writes its first event file.' };
+        : { title: 'No runs yet', text: this.runs.emptyText() };
     } else if (!re) empty = { title: 'Invalid tag filter', text: 'The filter is a regular expression; fix it to see tags again.' };
     else if (!visible.length) empty = { title: 'No runs selected', text: 'Tick one or more runs in the run list to see their data.' };
     else if (!items.length) empty = { title: 'Nothing matches', text: `No ${o.noun.toLowerCase()} tag of the selected runs matches the filter.` };

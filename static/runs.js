@@ -8,13 +8,18 @@
 
 import { state } from './state.js';
 import { userRegex } from './format.js';
+import { setRunName } from './names.js';
 
-// TensorBoard's palette first (reference §6.4), then more distinct hues;
-// the dark palette holds lighter variants of the same hues, index for index.
-const LIGHT = ['#425066', '#12b5cb', '#e52592', '#f9ab00', '#9334e6', '#7cb342', '#e8710a',
-  '#1a73e8', '#d93025', '#00897b', '#8d6e63', '#afb42b'];
-const DARK = ['#a4b3cc', '#4dd0e1', '#ff6eb4', '#fbc02d', '#b388ff', '#9ccc65', '#ff9e40',
-  '#8ab4f8', '#f28b82', '#4db6ac', '#bcaaa4', '#dce775'];
+// TensorBoard's palette first (reference §6.4), then more distinct hues and
+// shades, 20 in all before a colour comes back; the dark palette holds
+// lighter variants of the same hues, index for index. A run's colour can be
+// picked by clicking its swatch (kept in the URL, state `colors`).
+export const LIGHT = ['#425066', '#12b5cb', '#e52592', '#f9ab00', '#9334e6', '#7cb342', '#e8710a',
+  '#1a73e8', '#d93025', '#00897b', '#8d6e63', '#afb42b', '#3949ab', '#2e7d32', '#ad1457',
+  '#ff8a65', '#6a1b9a', '#0288d1', '#fdd835', '#90a4ae'];
+export const DARK = ['#a4b3cc', '#4dd0e1', '#ff6eb4', '#fbc02d', '#b388ff', '#9ccc65', '#ff9e40',
+  '#8ab4f8', '#f28b82', '#4db6ac', '#bcaaa4', '#dce775', '#9fa8da', '#81c784', '#f48fb1',
+  '#ffab91', '#ce93d8', '#4fc3f7', '#fff176', '#cfd8dc'];
 
 export class Runs {
   constructor(root, onChange) {
@@ -37,8 +42,25 @@ export class Runs {
     root.querySelector('.runs-none').addEventListener('click', () => this.setMatching(false));
     this.list.addEventListener('change', (e) => {
       const row = e.target.closest('.run-row');
-      if (row) this.toggle(row.dataset.run, e.target.checked);
+      if (row && e.target.type === 'checkbox') this.toggle(row.dataset.run, e.target.checked);
     });
+    // a click on a run's swatch picks its colour (one shared colour input)
+    this.picker = document.createElement('input');
+    this.picker.type = 'color';
+    this.picker.className = 'run-color-input';
+    this.picker.tabIndex = -1;
+    this.picker.setAttribute('aria-hidden', 'true');
+    root.append(this.picker);
+    this.list.addEventListener('click', (e) => {
+      const sw = e.target.closest('.swatch');
+      if (!sw) return;
+      e.preventDefault(); // not a checkbox toggle
+      this.picking = sw.closest('.run-row').dataset.run;
+      this.picker.value = this.color(this.picking);
+      if (this.picker.showPicker) this.picker.showPicker();
+      else this.picker.click();
+    });
+    this.picker.addEventListener('input', () => this.setColor(this.picking, this.picker.value));
     // double-click a run name: show only that run
     this.list.addEventListener('dblclick', (e) => {
       const row = e.target.closest('.run-row');
@@ -73,7 +95,21 @@ export class Runs {
     note.textContent = w.display_name || w.project;
   }
 
+  /** What an empty log directory means, naming it (it may not exist yet: tbserve waits for it). */
+  emptyText() {
+    const where = this.logdir ? ` ${this.logdir}` : ' the log directory';
+    return `tbserve watches${where}; if it does not exist yet, tbserve waits for it. ` +
+      'Runs appear here as soon as a training job writes its first event file there.';
+  }
+
+  /** A run's colour: picked by the user (state `colors`), else the palette's. */
   color(run) {
+    const picked = state.get('colors')[run];
+    if (picked) return picked;
+    return this.paletteColor(run);
+  }
+
+  paletteColor(run) {
     let i = this.index.get(run);
     if (i === undefined) {
       i = this.index.size;
@@ -81,6 +117,15 @@ export class Runs {
     }
     const p = this.dark ? DARK : LIGHT;
     return p[i % p.length];
+  }
+
+  /** Pick a colour for a run; its palette colour clears the pick. */
+  setColor(run, hex) {
+    if (!run) return;
+    const colors = { ...state.get('colors') };
+    if (hex.toLowerCase() === this.paletteColor(run)) delete colors[run];
+    else colors[run] = hex.toLowerCase();
+    state.set({ colors });
   }
 
   setDark(dark) {
@@ -136,9 +181,10 @@ export class Runs {
         box.type = 'checkbox';
         const sw = document.createElement('span');
         sw.className = 'swatch';
+        sw.title = 'Click to pick this run\'s colour';
         const name = document.createElement('span');
         name.className = 'run-name';
-        name.textContent = run;
+        setRunName(name, run);
         const note = document.createElement('span');
         note.className = 'run-note';
         row.append(box, sw, name, note);

@@ -7,6 +7,9 @@
 // enough points were appended to be worth re-bucketing. A drag-zoom fetches
 // buckets of just the zoomed step range. Only cards on screen fetch and draw;
 // the others are marked dirty and catch up when scrolled to.
+// Smoothing is TensorBoard's EMA over every stored point, whatever the zoom:
+// computed here when the server sent every point of a series, and by the
+// server (smoothing=, over all of them) when its buckets left points out.
 
 import { api, HttpError, flushBatches } from './api.js';
 import { state } from './state.js';
@@ -18,6 +21,10 @@ import { formatStep, formatDuration, formatWall, htmlToText, userRegex } from '.
 import { downloadBlob, downloadDataUrl, fileName, csvField } from './download.js';
 
 const MAX_CHARTS = 48; // live Chart.js instances kept; older off-screen ones are freed
+// Charts redrawn in one frame: after this many ms the rest wait for the next
+// frame (at least one is drawn per frame), so that a setting dragged across
+// cards of hundreds of runs never blocks the page for all of them at once.
+const FRAME_BUDGET_MS = 12;
 
 export class ScalarsView {
   constructor(root, runs, hooks) {
@@ -101,7 +108,7 @@ export class ScalarsView {
     if (!this.tags.size) {
       empty = this.runs.all.length
         ? { title: 'No scalar data yet', text: 'None of the runs has logged a scalar. Log one (e.g. writer.add_scalar("loss", value, step) or tf.summary.scalar) and it appears here by itself.' }
-        : { title: 'No runs yet', text: 'tbserve watches the log directory; runs appear here as soon as a training job writes its first event file.' };
+        : { title: 'No runs yet', text: this.runs.emptyText() };
     } else if (!re) {
       empty = { title: 'Invalid tag filter', text: 'The filter is a regular expression; fix it to see tags again.' };
     } else if (!visibleRuns.size) {
@@ -293,6 +300,8 @@ export class ScalarsView {
 
   flush() {
     this.raf = 0;
+    this.frameStart = performance.now();
+    this.framed = 0;
     const cards = [...this.pendingDraw];
     this.pendingDraw.clear();
     for (const card of cards) {
@@ -349,6 +358,12 @@ export class ScalarsView {
     // (a setting changed) stays set until a render has happened
     const sig = runs.map((r) => `${r}:${this.cache.get(key(r, card.tag))?.version}`).join('|');
     if (!card.force && card.chart && sig === card.sig) return;
+    if (this.framed && performance.now() - this.frameStart > FRAME_BUDGET_MS) {
+      card.dirty = true; // this frame is spent: next one
+      this.schedule(card);
+      return;
+    }
+    this.framed++;
     card.sig = sig;
     card.force = false;
     this.render(card, runs);
@@ -370,14 +385,14 @@ export class ScalarsView {
         x[i] = xAxis === 'step' ? d.step[i] : xAxis === 'relative' ? d.wall[i] - wall0 : d.wall[i] * 1000;
       }
       series.push({
-        run, color: this.runs.color(run), x, raw: d.value, smooth: smooth(d.value, w),
+        run, color: this.runs.color(run), x, raw: d.value, smooth: smoothedValues(d, w),
         step: d.step, wall: d.wall, wall0,
       });
     }
     if (!card.chart) this.createChart(card);
     card.chart.update(series, {
       log: state.get('yScale') === 'log', xAxis, ignoreOutliers: state.get('ignoreOutliers'),
-      smoothing: w, xRange: zoom ? zoom.xRange : null,
+      smoothing: w, xRange: zoom ? zoom.xRange : null, preview: !!this.dragging,
     });
     card.model = series;
     card.reset.hidden = !zoom;
@@ -407,7 +422,7 @@ export class ScalarsView {
       const f = x === 'step' ? formatStep : x === 'relative' ? formatDuration : formatWall;
       parts.push(`zoomed to ${f(a)} – ${f(b)}`);
     }
-    parts.push(`${formatStep(pts)} points drawn`);
+    parts.push(`${formatStep(pts)} point${pts === 1 ? '' : 's'} drawn`);
     card.foot.textContent = parts.join(' · ');
     if (!series.length) card.foot.textContent = 'No data for the selected runs yet.';
   }
@@ -464,9 +479,11 @@ export class ScalarsView {
         if (a === Infinity) return;
       }
       const pad = (b - a) * 0.05;
+      const sw = serverWeight();
       const d = await api.scalars(run, card.tag, {
-        buckets: nb, minStep: Math.floor(a - pad), maxStep: Math.ceil(b + pad),
+        buckets: nb, minStep: Math.floor(a - pad), maxStep: Math.ceil(b + pad), smoothing: sw,
       });
+      d.smoothW = sw;
       zoom.data.set(run, d);
     }));
   }
@@ -500,22 +517,26 @@ export class ScalarsView {
         try {
           if (mode === 'reset' || !e.loaded || e.appended > 2 * e.buckets) {
             const nbk = Math.max(nb || 0, e.buckets);
-            const d = await api.scalars(e.run, e.tag, { buckets: nbk });
-            Object.assign(e, d, { loaded: true, buckets: nbk, appended: 0 });
+            const sw = serverWeight();
+            const d = await api.scalars(e.run, e.tag, { buckets: nbk, smoothing: sw });
+            Object.assign(e, d, { loaded: true, buckets: nbk, appended: 0, smoothW: sw });
           } else {
             const last = e.step.length ? maxOf(e.step) : -1;
-            const d = await api.scalars(e.run, e.tag, { sinceStep: last });
+            // a reduced series keeps the server's smoothing for its new points
+            const sw = e.reduced && e.smooth ? e.smoothW : undefined;
+            const d = await api.scalars(e.run, e.tag, { sinceStep: last, smoothing: sw });
             for (let i = 0; i < d.step.length; i++) {
               e.wall.push(d.wall[i]);
               e.step.push(d.step[i]);
               e.value.push(d.value[i]);
+              if (d.smooth) e.smooth.push(d.smooth[i]);
             }
             e.appended += d.step.length;
             if (!d.step.length) continue;
           }
         } catch (err) {
           if (err instanceof HttpError && err.status === 404) {
-            Object.assign(e, { wall: [], step: [], value: [], loaded: true });
+            Object.assign(e, { wall: [], step: [], value: [], loaded: true, reduced: false, smooth: null });
           } else {
             e.stale = e.stale || mode;
             throw err;
@@ -558,9 +579,25 @@ export class ScalarsView {
   }
 
   onState(changed) {
+    if (changed.has('smoothing')) this.resmooth();
     if (changed.has('tagFilter') || changed.has('hidden') || changed.has('runFilter') || changed.has('collapsed')) this.layout();
     if (changed.has('xAxis')) for (const c of this.cards.values()) c.zoom = null;
-    if (['smoothing', 'yScale', 'xAxis', 'ignoreOutliers', 'hidden', 'runFilter'].some((k) => changed.has(k))) this.invalidateAll();
+    if (['smoothing', 'yScale', 'xAxis', 'ignoreOutliers', 'hidden', 'runFilter', 'colors'].some((k) => changed.has(k))) this.invalidateAll();
+  }
+
+  /**
+   * The smoothing weight changed: series the server reduced to buckets need
+   * its smoothing of all their points again (the others are smoothed here).
+   */
+  resmooth() {
+    const sw = serverWeight();
+    for (const e of this.cache.values()) {
+      if (e.loaded && e.reduced && e.smoothW !== sw && e.stale !== 'reset') e.stale = 'reset';
+    }
+    for (const c of this.cards.values()) {
+      if (!c.zoom) continue;
+      for (const [run, d] of c.zoom.data) if (d.reduced && d.smoothW !== sw) c.zoom.data.delete(run);
+    }
   }
 
   applyTheme() {
@@ -579,8 +616,8 @@ export class ScalarsView {
     return { n: s.x.length, step: Array.from(s.step), x: Array.from(s.x), raw: Array.from(s.raw), smooth: Array.from(s.smooth) };
   }
 
-  /** Read-only description of what is drawn, for the test hook. */
-  describe() {
+  /** Read-only description of what is drawn, for the test hook (points: copy the arrays). */
+  describe(points = true) {
     const cards = [];
     for (const [tag, c] of this.cards) {
       cards.push({
@@ -589,7 +626,7 @@ export class ScalarsView {
         ...(c.chart ? c.chart.describe() : {}),
         series: c.model.map((s) => ({
           run: s.run, color: s.color, n: s.x.length,
-          x: Array.from(s.x), raw: Array.from(s.raw), smooth: Array.from(s.smooth),
+          ...(points ? { x: Array.from(s.x), raw: Array.from(s.raw), smooth: Array.from(s.smooth) } : {}),
         })),
       });
     }
@@ -603,6 +640,28 @@ function mark(name) {
   if (marked.has(name)) return;
   marked.add(name);
   performance.mark(`tb:${name}`);
+}
+
+/** The smoothing= to ask the server for: the current weight, none when off. */
+function serverWeight() {
+  const w = state.get('smoothing');
+  return w > 0 ? w : undefined;
+}
+
+/**
+ * The smoothed values of a fetched series d at weight w: the server's when it
+ * smoothed every stored point at this weight, else TensorBoard's EMA here
+ * (exact when d holds every point; while the server's answer for a new
+ * weight is on its way, an approximation over the points at hand). The local
+ * result is kept until the weight or the points change.
+ */
+function smoothedValues(d, w) {
+  if (d.smooth && d.smoothW === (w > 0 ? w : undefined) && d.smooth.length === d.value.length) return d.smooth;
+  const c = d.localSmooth;
+  if (c && c.w === w && c.n === d.value.length && c.v0 === d.value) return c.out;
+  const out = smooth(d.value, w);
+  d.localSmooth = { w, n: d.value.length, v0: d.value, out };
+  return out;
 }
 
 function key(run, tag) {

@@ -1,10 +1,14 @@
 // state.js - the page state, mirrored into the URL and localStorage.
 //
-// The view (tab, filters, smoothing, axes, which runs are hidden) lives in the
-// URL's query string so that a copied link reproduces it; preferences
-// (smoothing, axes, outliers, histogram mode, theme, collapsed groups) are
-// also kept in localStorage as the defaults for the next visit. The URL wins
-// over localStorage. Only values that differ from the defaults are written.
+// The view (tab, filters, smoothing, axes, which runs are hidden, picked run
+// colours) lives in the URL's query string so that a copied link reproduces
+// it; preferences (smoothing, axes, outliers, histogram mode, theme,
+// collapsed groups, sidebar width) are also kept in localStorage as the
+// defaults for the next visit. The URL wins: a link that carries any view
+// state is shown as the link says, with no remembered preference mixed in;
+// only a bare URL takes the preferences, which are then written into the URL
+// (so a copied link shows what this page shows) and listed by prefsApplied
+// (the page says so). Only values that differ from the defaults are written.
 // Subscribers get the set of keys that changed.
 
 import { SMOOTHING_DEFAULT, SMOOTHING_MAX } from './smoothing.js';
@@ -21,8 +25,10 @@ export const DEFAULTS = Object.freeze({
   runFilter: '',
   histMode: 'offset',      // offset | overlay
   hidden: [],              // runs unchecked in the run list
+  colors: {},              // run -> '#rrggbb' picked by the user
   theme: 'auto',           // auto | light | dark (localStorage only)
   collapsed: [],           // collapsed tag groups (localStorage only)
+  sidebarWidth: 0,         // px, 0 = the stylesheet's (localStorage only)
 });
 
 const TABS = ['scalars', 'histograms', 'distributions', 'text'];
@@ -30,9 +36,12 @@ const TABS = ['scalars', 'histograms', 'distributions', 'text'];
 const URL_KEYS = {
   tab: 'tab', smoothing: 'smoothing', yScale: 'yScale', xAxis: 'xAxis',
   ignoreOutliers: 'outliers', tagFilter: 'tagFilter', runFilter: 'runFilter',
-  histMode: 'histMode', hidden: 'hide',
+  histMode: 'histMode', hidden: 'hide', colors: 'color',
 };
-const PREF_KEYS = ['smoothing', 'yScale', 'xAxis', 'ignoreOutliers', 'histMode', 'theme', 'collapsed'];
+const PREF_KEYS = ['smoothing', 'yScale', 'xAxis', 'ignoreOutliers', 'histMode', 'theme', 'collapsed', 'sidebarWidth'];
+// preferences that change what a link shows (theme, collapsed groups and the
+// sidebar width are about this browser, not the view)
+const VIEW_PREFS = ['smoothing', 'yScale', 'xAxis', 'ignoreOutliers', 'histMode'];
 
 function validate(key, v) {
   switch (key) {
@@ -50,6 +59,16 @@ function validate(key, v) {
     case 'runFilter': return typeof v === 'string' ? v : undefined;
     case 'hidden':
     case 'collapsed': return Array.isArray(v) ? v.filter((s) => typeof s === 'string') : undefined;
+    case 'colors': {
+      if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+      const out = {};
+      for (const [run, c] of Object.entries(v)) if (/^#[0-9a-f]{6}$/i.test(c)) out[run] = c.toLowerCase();
+      return out;
+    }
+    case 'sidebarWidth': {
+      const x = Number(v);
+      return Number.isFinite(x) && x >= 0 && x <= 2000 ? Math.round(x) : undefined;
+    }
     default: return undefined;
   }
 }
@@ -79,6 +98,16 @@ function readUrl() {
       if (all.length) out.hidden = all;
       continue;
     }
+    if (key === 'colors') {
+      // color=RRGGBB:run (the hex first: run names may hold any character)
+      const colors = {};
+      for (const c of q.getAll(param)) {
+        const m = /^([0-9a-fA-F]{6}):(.*)$/s.exec(c);
+        if (m) colors[m[2]] = `#${m[1].toLowerCase()}`;
+      }
+      if (Object.keys(colors).length) out.colors = colors;
+      continue;
+    }
     if (!q.has(param)) continue;
     const v = validate(key, q.get(param));
     if (v !== undefined) out[key] = v;
@@ -89,12 +118,28 @@ function readUrl() {
 class State {
   constructor() {
     const fromUrl = readUrl();
+    const linked = Object.keys(fromUrl).length > 0;
     this.shown = fromUrl.shown || null; // resolved by setRuns()
     delete fromUrl.shown;
-    this.v = { ...DEFAULTS, ...readPrefs(), ...fromUrl };
+    const prefs = readPrefs();
+    // a link with view state shows exactly that view: no remembered view
+    // preference is mixed in (only this browser's theme, groups, sidebar)
+    if (linked) for (const k of VIEW_PREFS) delete prefs[k];
+    /** The view preferences from localStorage that apply (differ from the defaults). */
+    this.prefsApplied = VIEW_PREFS.filter((k) => k in prefs && JSON.stringify(prefs[k]) !== JSON.stringify(DEFAULTS[k]));
+    this.v = { ...DEFAULTS, ...prefs, ...fromUrl };
     this.runs = [];
     this.subs = [];
     this.urlTimer = 0;
+    if (this.prefsApplied.length) this.writeUrl(); // the link shows what the page shows
+  }
+
+  /** Forget the remembered view preferences and show the defaults. */
+  resetPrefs() {
+    const patch = {};
+    for (const k of VIEW_PREFS) patch[k] = DEFAULTS[k];
+    this.prefsApplied = [];
+    this.set(patch);
   }
 
   get(key) {
@@ -158,6 +203,10 @@ class State {
         } else {
           for (const r of v) q.append(param, r);
         }
+        continue;
+      }
+      if (key === 'colors') {
+        for (const [run, c] of Object.entries(v)) q.append(param, `${c.slice(1)}:${run}`);
         continue;
       }
       if (JSON.stringify(v) === JSON.stringify(DEFAULTS[key])) continue;

@@ -42,11 +42,11 @@ process.on('exit', () => {
   for (const p of servers) p.kill('SIGKILL');
 });
 
-/** Start tbserve on logdir; resolves once it answers data/runs. */
+/** Start tbserve (opts.binary, default TBSERVE) on logdir; resolves once it answers data/runs. */
 export async function startServer(logdir, args = [], opts = {}) {
   if (!fs.existsSync(TBSERVE)) throw new Error(`no tbserve at ${TBSERVE} (build it, or set TBSERVE)`);
   const port = opts.port || await freePort(); // opts.port: e.g. a restart on the same port
-  const proc = spawn(TBSERVE, ['--logdir', logdir, '--port', String(port), '--host', '127.0.0.1', ...STATIC_ARGS, ...args], {
+  const proc = spawn(opts.binary || TBSERVE, ['--logdir', logdir, '--port', String(port), '--host', '127.0.0.1', ...STATIC_ARGS, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   servers.add(proc);

@@ -296,8 +296,10 @@ def test_export(binary, logdir, port, label):
     sub = [r for r in rows[1:] if r[0] == run and r[1] == tag]
     check("%s: --run --tag --format csv" % label,
           list(csv.reader(io.StringIO(o.decode(), newline="")))[1:] == sub and sub)
-    rc, o, _ = cli(binary, "export", "--logdir", logdir, "--run", "no such run", *FLAGS)
-    check("%s: --run of a missing run exports nothing" % label, rc == 0 and o == b"", (rc, o[:80]))
+    rc, o, e = cli(binary, "export", "--logdir", logdir, "--run", "no such run", *FLAGS)
+    # issue #11: a run that does not exist is an error that names it, not an empty export
+    check("%s: --run of a missing run exports nothing and fails" % label,
+          rc == 1 and o == b"" and "no run 'no such run'" in e, (rc, o[:80], e[:120]))
 
     for fmt, whole in (("jsonl", out), ("csv", out_csv)):
         body, headers = get(port, "/data/export", format=fmt)
@@ -314,7 +316,7 @@ def test_export(binary, logdir, port, label):
 # ---- inspect -------------------------------------------------------------------
 
 TAG_LINE = re.compile(r"^    (.+?)\s+(\S+)\s+(scalar|histogram|text|blob)\s+(\d+)\s+steps (-?\d+)\.\.(-?\d+)")
-FILE_LINE = re.compile(r"^  file (.+): (\d+) records, (\d+) bytes read")
+FILE_LINE = re.compile(r"^  file (.+): (\d+) records?, (\d+) bytes? read")
 
 
 def parse_inspect(text):

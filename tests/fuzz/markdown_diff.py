@@ -176,6 +176,8 @@ KNOWN = [
     ("javascript:123 host:port quirk of bleach 5", rb"javascript:\d"),
     ("*** then --- (setext heading vs rules)", rb"\*\*\*\n---"),
     ("setext underline or heading after indentation or a quote", rb"(?m)\n +[=-]|^>.*\n[=-]|^ +#"),
+    ("a line of only spaces does not end a paragraph", rb"(?m)^ +\n"),
+    ("leading spaces kept on continuation lines", rb"\n +\S"),
     ("blockquotes separated by a blank line", rb"(?m)^>.*\n\n *>"),
     ("lazy continuation lines of a block quote", rb"(?m)^>.*\n[^>\n]"),
     ("five or more spaces after a list marker", rb"([-*+]|\d+\.) {5}"),

@@ -20,56 +20,15 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LOGDIR = os.path.join(ROOT, "tests", "data", "golden", "logdir-small")
+from tbclient import Server as _Server, case, finish, raw
+
 BIN = None
-results = []
 
 
-class Server:
-    """tbserve on 127.0.0.1 with extra flags; its stderr is kept."""
-
-    def __init__(self, *flags, env=None, expect_start=True):
-        e = dict(os.environ)
-        e.pop("TBSERVE_TOKEN", None)
-        e.update(env or {})
-        self.proc = subprocess.Popen([BIN, "--logdir", LOGDIR, "--host", "127.0.0.1", "--port", "0",
-                                      "--reload_interval", "0", *flags],
-                                     stderr=subprocess.PIPE, text=True, env=e)
-        self.lines = []
-        self.port = None
-        if not expect_start:
-            return
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            self.lines.append(line)
-            m = re.search(r" at https?://[^ ]+:(\d+)/", line)
-            if m:
-                self.port = int(m.group(1))
-            if self.port and "loaded" in line:
-                break
-        if not self.port:
-            self.proc.kill()
-            raise RuntimeError("tbserve did not start: " + "".join(self.lines))
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self):
-        for line in self.proc.stderr:
-            self.lines.append(line)
-
-    def log(self):
-        return "".join(self.lines)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
+def Server(*flags, **kw):
+    return _Server(BIN, *flags, **kw)
 
 
 def get(port, path, headers=None, method="GET", body=None, source="127.0.0.1", tls=None):
@@ -83,38 +42,6 @@ def get(port, path, headers=None, method="GET", body=None, source="127.0.0.1", t
     data = r.read()
     c.close()
     return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
-
-
-def raw(port, data, timeout=5):
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    s.sendall(data)
-    out = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-    except OSError:
-        pass
-    s.close()
-    return out
-
-
-def case(name):
-    def wrap(fn):
-        def run():
-            try:
-                fn()
-                results.append((name, None))
-            except AssertionError as e:
-                results.append((name, str(e) or "assertion failed"))
-            except Exception as e:  # noqa: BLE001 - a crash of the case is a failure
-                results.append((name, "%s: %s" % (type(e).__name__, e)))
-            err = results[-1][1]
-            print(("ok   " if err is None else "FAIL ") + name + ("" if err is None else ": " + err), flush=True)
-        return run
-    return wrap
 
 
 # ---- Host allow-list ---------------------------------------------------------------------
@@ -391,7 +318,7 @@ def tls_serving():
             assert st == 200 and body.startswith(b'["'), st
             # plain HTTP on the TLS port: closed at once, no answer, server fine
             t0 = time.time()
-            out = raw(p, b"GET /data/runs HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            out, _ = raw(p, b"GET /data/runs HTTP/1.1\r\nHost: localhost\r\n\r\n")
             assert not out.startswith(b"HTTP/1.1 200") and b"baseline" not in out, out[:80]
             assert time.time() - t0 < 3, time.time() - t0
             st, _, _ = get(p, "/data/runs", tls=ctx)
@@ -456,9 +383,6 @@ def main():
     for fn in (host_allow_list, host_any, host_prefix, cross_site, token_required, token_login,
                token_rate_limit, token_not_logged, token_sources, tls_serving, tls_token, tls_errors):
         fn()
-    failed = sum(1 for _, e in results if e)
-    print("%d passed, %d failed" % (len(results) - failed, failed))
-    sys.exit(1 if failed else 0)
-
+    sys.exit(finish())
 
 main()

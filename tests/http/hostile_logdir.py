@@ -386,6 +386,141 @@ def declared_shape(tmp):
         srv.stop()
 
 
+# ---- timeSeries --------------------------------------------------------------------
+
+def generated_logdir(tmp):
+    """One run: train/loss with 200,000 points (an 11 MB answer) and
+    weights/layer0 with 200 histograms of 10,000 bins (a 130 MB answer),
+    written by bench/gen_logdir."""
+    gen = os.path.join(os.path.dirname(os.path.dirname(BINARY)), "bench", "gen_logdir")
+    out = os.path.join(tmp, "logdir")
+    subprocess.run([gen, "--runs", "1", "--tags", "1", "--steps", "200000", "--hist-tags", "1",
+                    "--hist-every", "1000", "--buckets", "10000", out],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return out
+
+
+def ts_query(plugin, tag, copies=1, run=None):
+    item = json.dumps(dict({"plugin": plugin, "tag": tag}, **({"run": run} if run else {})))
+    return "/data/plugin/timeseries/timeSeries?requests=" + urllib.parse.quote(
+        "[" + ", ".join([item] * copies) + "]")
+
+
+@case("timeSeries: 40 copies of one 200k-point item are answered once, memory bounded")
+def timeseries_duplicates(tmp):
+    srv = Server(["--logdir", generated_logdir(tmp), "--reload_interval", "0"], timeout=120)
+    try:
+        status, one = srv.get(ts_query("scalars", "train/loss"))
+        assert status == 200 and len(one) > 5e6, (status, len(one))
+        rss0 = srv.rss_mb()
+        q = ts_query("scalars", "train/loss", 40)
+        assert len(q) < 4096, len(q)
+        status, body = srv.get(q, timeout=120)
+        assert status == 200 and body == one, (status, len(body), len(one))
+        assert srv.hwm_mb() - rss0 < 150, "peak RSS grew %.0f MB" % (srv.hwm_mb() - rss0)
+    finally:
+        srv.stop()
+
+
+@case("timeSeries: large replies stream; beyond the bytes-in-flight limit 503, others still served")
+def timeseries_in_flight(tmp):
+    srv = Server(["--logdir", generated_logdir(tmp), "--reload_interval", "0"], timeout=120)
+    socks = []
+    try:
+        rss0 = srv.rss_mb()
+        run = srv.json("/data/runs")[0]
+        req = ("GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n" %
+               ts_query("histograms", "weights/layer0", run=run)).encode()
+        statuses = []
+        for _ in range(72):      # readers that never read: each reply stalls in flight
+            sk = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+            sk.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sk.sendall(req)
+            head = sk.recv(12)
+            statuses.append(int(head[9:12]) if head.startswith(b"HTTP/1.1 ") else None)
+            socks.append(sk)
+        assert statuses.count(200) == 64 and statuses.count(503) == 8, statuses
+        t0 = time.time()
+        status, _ = srv.get("/data/runs", timeout=5)
+        assert status == 200 and time.time() - t0 < 1, (status, time.time() - t0)
+        grew = srv.hwm_mb() - rss0
+        assert grew < 300, "peak RSS grew %.0f MB with 64 replies of 130 MB in flight" % grew
+        for sk in socks:
+            sk.close()
+        socks = []
+        time.sleep(1)
+        status, body = srv.get(ts_query("histograms", "weights/layer0", run=run), timeout=120)
+        assert status == 200 and len(json.loads(body)[0]["runToSeries"][run]) == 200, status
+    finally:
+        for sk in socks:
+            sk.close()
+        srv.stop()
+
+
+# ---- names from the logdir ------------------------------------------------------------
+
+@case("control characters in run and file names are escaped on stderr and in --inspect")
+def control_char_names(tmp):
+    logdir = os.path.join(tmp, "logdir").encode()
+    evil = b"evil\x1b[2J\x1b]0;owned\x07\ntbserve: error: FAKE LINE"
+    run = os.path.join(logdir, evil)
+    os.makedirs(run)
+    good = record(scalar_event(1, 1.0))
+    with open(os.path.join(run, b"events.out.tfevents.1.\x1b[31mhost"), "wb") as f:
+        f.write(good + good[:-1] + b"X")      # the second record's CRC is wrong: logged
+    srv = Server(["--logdir", logdir.decode("utf-8", "surrogateescape")])
+    try:
+        time.sleep(0.5)
+        log = srv.log()
+        assert b"checksum" in log, log[-800:]
+        assert b"\x1b" not in log and b"\x07" not in log, log[-800:]
+        assert not any(line.startswith(b"tbserve: error: FAKE") for line in log.split(b"\n")), log
+        assert b"evil\\x1b[2J" in log, log[-800:]
+    finally:
+        srv.stop()
+    out = subprocess.run([BINARY, "--logdir", logdir.decode("utf-8", "surrogateescape"), "--inspect"],
+                         capture_output=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    both = out.stdout + out.stderr
+    assert b"\x1b" not in both and b"\x07" not in both, both[:800]
+    assert not any(line.startswith(b"tbserve: error: FAKE") for line in both.split(b"\n")), both
+    assert b"run evil\\x1b[2J\\x1b]0;owned\\x07\\x0atbserve: error: FAKE LINE" in out.stdout, out.stdout
+
+
+@case("a run name that is not UTF-8 is listed with U+FFFD and can be asked for by that name")
+def non_utf8_run(tmp):
+    logdir = os.path.join(tmp, "logdir").encode()
+    write_events(os.path.join(logdir, b"caf\xe9", b"events.out.tfevents.1.host"),
+                 [scalar_event(1, 0.5), scalar_event(2, 0.25)])
+    srv = Server(["--logdir", logdir.decode()])
+    try:
+        runs = srv.json("/data/runs")
+        assert runs == ["caf\ufffd"], runs
+        q = urllib.parse.urlencode({"run": runs[0], "tag": "loss"})
+        points = srv.json("/data/plugin/scalars/scalars?" + q)
+        assert [p[1:] for p in points] == [[1, 0.5], [2, 0.25]], points
+        body = "runs=" + urllib.parse.quote(runs[0]) + "&tag=loss"
+        status, data = srv.request("POST", "/data/plugin/scalars/scalars_multirun", body,
+                                   {"Content-Type": "application/x-www-form-urlencoded",
+                                    "X-XSRF-Protected": "1"})
+        assert status == 200 and len(json.loads(data).get(runs[0], [])) == 2, (status, data)
+    finally:
+        srv.stop()
+
+
+@case("error bodies quote names from the request without raw control bytes")
+def error_body_controls(tmp):
+    many_runs_logdir(os.path.join(tmp, "logdir"), 1)
+    srv = Server(["--logdir", os.path.join(tmp, "logdir")])
+    try:
+        status, body = srv.get("/data/plugin/scalars/scalars?run=a%1b%5b2J%0aFAKE&tag=t%07")
+        assert status == 404, (status, body)
+        assert not any(c < 0x20 or c == 0x7f for c in body), body
+        assert b"a\\x1b[2J\\x0aFAKE" in body and b"t\\x07" in body, body
+    finally:
+        srv.stop()
+
+
 # ---- --static_dir -----------------------------------------------------------------
 
 @case("--static_dir: a FIFO is not opened for reading (no worker blocked), 404")
@@ -450,4 +585,5 @@ def main():
     sys.exit(1 if failed else 0)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -18,38 +18,15 @@ Prints one line per case and a final 'N passed, N failed' line.
 """
 import http.client
 import os
-import re
 import select
 import socket
-import subprocess
 import sys
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LOGDIR = os.path.join(ROOT, "tests", "data", "golden", "logdir-small")
+from tbclient import Server, body_of, case, finish, raw, read_all, results, status_of
+
 DEADLINE = 10  # TB_HTTP_REQUEST_DEADLINE
-results = []
-
-
-def start(binary):
-    p = subprocess.Popen([binary, "--logdir", LOGDIR, "--host", "127.0.0.1", "--port", "0",
-                          "--reload_interval", "0"], stderr=subprocess.PIPE, text=True)
-    port, lines = None, []
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        line = p.stderr.readline()
-        lines.append(line)
-        m = re.search(r" at http://[^ ]+:(\d+)/", line)
-        if m:
-            port = int(m.group(1))
-        if port and "loaded" in line:
-            break
-    if not port:
-        p.kill()
-        sys.exit("tbserve did not start: " + "".join(lines))
-    threading.Thread(target=lambda: [None for _ in p.stderr], daemon=True).start()
-    return p, port
 
 
 def request(port, method, path, body=None, headers=None, source="127.0.0.1", timeout=10):
@@ -71,52 +48,6 @@ def served_quickly(port, source, n=10, limit=1.0):
         assert status == 200 and body.startswith(b'["'), status
     assert worst < limit, "a normal client from %s waited %.2f s" % (source, worst)
     return worst
-
-
-def raw(port, data, timeout=5):
-    """Send data, read until the server closes; (answer, seconds)."""
-    t0 = time.time()
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    try:
-        s.sendall(data)
-    except OSError:
-        pass
-    out = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-    except OSError:
-        pass
-    s.close()
-    return out, time.time() - t0
-
-
-def status_of(resp):
-    m = re.match(rb"HTTP/1\.[01] (\d{3})", resp)
-    return int(m.group(1)) if m else None
-
-
-def body_of(resp):
-    return resp.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in resp else b""
-
-
-def case(name):
-    def wrap(fn):
-        def run(port):
-            try:
-                fn(port)
-                results.append((name, None))
-            except AssertionError as e:
-                results.append((name, str(e) or "assertion failed"))
-            except Exception as e:  # noqa: BLE001 - a crash of the case is a failure
-                results.append((name, "%s: %s" % (type(e).__name__, e)))
-            err = results[-1][1]
-            print(("ok   " if err is None else "FAIL ") + name + ("" if err is None else ": " + err), flush=True)
-        return run
-    return wrap
 
 
 def connect_many(port, source, n, first=b""):
@@ -330,15 +261,7 @@ def chunked_too_large(port):
             sent += 65536
     except OSError:
         pass
-    out = b""
-    try:
-        while True:
-            c = s.recv(4096)
-            if not c:
-                break
-            out += c
-    except OSError:
-        pass
+    out = read_all(s)
     s.close()
     secs = time.time() - t0
     assert sent < 16 * 1024 * 1024, "the server read %d MiB" % (sent >> 20)
@@ -350,15 +273,7 @@ def chunked_too_large(port):
     s.sendall(POST + b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n")
     for _ in range(17):
         s.sendall(chunk)
-    out = b""
-    try:
-        while True:
-            c = s.recv(4096)
-            if not c:
-                break
-            out += c
-    except OSError:
-        pass
+    out = read_all(s)
     s.close()
     assert status_of(out) == 413 and body_of(out) == b"Request body too large", out[:200]
     served_quickly(port, "127.0.0.1")
@@ -376,24 +291,18 @@ def control_bytes(port):
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    proc, port = start(os.path.abspath(sys.argv[1]))
+    server = Server(os.path.abspath(sys.argv[1]))
     try:
         for fn in (many_fields, nul_bytes, framing, chunked_too_large, control_bytes, idle_same_address,
                    trickle_five_addresses, live_slots, trickle):
-            fn(port)
-            if proc.poll() is not None:
-                results.append(("server process alive", "tbserve exited with %s" % proc.returncode))
+            fn(server.port)
+            if not server.alive():
+                results.append(("alive", "tbserve exited with %s" % server.proc.returncode))
+                print("FAIL tbserve exited with %s" % server.proc.returncode)
                 break
     finally:
-        alive = proc.poll() is None
-        proc.terminate()
-        proc.wait(timeout=10)
-    if not alive:
-        print("FAIL tbserve died during the protocol tests")
-        results.append(("alive", "died"))
-    failed = sum(1 for _, e in results if e)
-    print("%d passed, %d failed" % (len(results) - failed, failed))
-    sys.exit(1 if failed else 0)
+        server.stop()
+    sys.exit(finish())
 
 
 main()

@@ -781,7 +781,11 @@ static void expect_binary_matches_json(tb_app *app, const char *query, const cha
 		assert_memory_equal(rows->key + 1, names[r], len); /* the key token is quoted */
 		off = (off + 4 + len + 7) & ~(size_t)7;
 		uint32_t n = le32(p + off);
-		assert_int_equal(le32(p + off + 4), width);
+		uint32_t field = le32(p + off + 4);
+		assert_int_equal(field & 0xff, width);
+		assert_int_equal(field & 0x200, 0); /* smoothed values only when asked */
+		if (!strstr(query, "buckets"))
+			assert_int_equal(field & 0x100, 0); /* nothing left out */
 		off += 8;
 		assert_int_equal(n, rows->n);
 		assert_true(off + (16 + width) * (size_t)n <= bin.body.len);
@@ -799,6 +803,55 @@ static void expect_binary_matches_json(tb_app *app, const char *query, const cha
 	jfree(&j);
 	tb_response_release(&js);
 	tb_response_release(&bin);
+}
+
+/* smoothing=W on a bucketed binary request: each point sent carries
+ * TensorBoard's EMA over every stored point of the series (reference §6.1,
+ * written out here again), and the run says buckets left points out. */
+static void expect_smoothed(tb_app *app, const tb_series *se, const char *query, double w)
+{
+	char path[256];
+	snprintf(path, sizeof path, "/data/plugin/scalars/scalars_multirun?%s&format=binary&smoothing=%g", query, w);
+	tb_response bin;
+	run_request(app, &bin, "POST", path, "application/x-www-form-urlencoded", "tag=loss&runs=a");
+	assert_int_equal(bin.status, 200);
+	size_t total = se->n;
+	double *ema = malloc(total * sizeof *ema);
+	assert_non_null(ema);
+	double acc = 0;
+	int count = 0;
+	for (size_t i = 0; i < total; i++) {
+		double y = (double)se->f32[i];
+		if (!isfinite(y)) {
+			ema[i] = y;
+			continue;
+		}
+		acc = acc * w + (1 - w) * y;
+		count++;
+		ema[i] = acc / (1 - pow(w, count));
+	}
+	const unsigned char *p = (const unsigned char *)bin.body.data;
+	size_t off = (8 + 4 + 1 + 7) & ~(size_t)7; /* one run, named "a" */
+	uint32_t n = le32(p + off), field = le32(p + off + 4);
+	assert_int_equal(field, 4 | 0x100 | 0x200);
+	off += 8;
+	assert_true(n > 0 && n < total);
+	const unsigned char *step = p + off + 8 * (size_t)n;
+	const unsigned char *sm = p + ((off + 20 * (size_t)n + 7) & ~(size_t)7);
+	assert_int_equal((size_t)(sm - p) + 8 * (size_t)n, bin.body.len);
+	for (size_t i = 0; i < n; i++) {
+		size_t at = (size_t)le_f64(step + 8 * i); /* run a: step == index */
+		double got = le_f64(sm + 8 * i), want = ema[at];
+		assert_true(isnan(want) ? isnan(got) : fabs(got - want) <= 1e-9 * fmax(1, fabs(want)));
+	}
+	free(ema);
+	tb_response_release(&bin);
+	/* smoothing= is for the binary body only, and a weight in [0, 1] */
+	expect_json(app, "POST", "/data/plugin/scalars/scalars_multirun?smoothing=0.5", "application/x-www-form-urlencoded",
+		    "tag=loss&runs=a", 400, "Invalid argument: smoothing needs format=binary");
+	expect_json(app, "POST", "/data/plugin/scalars/scalars_multirun?format=binary&smoothing=1.5",
+		    "application/x-www-form-urlencoded", "tag=loss&runs=a", 400,
+		    "Invalid argument: smoothing must be a number from 0 to 1");
 }
 
 /* tbserve's additions to scalars: spike-preserving buckets, since_step,
@@ -909,6 +962,8 @@ static void test_scalar_buckets(void **state)
 	expect_binary_matches_json(app, "", "tag=loss&runs=c", cc, 1, 8);
 	expect_binary_matches_json(app, "buckets=7", "tag=loss&runs=d", dd, 1, 8);
 	expect_binary_matches_json(app, "", "tag=nope&runs=a", NULL, 0, 4);
+	expect_smoothed(app, a, "buckets=10", 0.6);
+	expect_smoothed(app, a, "buckets=50&min_step=4000&max_step=4999", 0.95);
 
 	/* bad values are 400s that say what is wrong */
 	expect_json(app, "GET", "/data/plugin/scalars/scalars?run=a&tag=loss&buckets=0", NULL, NULL, 400,

@@ -449,9 +449,32 @@ static void test_str_random_bytes(void **state)
 	}
 }
 
+/* A run listed with U+FFFD for its bad bytes can be asked for by that name. */
+static void test_shown_as(void **state)
+{
+	(void)state;
+	assert_true(tb_json_shown_as("plain", "plain"));
+	assert_false(tb_json_shown_as("plain", "plai"));
+	assert_false(tb_json_shown_as("plai", "plain"));
+	assert_true(tb_json_shown_as("r\xff", "r\xef\xbf\xbd"));
+	assert_true(tb_json_shown_as("\xc3\xa9\xe9x", "\xc3\xa9\xef\xbf\xbdx"));
+	/* one U+FFFD per bad byte, as tb_json_str writes them */
+	assert_true(tb_json_shown_as("\xe2\x82", "\xef\xbf\xbd\xef\xbf\xbd"));
+	assert_false(tb_json_shown_as("\xe2\x82", "\xef\xbf\xbd"));
+	assert_false(tb_json_shown_as("r\xef\xbf\xbd", "r\xff"));
+	tb_buf b = TB_BUF_INIT;
+	const char *raw = "a\xfe\xed\xa0\x80" "b\xf0\x9f\x98\x80";
+	tb_json_cstr(&b, raw);
+	assert_string_equal(b.data, "\"a\\ufffd\\ufffd\\ufffd\\ufffdb\\ud83d\\ude00\"");
+	assert_true(tb_json_shown_as(raw, "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+				     "b\xf0\x9f\x98\x80"));
+	tb_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shown_as),
 		cmocka_unit_test(test_known_vectors),
 		cmocka_unit_test(test_non_finite),
 		cmocka_unit_test(test_edges_vs_oracle),

@@ -243,6 +243,40 @@ static void test_query_tags(void **state)
 	tb_store_release(&s);
 }
 
+static int note_run(void *arg, tb_run *r)
+{
+	struct seen *x = arg;
+	assert_true(run_write_locked(r));
+	snprintf(x->names[x->n++], 32, "%s", r->name);
+	return x->stop_at && (int)x->n == x->stop_at ? 7 : 0;
+}
+
+static void test_query_sorted_runs(void **state)
+{
+	(void)state;
+	tb_store s;
+	tb_store_init(&s, NULL);
+	const char *names[] = { "z_nostart", "late", "b", "early", "a" };
+	const double starts[] = { 0, 30, 20, 10, 20 };
+	for (int i = 0; i < 5; i++) {
+		tb_run *r = tb_store_add_run(&s, names[i]);
+		r->has_start = starts[i] > 0;
+		r->start_time = starts[i];
+	}
+	struct seen x = { 0 };
+	assert_int_equal(tb_query_sorted_runs(&s, note_run, &x), 0);
+	assert_int_equal(x.n, 5);
+	const char *want[] = { "early", "a", "b", "late", "z_nostart" };
+	for (int i = 0; i < 5; i++)
+		assert_string_equal(x.names[i], want[i]);
+	memset(&x, 0, sizeof x);
+	x.stop_at = 2;
+	assert_int_equal(tb_query_sorted_runs(&s, note_run, &x), 7);
+	assert_int_equal(x.n, 2);
+	assert_false(store_write_locked(&s));
+	tb_store_release(&s);
+}
+
 /* ---- point iterators ------------------------------------------------------------ */
 
 static void test_points_since(void **state)
@@ -293,9 +327,29 @@ static void test_points_buckets(void **state)
 	expect_steps(&v, &r, want_r, sizeof want_r / sizeof *want_r);
 
 	/* since_step narrows the bucketed range from below */
-	tb_point_query t = { .buckets = 1, .has_since = true, .since = 95 };
-	int64_t want_t[] = { 96, 99 };
+	tb_point_query t = { .buckets = 1, .has_since = true, .since = 90 };
+	int64_t want_t[] = { 91, 99 };
 	expect_steps(&v, &t, want_t, 2);
+	/* ... to nothing at the largest step (once all of them, and an
+	 * overflow of since + 1 before that) */
+	t.since = INT64_MAX;
+	expect_steps(&v, &t, NULL, 0);
+	t.since = INT64_MIN;
+	t.has_min = true;
+	t.min_step = INT64_MIN;
+	t.has_max = true;
+	t.max_step = INT64_MAX;
+	int64_t want_all[] = { 0, 37, 38, 60, 99 };
+	expect_steps(&v, &t, want_all, 5);
+
+	/* at most 4 points per bucket: all of them (no more than the picks) */
+	tb_point_query w = { .buckets = 1, .has_since = true, .since = 95 };
+	int64_t want_w[] = { 96, 97, 98, 99 };
+	expect_steps(&v, &w, want_w, 4);
+	tb_point_query w2 = { .buckets = 5, .has_min = true, .min_step = 20, .has_max = true,
+			      .max_step = 39 };
+	int64_t want_w2[] = { 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39 };
+	expect_steps(&v, &w2, want_w2, 20);
 
 	/* an empty range */
 	tb_point_query e = { .buckets = 3, .has_min = true, .min_step = 500 };
@@ -400,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_view_read_cap),
 		cmocka_unit_test(test_query_runs),
 		cmocka_unit_test(test_query_tags),
+		cmocka_unit_test(test_query_sorted_runs),
 		cmocka_unit_test(test_points_since),
 		cmocka_unit_test(test_points_buckets),
 		cmocka_unit_test(test_points_bucket_order),

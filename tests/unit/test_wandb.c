@@ -25,6 +25,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
@@ -581,8 +582,22 @@ static char *series_counts(tb_run *r)
 	return tb_buf_detach(&b, NULL);
 }
 
+/* Descriptors this process holds. */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	assert_non_null(d);
+	int n = 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
 /* Write src into a fresh run folder in steps of `step` bytes, reading after
- * each; the result must equal reading the whole file at once. */
+ * each; the result must equal reading the whole file at once, and between
+ * reads the file holds no descriptor (it is read through the loader's
+ * source, opened for one pass). */
 static void grow_in_steps(const char *src, size_t step)
 {
 	size_t n = 0;
@@ -600,12 +615,14 @@ static void grow_in_steps(const char *src, size_t step)
 	tb_loader l;
 	assert_int_equal(tb_loader_init(&l, &s, tmpdir, NULL), 0);
 	append_bytes(path, "", 0); /* a 0-byte file first: waited for, not an error */
+	int fds = open_fds();
 	assert_int_equal(tb_loader_scan(&l), 0);
 	assert_int_equal(tb_loader_read(&l), 0);
 	for (size_t off = 0; off < n; off += step) {
 		append_bytes(path, data + off, off + step < n ? step : n - off);
 		assert_int_equal(tb_loader_scan(&l), 0);
 		assert_int_equal(tb_loader_read(&l), 0);
+		assert_int_equal(open_fds(), fds);
 	}
 	tb_run *grown = tb_store_find_run(&s, "wandb/run-20990101_000000-grow");
 	assert_non_null(grown);

@@ -186,6 +186,21 @@ static void test_small_writers(void **state)
 	tb_buf_putc(&b, '|');
 	tb_write_csv_field(&b, "x\ny", 3);
 	assert_string_equal(b.data, "plain|\"a,\"\"b\"\"\"|\"x\ny\"");
+	/* cells a spreadsheet would take for formulas (OWASP CSV injection) */
+	static const char *const formulas[] = { "=1+1", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx" };
+	static const char *const want[] = { "\"'=1+1\"", "\"'+1\"", "\"'-2+3\"", "\"'@SUM(A1)\"",
+					    "\"'\tx\"", "\"'\rx\"" };
+	for (size_t i = 0; i < 6; i++) {
+		tb_buf_reset(&b);
+		tb_write_csv_field(&b, formulas[i], strlen(formulas[i]));
+		assert_string_equal(b.data, want[i]);
+	}
+	tb_buf_reset(&b);
+	tb_write_csv_field(&b, "=\"x\",1", 6);
+	assert_string_equal(b.data, "\"'=\"\"x\"\",1\"");
+	tb_buf_reset(&b);
+	tb_write_csv_field(&b, "a=b", 3);
+	assert_string_equal(b.data, "a=b");
 	tb_buf_reset(&b);
 	assert_int_equal(tb_view_open(&view, &store, "run,1", "bool", TB_KIND_SCALAR), 0);
 	tb_write_series_id(&b, "r\"1", view.se);
