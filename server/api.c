@@ -39,6 +39,8 @@ static const struct route {
 	tb_handler handler;
 } routes[] = {
 	{ "/data/runs", M_TB, tb_api_runs },
+	{ "/data/runs_info", M_GET, tb_api_runs_info },
+	{ "/data/runs_info/merged_scalars", M_GET, tb_api_wandb_merged },
 	{ "/data/logdir", M_TB, tb_api_logdir },
 	{ "/data/environment", M_TB, tb_api_environment },
 	{ "/data/window_properties", M_TB, tb_api_window_properties },

@@ -34,6 +34,8 @@ void tb_api_notifications(const tb_request *req, tb_response *resp);
 void tb_api_plugins_listing(const tb_request *req, tb_response *resp);
 void tb_api_plugin_entry(const tb_request *req, tb_response *resp);
 void tb_api_export(const tb_request *req, tb_response *resp);
+void tb_api_runs_info(const tb_request *req, tb_response *resp);
+void tb_api_wandb_merged(const tb_request *req, tb_response *resp);
 void tb_api_live(const tb_request *req, tb_response *resp);
 
 /* the plugins */

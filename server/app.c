@@ -72,6 +72,7 @@ static int add_loader(tb_app *a, const char *path, const char *name)
 	if (rc)
 		return rc;
 	l->threads = threads_for(a->flags);
+	l->wandb = a->flags->wandb;
 	/* an object store is read over the network: runs in parallel up to
 	 * the requests it allows at once, however few cores there are */
 	if (tb_source_remote(l->src) && a->flags->threads <= 0)

@@ -17,7 +17,7 @@ enum id {
 	F_LOGDIR, F_LOGDIR_SPEC, F_HOST, F_BIND_ALL, F_PORT, F_PATH_PREFIX, F_WINDOW_TITLE,
 	F_SAMPLES, F_LOAD_FAST, F_PURGE, F_RELOAD_INTERVAL, F_INSPECT, F_EVENT_FILE, F_TAG,
 	F_RUN, F_FORMAT, F_VERSION_TB, F_HELP, F_THREADS, F_WATCH, F_STATIC_DIR, F_ALLOWED_HOSTS,
-	F_AUTH, F_TOKEN, F_TOKEN_FILE, F_TLS_CERT, F_TLS_KEY, F_OTHER,
+	F_AUTH, F_TOKEN, F_TOKEN_FILE, F_TLS_CERT, F_TLS_KEY, F_WANDB, F_OTHER,
 };
 
 static const struct flag {
@@ -44,6 +44,7 @@ static const struct flag {
 	{ "format", STR, F_FORMAT, "with export: jsonl (default) or csv" },
 	{ "threads", INT, F_THREADS, "loader threads (default: one per CPU)" },
 	{ "watch", STR, F_WATCH, "auto|inotify|poll: how to notice new data" },
+	{ "wandb", BOOL_ARG, F_WANDB, "true|false; false does not read W&B run folders (default true)" },
 	{ "static_dir", STR, F_STATIC_DIR, "serve the web page from this directory instead" },
 	{ "allowed_hosts", STR, F_ALLOWED_HOSTS, "a,b: Host names to answer besides this machine's ('*' = any)" },
 	{ "auth", STR, F_AUTH, "auto|none|token (auto: a token when reachable beyond loopback, or one is given)" },
@@ -251,6 +252,12 @@ static int apply(tb_flags *f, const struct flag *fl, const char *v, char *err, s
 			return -EINVAL;
 		}
 		return 0;
+	case F_WANDB:
+		if (parse_bool(v, &f->wandb)) {
+			snprintf(err, errlen, "argument --wandb: expected true or false, got '%s'", v);
+			return 2;
+		}
+		return 0;
 	case F_PURGE:
 		if (parse_bool(v, &f->purge_orphaned_data)) {
 			snprintf(err, errlen, "argument --purge_orphaned_data: expected true or false, got '%s'", v);
@@ -316,6 +323,7 @@ static int defaults(tb_flags *f)
 	f->port = 6006;
 	f->load_fast = -1;
 	f->purge_orphaned_data = true;
+	f->wandb = true;
 	f->reload_interval = 5.0;
 	if (set_str(&f->logdir, "") || set_str(&f->logdir_spec, "") || set_str(&f->path_prefix, "") ||
 	    set_str(&f->window_title, "") || set_str(&f->samples_per_plugin, "") ||

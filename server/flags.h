@@ -43,6 +43,7 @@ typedef struct tb_flags {
 	char *samples_per_plugin;
 	int load_fast;          /* -1 auto, 0 false, 1 true */
 	bool purge_orphaned_data;
+	bool wandb;             /* read W&B run folders (--wandb, default true) */
 	double reload_interval;
 	char *watch;            /* "auto", "inotify", "poll" */
 	char *static_dir;

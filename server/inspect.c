@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "wandb.h"
+
 const char *tb_kind_name(tb_kind k)
 {
 	switch (k) {
@@ -82,6 +84,57 @@ static bool has_tag(const tb_run *r, const char *tag)
 	return false;
 }
 
+/* A string from a log, control characters as \xNN (tb_escape_controls). */
+static void put_clean(FILE *out, const char *s)
+{
+	char buf[4 * TB_MAX_NAME_LEN + 1];
+	tb_escape_controls(buf, sizeof buf, s, strlen(s));
+	fputs(buf, out);
+}
+
+/* What a W&B run says about itself (wandb.h). */
+static void print_wandb(const tb_wandb_info *w, FILE *out)
+{
+	const char *labels[] = { "  W&B run ", ", name ", ", project ", ", group ", ", SDK " };
+	const char *vals[] = { w->run_id, w->display_name, w->project, w->group, w->sdk_version };
+	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+		if (!vals[i][0] && i)
+			continue;
+		fputs(labels[i], out);
+		put_clean(out, vals[i][0] ? vals[i] : "-");
+	}
+	for (size_t i = 0; i < w->n_tags; i++) {
+		fputs(i ? ", " : ", tags ", out);
+		put_clean(out, w->tags[i]);
+	}
+	fputs("\n  ", out);
+	count(out, w->config.n, "config key");
+	fputs(", ", out);
+	count(out, w->summary.n, "summary key");
+	fputs(", ", out);
+	count(out, w->history_rows, "history row");
+	fputs(", ", out);
+	count(out, w->stats_records, "system sample");
+	fputs(", ", out);
+	count(out, w->console[0][0] + w->console[0][1] + w->console[1][0] + w->console[1][1],
+	      "console record");
+	if (w->has_exit)
+		fprintf(out, ", exit code %d", w->exit_code);
+	else
+		fputs(", no exit record (running, crashed or killed)", out);
+	if (w->damaged) {
+		fputs(", ", out);
+		count(out, w->damaged, "damaged place");
+		fputs(" skipped", out);
+	}
+	if (w->pending) {
+		fputs(", ", out);
+		count(out, w->pending, "byte");
+		fputs(" of an incomplete record at the end", out);
+	}
+	fputc('\n', out);
+}
+
 int tb_inspect(tb_store *s, const tb_loader *l, const char *tag, FILE *out)
 {
 	if (tag && !tag[0])
@@ -114,6 +167,9 @@ int tb_inspect(tb_store *s, const tb_loader *l, const char *tag, FILE *out)
 		fputs(", ", out);
 		count(out, r->graphs, "graph");
 		fputc('\n', out);
+		const tb_wandb_info *w = tb_wandb_info_of(r);
+		if (w)
+			print_wandb(w, out);
 		const tb_loader_run *lr = loader_run(l, r->name);
 		for (size_t k = 0; lr && k < lr->n_files; k++) {
 			const tb_file *f = lr->files[k];

@@ -21,6 +21,7 @@
 #include "source.h"
 #include "tblimits.h"
 #include "vec.h"
+#include "wandb.h"
 
 #define BATCH_RECORDS 4096
 
@@ -30,6 +31,7 @@ int tb_loader_init(tb_loader *l, tb_store *s, const char *logdir, const char *pr
 	l->store = s;
 	l->threads = 1;
 	l->verify_crc = 1;
+	l->wandb = true;
 	l->logdir = strdup(logdir);
 	l->prefix = prefix ? strdup(prefix) : NULL;
 	if (!l->logdir || (prefix && !l->prefix)) {
@@ -47,6 +49,7 @@ int tb_loader_init(tb_loader *l, tb_store *s, const char *logdir, const char *pr
 
 static void file_free(tb_file *f)
 {
+	tb_wandb_file_free(f->wandb);
 	free(f->name);
 	free(f->path);
 	free(f);
@@ -214,7 +217,8 @@ int tb_loader_scan(tb_loader *l)
 			l->runs[i]->files[k]->seen = false;
 	}
 	l->removed_runs = false;
-	int rc = tb_source_walk(l->src, on_run, on_dir, l);
+	unsigned kinds = TB_LOGDIR_TFEVENTS | (l->wandb ? TB_LOGDIR_WANDB : 0);
+	int rc = tb_source_walk_kinds(l->src, on_run, on_dir, l, kinds);
 	if (rc && rc != -ENOENT && rc != -ENOTDIR)
 		return rc;
 	/* what the walk did not find: files keep their points; a run whose
@@ -271,6 +275,8 @@ static void file_fail(tb_loader *l, tb_file *f, int rc)
 
 static void file_restart(tb_file *f)
 {
+	tb_wandb_file_free(f->wandb);
+	f->wandb = NULL;
 	f->offset = 0;
 	f->records = 0;
 	f->prefix_crc = 0;
@@ -352,6 +358,24 @@ static void check_identity(tb_loader *l, tb_file *f)
 	}
 }
 
+/* A W&B log: its own framing and records (wandb.c), same bookkeeping; it
+ * too is read through the logdir's source and holds nothing between
+ * reads. */
+static int read_wandb(tb_loader *l, tb_loader_run *lr, tb_file *f)
+{
+	tb_wandb_progress p;
+	int rc = tb_wandb_read(&f->wandb, l->store, lr->run, l->src, f->path, &p);
+	if (p.opened) {
+		f->dev = (dev_t)p.file.dev;
+		f->ino = (ino_t)p.file.ino;
+	}
+	f->records += p.records;
+	f->offset = p.offset;
+	atomic_fetch_add(&l->bytes_read, p.bytes);
+	atomic_fetch_add(&l->records_read, p.records);
+	return rc == -ENOMEM ? rc : 0;
+}
+
 /* Read one file from its offset to its current end. The file is open
  * only meanwhile: an idle file holds no descriptor (a logdir of 20,000 runs
  * must fit under the default RLIMIT_NOFILE of 1024), so each read reopens
@@ -361,10 +385,12 @@ static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 {
 	if (f->gone)
 		return 0;
-	if (f->records || f->error)
+	if (f->records || f->error || f->wandb)
 		check_identity(l, f);
 	if (f->error)
 		return 0;
+	if (tb_logdir_is_wandb_file(f->name))
+		return read_wandb(l, lr, f);
 	tb_record_reader rd;
 	int rc = reader_open(l, f, &rd);
 	if (rc) {

@@ -38,6 +38,7 @@ typedef struct tb_file {
 	ino_t ino;
 	bool gone;              /* deleted: its points stay */
 	bool seen;              /* found by the current scan */
+	struct tb_wandb_file *wandb;    /* W&B log reading state (wandb.h), or NULL */
 } tb_file;
 
 typedef struct tb_loader_run {
@@ -63,6 +64,7 @@ typedef struct tb_loader {
 	size_t index_cap;
 	int threads;            /* readers for tb_loader_read(); >= 1 */
 	int verify_crc;         /* 1 unless a benchmark measures without it */
+	bool wandb;             /* read W&B run folders too (--wandb; default on) */
 	_Atomic uint64_t bytes_read;    /* payload + framing bytes consumed, all time */
 	_Atomic uint64_t records_read;
 	_Atomic uint64_t files_failed;

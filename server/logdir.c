@@ -27,6 +27,7 @@ struct walk {
 	tb_logdir_fn fn;
 	tb_logdir_dir_fn dir_fn;
 	void *ctx;
+	unsigned kinds;
 	int depth;
 	struct dir_id *seen;       /* open-addressing set; dev 0 and ino 0 = empty */
 	size_t n_seen, cap_seen;   /* cap is a power of two */
@@ -82,6 +83,18 @@ static int seen_add(struct walk *w, struct dir_id id)
 int tb_logdir_is_event_file(const char *name)
 {
 	return strstr(name, "tfevents") != NULL;
+}
+
+int tb_logdir_is_wandb_file(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 10 && !strncmp(name, "run-", 4) && !strcmp(name + n - 6, ".wandb");
+}
+
+static int is_run_file(const struct walk *w, const char *name)
+{
+	return ((w->kinds & TB_LOGDIR_TFEVENTS) && tb_logdir_is_event_file(name)) ||
+	       ((w->kinds & TB_LOGDIR_WANDB) && tb_logdir_is_wandb_file(name));
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -193,7 +206,7 @@ static int walk_dir(struct walk *w, const char *dir, const char *run)
 			continue;
 		}
 		free(path);
-		if (S_ISREG(st.st_mode) && tb_logdir_is_event_file(e->d_name))
+		if (S_ISREG(st.st_mode) && is_run_file(w, e->d_name))
 			rc = push(&files, &nf, &cf, strdup(e->d_name));
 		else if (S_ISDIR(st.st_mode))
 			rc = push(&subdirs, &nd, &cd, strdup(e->d_name));
@@ -235,12 +248,18 @@ int tb_logdir_walk(const char *root, tb_logdir_fn fn, void *ctx)
 
 int tb_logdir_walk_all(const char *root, tb_logdir_fn fn, tb_logdir_dir_fn dir_fn, void *ctx)
 {
+	return tb_logdir_walk_kinds(root, fn, dir_fn, ctx, TB_LOGDIR_TFEVENTS | TB_LOGDIR_WANDB);
+}
+
+int tb_logdir_walk_kinds(const char *root, tb_logdir_fn fn, tb_logdir_dir_fn dir_fn, void *ctx,
+			 unsigned kinds)
+{
 	struct stat st;
 	if (stat(root, &st) != 0)
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	struct walk w = { .fn = fn, .dir_fn = dir_fn, .ctx = ctx, .depth = 0 };
+	struct walk w = { .fn = fn, .dir_fn = dir_fn, .ctx = ctx, .kinds = kinds, .depth = 0 };
 	int rc = seen_add(&w, (struct dir_id){ st.st_dev, st.st_ino });
 	if (rc >= 0)
 		rc = walk_dir(&w, root, ".");

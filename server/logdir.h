@@ -10,6 +10,11 @@
  * loops end and links cannot multiply runs. Nesting beyond
  * TB_MAX_WALK_DEPTH is not walked.
  *
+ * A W&B run folder is a run the same way: a directory directly holding
+ * "run-<id>.wandb" (wandb/run-<date>-<id>/, offline-run-...), named by its
+ * path (docs/user-guide.md, "Weights & Biases runs"). A directory holding
+ * both kinds is one run with both files.
+ *
  * This module only lists; it opens no event file.
  */
 #ifndef TB_LOGDIR_H
@@ -33,7 +38,13 @@ int tb_logdir_walk(const char *root, tb_logdir_fn fn, void *ctx);
 typedef void (*tb_logdir_dir_fn)(void *ctx, const char *dir);
 int tb_logdir_walk_all(const char *root, tb_logdir_fn fn, tb_logdir_dir_fn dir_fn, void *ctx);
 
-/* Does a file name mark an event file? */
+/* The same, finding only the kinds of run files asked for. */
+enum { TB_LOGDIR_TFEVENTS = 1, TB_LOGDIR_WANDB = 2 };
+int tb_logdir_walk_kinds(const char *root, tb_logdir_fn fn, tb_logdir_dir_fn dir_fn, void *ctx,
+			 unsigned kinds);
+
+/* Does a file name mark an event file? A W&B run log ("run-*.wandb")? */
 int tb_logdir_is_event_file(const char *name);
+int tb_logdir_is_wandb_file(const char *name);
 
 #endif

@@ -40,6 +40,7 @@ struct tb_source {
 	char *prefix;           /* "" or "dir/sub/" */
 	pthread_rwlock_t lock;  /* guards objects */
 	listing objects;
+	unsigned kinds;         /* of the walk in progress (TB_LOGDIR_*) */
 	pthread_mutex_t status_lock;
 	int status;             /* 0, or the last failure's code */
 	char status_msg[512];
@@ -194,8 +195,10 @@ static int on_object(void *ctx, const tb_s3_object *o)
 	size_t kl = strlen(o->key);
 	const char *base = strrchr(rel, '/');
 	base = base ? base + 1 : rel;
-	/* "dir/" markers are not files; event objects only */
-	if (!kl || o->key[kl - 1] == '/' || !tb_logdir_is_event_file(base))
+	/* "dir/" markers are not files; run files of the kinds asked for only */
+	bool run_file = ((src->kinds & TB_LOGDIR_TFEVENTS) && tb_logdir_is_event_file(base)) ||
+			((src->kinds & TB_LOGDIR_WANDB) && tb_logdir_is_wandb_file(base));
+	if (!kl || o->key[kl - 1] == '/' || !run_file)
 		return 0;
 	int depth = 0;
 	for (const char *p = rel; *p; p++)
@@ -377,9 +380,17 @@ static int stat_remote(tb_source *src, const char *path, tb_source_info *st)
 
 int tb_source_walk(tb_source *src, tb_logdir_fn fn, tb_logdir_dir_fn dir_fn, void *ctx)
 {
-	if (src->remote)
+	return tb_source_walk_kinds(src, fn, dir_fn, ctx, TB_LOGDIR_TFEVENTS | TB_LOGDIR_WANDB);
+}
+
+int tb_source_walk_kinds(tb_source *src, tb_logdir_fn fn, tb_logdir_dir_fn dir_fn, void *ctx,
+			 unsigned kinds)
+{
+	if (src->remote) {
+		src->kinds = kinds;
 		return walk_remote(src, fn, ctx);
-	return tb_logdir_walk_all(src->location, fn, dir_fn, ctx);
+	}
+	return tb_logdir_walk_kinds(src->location, fn, dir_fn, ctx, kinds);
 }
 
 int tb_source_stat(tb_source *src, const char *path, tb_source_info *st)

@@ -3,7 +3,8 @@
  *
  * One small interface, so the loader and live tailing do not know whether
  * a logdir is a directory or an s3://bucket/prefix:
- *   walk  - the runs and their event files (logdir.h's rules for both)
+ *   walk  - the runs and their event files and W&B logs (logdir.h's rules
+ *           for both)
  *   stat  - size and identity of a file, existence of a run directory
  *   open, read at an offset, close
  *
@@ -59,6 +60,10 @@ bool tb_source_is_url(const char *location);
  * -EIO (or another negative code) when the store could not be listed: the
  * caller then keeps what it knew. */
 int tb_source_walk(tb_source *src, tb_logdir_fn fn, tb_logdir_dir_fn dir_fn, void *ctx);
+
+/* The same, finding only the kinds of run files asked for (TB_LOGDIR_*). */
+int tb_source_walk_kinds(tb_source *src, tb_logdir_fn fn, tb_logdir_dir_fn dir_fn, void *ctx,
+			 unsigned kinds);
 
 /* Size and identity of path (a file or run directory the walk gave).
  * Returns 0 or -ENOENT. */

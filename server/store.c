@@ -641,6 +641,8 @@ static void run_free(tb_run *r, const tb_store_opts *o)
 		series_free(r->series[k], o);
 	free(r->series);
 	free(r->index);
+	if (r->ext_free)
+		r->ext_free(r->ext);
 	free(r->name);
 	pthread_rwlock_destroy(&r->lock);
 	free(r);

@@ -148,6 +148,11 @@ typedef struct tb_run {
 
 	/* counters for --inspect */
 	uint64_t events, session_logs, graphs, meta_graphs, bad_values;
+
+	/* facts from another log format (W&B: wandb.h), owned by the run and
+	 * freed with it through ext_free; guarded by the run's lock */
+	void *ext;
+	void (*ext_free)(void *ext);
 } tb_run;
 
 typedef struct tb_store {

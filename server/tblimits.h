@@ -190,6 +190,38 @@
 /* Bytes `tbserve export` builds before writing them out: memory stays flat
  * however large the logdir. */
 #define TB_EXPORT_FLUSH (256u * 1024)
+/* ---- W&B .wandb files (wandb_log.c, wandb.c) ------------------------------ */
+
+/* One W&B record reassembled from FIRST/MIDDLE/LAST chunks. Real records are
+ * below 1 MB (the fixtures' largest chunk is 8 KB); a longer chain is dropped
+ * (logged) and reading resumes at the next record, so a chunk chain that never
+ * ends costs at most this much memory. */
+#define TB_WANDB_MAX_RECORD (64u * 1024 * 1024)
+
+/* Items in one history row (wandb.log call). Real rows have tens to a few
+ * hundred keys; the items past this are dropped and logged. */
+#define TB_WANDB_MAX_ROW_ITEMS 10000
+
+/* Series one W&B run may create (history keys, system metrics, media). */
+#define TB_WANDB_MAX_SERIES 65536
+
+/* Nesting of one JSON value (history values, config, summary); deeper values
+ * are kept as text, not decoded (cJSON would recurse that deep). */
+#define TB_WANDB_MAX_JSON_DEPTH 64
+
+/* Bytes of one JSON value we decode (tables, histograms); longer values are
+ * listed by their length only. */
+#define TB_WANDB_MAX_JSON (4u * 1024 * 1024)
+
+/* Bytes of a files/media table we read to show it as a text table. */
+#define TB_WANDB_MAX_TABLE_FILE (4u * 1024 * 1024)
+
+/* Bytes of one console line after \r and ANSI handling; longer lines are
+ * cut (a progress bar never gets near). */
+#define TB_WANDB_MAX_LINE (64u * 1024)
+
+/* Console lines per text point: a long log becomes several points. */
+#define TB_WANDB_CONSOLE_LINES 500
 
 /* ---- S3-compatible object storage (s3.c, source.c) ---- */
 

@@ -220,7 +220,8 @@ static void read_events(tb_watch *w, tb_watch_result *res)
 			const char *dir = dir_of(w, ev->wd);
 			if (!dir)
 				continue;
-			bool is_event_file = ev->len && tb_logdir_is_event_file(ev->name);
+			bool is_event_file = ev->len && (tb_logdir_is_event_file(ev->name) ||
+							    tb_logdir_is_wandb_file(ev->name));
 			if (ev->mask & IN_ISDIR) {
 				if (ev->mask & (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE))
 					res->rescan = true;

@@ -173,6 +173,8 @@ export function num(v) {
 export const api = {
   environment: () => getJSON('data/environment'),
   runs: () => getJSON('data/runs'),
+  /** tbserve's run facts (W&B display name, project, group, tags): docs/api.md */
+  runsInfo: () => getJSON('data/runs_info'),
   pluginsListing: () => getJSON('data/plugins_listing'),
   scalarTags: () => getJSON('data/plugin/scalars/tags'),
   /** opts: {buckets, minStep, maxStep, sinceStep, smoothing}. Calls made in the same

@@ -69,6 +69,7 @@ async function loadRuns() {
   const changed = !runs.loaded || list.length !== runs.all.length || list.some((r, i) => r !== runs.all[i]);
   if (changed) {
     runs.setRuns(list);
+    api.runsInfo().then((info) => runs.setInfo(info.runs)).catch(() => {});
     for (const t of loadedTabs) if (views[t].loaded) views[t].onState(new Set(['hidden']));
     status();
   }

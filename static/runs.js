@@ -33,6 +33,7 @@ export class Runs {
     this.count = root.querySelector('.run-count');
     this.filterInput = root.querySelector('.run-filter');
     this.rows = new Map();
+    this.info = new Map(); // run -> its W&B facts (data/runs_info)
     this.filterInput.value = state.get('runFilter');
     this.filterInput.addEventListener('input', () => {
       state.set({ runFilter: this.filterInput.value });
@@ -76,6 +77,22 @@ export class Runs {
     for (const r of runs) if (!this.index.has(r)) this.index.set(r, this.index.size);
     state.setRuns(runs);
     this.render();
+  }
+
+  /** W&B runs: display name, project, group and tags beside the name. */
+  setInfo(list) {
+    this.info = new Map(list.filter((r) => r.wandb).map((r) => [r.name, r.wandb]));
+    for (const [run, row] of this.rows) this.describe(run, row);
+  }
+
+  describe(run, row) {
+    const w = this.info.get(run);
+    const note = row.querySelector('.run-note');
+    if (!w) return;
+    const facts = [w.display_name, w.project && `project ${w.project}`, w.group && `group ${w.group}`,
+      w.tags.length && `tags ${w.tags.join(', ')}`].filter(Boolean);
+    row.title = `${run}\nW&B run ${w.run_id}` + (facts.length ? `: ${facts.join(' · ')}` : '');
+    note.textContent = w.display_name || w.project;
   }
 
   /** What an empty log directory means, naming it (it may not exist yet: tbserve waits for it). */
@@ -168,8 +185,11 @@ export class Runs {
         const name = document.createElement('span');
         name.className = 'run-name';
         setRunName(name, run);
-        row.append(box, sw, name);
+        const note = document.createElement('span');
+        note.className = 'run-note';
+        row.append(box, sw, name, note);
         this.rows.set(run, row);
+        this.describe(run, row);
       }
       const match = re !== null && re.test(run);
       const on = !hidden.has(run);

@@ -492,6 +492,26 @@ describe('comfort', () => {
     fs.rmSync(empty, { recursive: true, force: true });
   });
 
+  it('a W&B run folder is a run with its display name and project, and its history charts', async () => {
+    const dir = tempDir('tbui-wandb-');
+    const src = path.join(ROOT, 'tests/data/wandb/anish-sk_CS6910_Assignment1');
+    copyDir(src, path.join(dir, 'wandb'));
+    const s2 = await startServer(dir, ['--reload_interval', '1']);
+    const live2 = await hasLive(s2.url);
+    const W = await openPage(browser, s2.url, { allow: (t, w) => /\/favicon\.ico$/.test(w) || (!live2 && /data\/live/.test(w)) });
+    const run = 'wandb/run-20210312_161650-nt1k6dl7';
+    await W.page.waitForFunction((r) => [...document.querySelectorAll('.run-row')]
+      .some((e) => e.dataset.run === r && e.querySelector('.run-note').textContent), run, { timeout: 10000 });
+    const row = await W.page.$eval(`.run-row[data-run="${run}"]`, (e) => ({ note: e.querySelector('.run-note').textContent, title: e.title }));
+    assert.equal(row.note, 'hl_4_bs_64_ac_relu_op_momentum');
+    assert.match(row.title, /W&B run nt1k6dl7: hl_4_bs_64_ac_relu_op_momentum · project assignment1/);
+    await W.page.waitForFunction(() => document.querySelectorAll('.scalar-card').length > 5, null, { timeout: 10000 });
+    assert.deepEqual(W.errors, []);
+    await W.context.close();
+    await s2.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('reconnects by itself when the server restarts, and catches up', async () => {
     const dir = tempDir('tbui-restart-');
     fs.mkdirSync(path.join(dir, 'fresh'));

@@ -13,6 +13,7 @@ form         their query strings and request bodies (first line of a body
              is its Content-Type, as fuzz_form.c reads it)
 timeseries   the "requests" field of the recorded timeSeries requests
 accept_encoding  Accept-Encoding values browsers and tools send
+wandb        the first 64 KiB of every real W&B log (tests/data/wandb)
 """
 import json
 import os
@@ -137,6 +138,11 @@ def seeds(target, data):
     elif target == "accept_encoding":
         yield from (b"gzip, deflate, br", b"gzip;q=0", b"identity", b"*", b"x-gzip",
                     b"deflate, gzip;q=1.0, *;q=0.5", b"br;q=1.0, gzip;q=0.8, *;q=0.1")
+    elif target == "wandb":
+        for root, _, files in sorted(os.walk(os.path.join(data, "wandb"))):
+            for f in sorted(files):
+                if f.startswith("run-") and ".wandb" in f:
+                    yield open(os.path.join(root, f), "rb").read()[:65536]
     else:
         sys.exit("seeds.py: unknown target " + target)
 

@@ -22,6 +22,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+import zlib
 
 POLL = "--watch" in sys.argv and sys.argv[sys.argv.index("--watch") + 1] == "poll"
 INTERVAL = 0.2 if POLL else 5.0  # polling interval used in poll mode
@@ -361,6 +362,96 @@ def missing_logdir(binary, root):
         srv.stop()
 
 
+# ---- W&B runs (server/wandb.c) --------------------------------------------
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "wandb")
+
+
+def wandb_chunk(ctype, payload):
+    crc = zlib.crc32(payload, zlib.crc32(bytes([ctype])))
+    return struct.pack("<IHB", crc, len(payload), ctype) + payload
+
+
+def wandb_frame(offset, rec):
+    """The chunks of one record written at file offset (32 KiB blocks)."""
+    out = b""
+    first = True
+    while True:
+        left = 32768 - (offset + len(out)) % 32768
+        if left < 7:
+            out += b"\0" * left
+            continue
+        take = rec[:left - 7]
+        rec = rec[left - 7:]
+        last = not rec
+        out += wandb_chunk(1 if first and last else 2 if first else 4 if last else 3, take)
+        first = False
+        if last:
+            return out
+
+
+def wandb_row(step, extra=b""):
+    def item(k, v):
+        return field_len(1, field_len(1, k) + b"\x82\x01" + varint(len(v)) + v)
+    hist = item(b"loss", b"%d.5" % step) + item(b"_step", b"%d" % step) + \
+        item(b"_timestamp", b"1700000000.5") + (item(b"blob", extra) if extra else b"")
+    return field_len(2, hist)
+
+
+def wandb_live(binary, root):
+    """A W&B run growing through the real _snapshots/ states of a live run,
+    then a record split over two blocks whose LAST chunk comes later."""
+    summary = json.load(open(os.path.join(DATA, "SUMMARY.json")))["files"]
+    states = sorted((v["bytes"], k, v) for k, v in summary.items() if "AMEERAZAM08" in k)
+    run = os.path.join(root, "wandb", "run-20220324_110319-1vkvvguj")
+    os.makedirs(run)
+    path = os.path.join(run, "run-1vkvvguj.wandb")
+    name = "wandb/run-20220324_110319-1vkvvguj"
+    written = 0
+    srv = None
+    try:
+        for size, rel, facts in states:
+            data = open(os.path.join(DATA, rel), "rb").read()
+            assert len(data) == size
+            with open(path, "ab") as f:
+                f.write(data[written:])
+            written = size
+            if srv is None:
+                srv = Server(binary, root)
+            want = facts["history_keys"]["_step"]["points"]
+            wait_for(lambda: len(srv.scalars(name, "_step") or []) == want,
+                     "%d rows of state %s" % (want, rel))
+        # (the final state ends inside a cut chunk header, so nothing can be
+        # appended to it.) A second run: a row whose chunks straddle a block
+        # boundary, its FIRST chunk written now and the LAST later.
+        split = os.path.join(root, "wandb", "offline-run-20990101_000000-split")
+        os.makedirs(split)
+        spath = os.path.join(split, "run-split.wandb")
+        head = b":W&B\xe1\xbe\x00"
+        for step in range(3):
+            head += wandb_frame(len(head), wandb_row(step))
+        with open(spath, "wb") as f:
+            f.write(head)
+        sname = "wandb/offline-run-20990101_000000-split"
+        wait_for(lambda: len(srv.scalars(sname, "loss") or []) == 3, "the new W&B run")
+        tail = wandb_frame(len(head), wandb_row(3, b'"' + b"x" * 40000 + b'"'))
+        assert tail[6] == 2, "expected a FIRST chunk"
+        cut = 32768 - len(head) + 100
+        with open(spath, "ab") as f:
+            f.write(tail[:cut])
+        time.sleep(0.5 if not POLL else 3 * INTERVAL)
+        assert len(srv.scalars(sname, "loss")) == 3, "a FIRST chunk alone produced a point"
+        with open(spath, "ab") as f:
+            f.write(tail[cut:])
+        wait_for(lambda: len(srv.scalars(sname, "loss")) == 4, "the completed record")
+        assert srv.scalars(sname, "loss")[-1][1:] == [3, 3.5]
+        same_as_fresh_load(binary, srv, root, [sname], tags=("loss", "_step"))
+        same_as_fresh_load(binary, srv, root, [name], tags=("_step", "loss", "system/cpu"))
+    finally:
+        if srv:
+            srv.stop()
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--") and a != "poll"]
     if len(args) != 1:
@@ -368,7 +459,7 @@ def main():
     binary = os.path.abspath(args[0])
     failed = passed = 0
     for fn in (byte_by_byte, new_run_while_serving, rotation, restart_purge, restart_purge_python_rule,
-               delete_run, replaced_file, thousands, sse_notice, missing_logdir):
+               delete_run, replaced_file, thousands, sse_notice, missing_logdir, wandb_live):
         root = tempfile.mkdtemp(prefix="tblive")
         try:
             fn(binary, root)

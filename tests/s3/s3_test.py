@@ -291,6 +291,17 @@ def run_checks(binary, gen, store, env, gw, scratch):
     finally:
         srv.stop()
 
+    # -- W&B run folders from s3:// (read through the same source) ------------
+    wandb_local = os.path.join(DATA, "wandb", "02hyc_VQ-VAE")
+    store.upload_tree("fixtures", "wandb", wandb_local)
+    local = answers_of(binary, wandb_local, env)
+    remote = answers_of(binary, "s3://fixtures/wandb", env)
+    diff = same_answers(local, remote)
+    check(f"W&B logs from s3://: all {len(local)} scalar series are the local copy's bytes",
+          not diff and len(local) > 0, diff)
+    off = answers_of(binary, "s3://fixtures/wandb", env, "--wandb=false")
+    check("--wandb=false on s3:// lists no W&B run", not off, f"{len(off)} series")
+
     # -- anonymous access to a public bucket -------------------------------
     store.make_bucket("public")
     keys = store.upload_tree("public", "small", small)
