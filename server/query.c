@@ -365,3 +365,20 @@ void tb_points_release(tb_points *it)
 	it->smooth = NULL;
 	it->npick = 0;
 }
+
+/* ---- blobs ------------------------------------------------------------- */
+
+int tb_view_blob(const tb_view *v, size_t i, tb_blob_type *type,
+		 unsigned char **data, size_t *len)
+{
+	const tb_blob *b = tb_series_blob(v->se, i);
+	unsigned char *copy = malloc(b->len ? b->len : 1);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, b->data, b->len);
+	*type = b->type;
+	*data = copy;
+	*len = b->len;
+	return 0;
+}

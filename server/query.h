@@ -69,6 +69,19 @@ int tb_query_sorted_runs(tb_store *s, tb_run_fn fn, void *arg);
 typedef int (*tb_tags_fn)(void *arg, const tb_run *r, const tb_series **tags, size_t n);
 int tb_query_tags(tb_store *s, tb_kind kind, tb_tags_fn fn, void *arg);
 
+/* ---- blobs ------------------------------------------------------------- */
+
+/* The bytes of blob point i of a view (kinds whose points are tb_blob),
+ * as a copy the caller frees, with what they hold. Every plugin reads
+ * blob bytes through this one call, so where they live (in memory or
+ * only as a place in an event file, read back and CRC-checked on
+ * request) is the store's business alone.
+ * 0; -ENOENT: the point's bytes are gone (file deleted, truncated or
+ * rewritten: never stale bytes); -EIO: read error or CRC mismatch;
+ * -EFBIG: over TB_MAX_BLOB_READ; -ENOMEM. */
+int tb_view_blob(const tb_view *v, size_t i, tb_blob_type *type,
+		 unsigned char **data, size_t *len);
+
 /* ---- points ------------------------------------------------------------ */
 
 /* Which points of a view to walk. Zeroed: all of them. */

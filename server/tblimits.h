@@ -180,6 +180,10 @@
  * a few points per pixel, and each bucket costs server memory. */
 #define TB_MAX_BUCKETS 100000
 
+/* Bytes of one blob (image, audio clip, graph) read back for a request:
+ * a record is at most TB_MAX_RECORD_LEN, so no blob is larger. */
+#define TB_MAX_BLOB_READ TB_MAX_RECORD_LEN
+
 /* Largest file served from --static_dir (a development aid; the page's
  * files are far smaller). */
 #define TB_STATIC_DIR_MAX_FILE (16u * 1024 * 1024)
