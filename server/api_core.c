@@ -151,7 +151,7 @@ void tb_api_plugins_listing(const tb_request *req, tb_response *resp)
 {
 	tb_store *s = &req->app->store;
 	tb_buf *b = &resp->body;
-	bool has[TB_KIND_BLOB + 1] = { false };
+	bool has[TB_KIND_MAX + 1] = { false };
 	for (int k = TB_KIND_SCALAR; k <= TB_KIND_TEXT; k++) {
 		int rc = tb_query_tags(s, (tb_kind)k, found_one, NULL);
 		if (rc < 0) {

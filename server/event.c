@@ -249,6 +249,23 @@ tb_kind tb_kind_for(const char *plugin, int data_class)
 		return TB_KIND_HISTOGRAM;
 	if (data_class == TB_CLASS_TENSOR && !strcmp(plugin, "text"))
 		return TB_KIND_TEXT;
+	/* the other plugins, as TensorBoard's data provider lists them: blob
+	 * sequences or tensors of the plugin's name (reference §2) */
+	static const struct { const char *plugin; int data_class; tb_kind kind; } other[] = {
+		{ "images", TB_CLASS_BLOB_SEQUENCE, TB_KIND_IMAGE },
+		{ "audio", TB_CLASS_BLOB_SEQUENCE, TB_KIND_AUDIO },
+		{ "hparams", TB_CLASS_TENSOR, TB_KIND_HPARAMS },
+		{ "pr_curves", TB_CLASS_TENSOR, TB_KIND_PR_CURVE },
+		{ "custom_scalars", TB_CLASS_TENSOR, TB_KIND_CUSTOM_SCALARS },
+		{ "graphs", TB_CLASS_BLOB_SEQUENCE, TB_KIND_GRAPH },
+		{ "graph_run_metadata", TB_CLASS_BLOB_SEQUENCE, TB_KIND_GRAPH },
+		{ "graph_run_metadata_graph", TB_CLASS_BLOB_SEQUENCE, TB_KIND_GRAPH },
+		{ "graph_keras_model", TB_CLASS_BLOB_SEQUENCE, TB_KIND_GRAPH },
+		{ "graph_tagged_run_metadata", TB_CLASS_BLOB_SEQUENCE, TB_KIND_GRAPH },
+	};
+	for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+		if (data_class == other[i].data_class && !strcmp(plugin, other[i].plugin))
+			return other[i].kind;
 	return TB_KIND_BLOB;
 }
 

@@ -121,7 +121,7 @@ static int pair_add(tb_export_cursor *e, const char *run, const tb_series *se)
  * blobs have no plugin here yet). */
 static bool exported(const tb_series *se, const char *tag)
 {
-	return se->kind != TB_KIND_BLOB && tb_series_visible(se, se->kind) &&
+	return !tb_kind_is_blob(se->kind) && tb_series_visible(se, se->kind) &&
 	       (!tag || !strcmp(tag, se->tag));
 }
 

@@ -251,11 +251,11 @@ static int add_raw(tb_ingest *g, const tb_pb_event *ev, const char *tag, const c
 	tb_series *se = tb_run_find(r, tag, len);
 	if (!se) {
 		tb_series_meta m = { plugin, TB_CLASS_BLOB_SEQUENCE, "", "", NULL, 0 };
-		se = made(g, tb_run_create(g->store, r, tag, len, TB_KIND_BLOB, &m));
+		se = made(g, tb_run_create(g->store, r, tag, len, TB_KIND_GRAPH, &m));
 		if (!se)
 			return -ENOMEM;
 	}
-	if (se->kind != TB_KIND_BLOB) {
+	if (se->kind != TB_KIND_GRAPH) {
 		se->dropped++;
 		return 0;
 	}

@@ -20,6 +20,12 @@ const char *tb_kind_name(tb_kind k)
 	case TB_KIND_SCALAR: return "scalar";
 	case TB_KIND_HISTOGRAM: return "histogram";
 	case TB_KIND_TEXT: return "text";
+	case TB_KIND_IMAGE: return "image";
+	case TB_KIND_AUDIO: return "audio";
+	case TB_KIND_HPARAMS: return "hparams";
+	case TB_KIND_PR_CURVE: return "pr_curve";
+	case TB_KIND_CUSTOM_SCALARS: return "custom_scalars";
+	case TB_KIND_GRAPH: return "graph";
 	default: return "blob";
 	}
 }

@@ -25,6 +25,18 @@ const char *tb_kind_plugin(tb_kind kind)
 		return "histograms";
 	case TB_KIND_TEXT:
 		return "text";
+	case TB_KIND_IMAGE:
+		return "images";
+	case TB_KIND_AUDIO:
+		return "audio";
+	case TB_KIND_HPARAMS:
+		return "hparams";
+	case TB_KIND_PR_CURVE:
+		return "pr_curves";
+	case TB_KIND_CUSTOM_SCALARS:
+		return "custom_scalars";
+	case TB_KIND_GRAPH:
+		return "graphs";
 	default:
 		return "";
 	}

@@ -501,7 +501,7 @@ size_t tb_series_bytes(const tb_series *se)
 	for (size_t i = 0; se->heavy && i < se->n; i++) {
 		if (se->kind == TB_KIND_HISTOGRAM)
 			bytes += sizeof(tb_hist) + ((tb_hist *)se->heavy[i])->n * 24;
-		else if (se->kind == TB_KIND_BLOB)
+		else if (tb_kind_is_blob(se->kind))
 			bytes += sizeof(tb_blob) + ((tb_blob *)se->heavy[i])->len;
 		else {
 			const tb_text *t = se->heavy[i];

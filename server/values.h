@@ -24,8 +24,22 @@ typedef enum tb_kind {
 	TB_KIND_SCALAR = 1,     /* plugin scalars, SCALAR */
 	TB_KIND_HISTOGRAM = 2,  /* plugin histograms, TENSOR: [k,3] buckets */
 	TB_KIND_TEXT = 3,       /* plugin text, TENSOR: string tensor */
-	TB_KIND_BLOB = 4,       /* anything else: bytes kept for later plugins */
+	TB_KIND_BLOB = 4,       /* anything else: bytes kept, served by no plugin */
+	/* The other dashboards' series: their points are blobs too. */
+	TB_KIND_IMAGE = 5,      /* plugin images, BLOB_SEQUENCE */
+	TB_KIND_AUDIO = 6,      /* plugin audio, BLOB_SEQUENCE */
+	TB_KIND_HPARAMS = 7,    /* plugin hparams, TENSOR (metadata-only values) */
+	TB_KIND_PR_CURVE = 8,   /* plugin pr_curves, TENSOR: [6,N] */
+	TB_KIND_CUSTOM_SCALARS = 9, /* plugin custom_scalars, TENSOR: a Layout */
+	TB_KIND_GRAPH = 10,     /* graph_def, run metadata, Keras model config */
+	TB_KIND_MAX = TB_KIND_GRAPH,
 } tb_kind;
+
+/* Are a kind's points tb_blob (store.h)? */
+static inline int tb_kind_is_blob(tb_kind k)
+{
+	return k >= TB_KIND_BLOB;
+}
 
 /* Numeric type of a scalar, as the JSON output needs it. */
 typedef enum tb_num_type {

@@ -1189,10 +1189,10 @@ static void test_plugin_and_kind(void **state)
 	expect_plugin(&v, "histograms", TB_CLASS_TENSOR, TB_KIND_HISTOGRAM);
 	v.value_case = TENSORBOARD__SUMMARY__VALUE__VALUE_IMAGE;
 	v.image = &img;
-	expect_plugin(&v, "images", TB_CLASS_BLOB_SEQUENCE, TB_KIND_BLOB);
+	expect_plugin(&v, "images", TB_CLASS_BLOB_SEQUENCE, TB_KIND_IMAGE);
 	v.value_case = TENSORBOARD__SUMMARY__VALUE__VALUE_AUDIO;
 	v.audio = &au;
-	expect_plugin(&v, "audio", TB_CLASS_BLOB_SEQUENCE, TB_KIND_BLOB);
+	expect_plugin(&v, "audio", TB_CLASS_BLOB_SEQUENCE, TB_KIND_AUDIO);
 
 	/* tensors: data class from metadata, else from the plugin name */
 	v.value_case = TENSORBOARD__SUMMARY__VALUE__VALUE_TENSOR;
@@ -1205,15 +1205,15 @@ static void test_plugin_and_kind(void **state)
 		{ "scalars", TB_CLASS_SCALAR, TB_KIND_SCALAR },
 		{ "histograms", TB_CLASS_TENSOR, TB_KIND_HISTOGRAM },
 		{ "text", TB_CLASS_TENSOR, TB_KIND_TEXT },
-		{ "hparams", TB_CLASS_TENSOR, TB_KIND_BLOB },
-		{ "pr_curves", TB_CLASS_TENSOR, TB_KIND_BLOB },
+		{ "hparams", TB_CLASS_TENSOR, TB_KIND_HPARAMS },
+		{ "pr_curves", TB_CLASS_TENSOR, TB_KIND_PR_CURVE },
 		{ "mesh", TB_CLASS_TENSOR, TB_KIND_BLOB },
-		{ "custom_scalars", TB_CLASS_TENSOR, TB_KIND_BLOB },
-		{ "images", TB_CLASS_BLOB_SEQUENCE, TB_KIND_BLOB },
-		{ "audio", TB_CLASS_BLOB_SEQUENCE, TB_KIND_BLOB },
-		{ "graph_run_metadata", TB_CLASS_BLOB_SEQUENCE, TB_KIND_BLOB },
-		{ "graph_run_metadata_graph", TB_CLASS_BLOB_SEQUENCE, TB_KIND_BLOB },
-		{ "graph_keras_model", TB_CLASS_BLOB_SEQUENCE, TB_KIND_BLOB },
+		{ "custom_scalars", TB_CLASS_TENSOR, TB_KIND_CUSTOM_SCALARS },
+		{ "images", TB_CLASS_BLOB_SEQUENCE, TB_KIND_IMAGE },
+		{ "audio", TB_CLASS_BLOB_SEQUENCE, TB_KIND_AUDIO },
+		{ "graph_run_metadata", TB_CLASS_BLOB_SEQUENCE, TB_KIND_GRAPH },
+		{ "graph_run_metadata_graph", TB_CLASS_BLOB_SEQUENCE, TB_KIND_GRAPH },
+		{ "graph_keras_model", TB_CLASS_BLOB_SEQUENCE, TB_KIND_GRAPH },
 		{ "my_plugin", TB_CLASS_UNKNOWN, TB_KIND_BLOB },
 		{ "Scalars", TB_CLASS_UNKNOWN, TB_KIND_BLOB },
 		{ "", TB_CLASS_UNKNOWN, TB_KIND_BLOB },
@@ -1245,7 +1245,9 @@ static void test_plugin_and_kind(void **state)
 	assert_int_equal(tb_kind_for("scalars", TB_CLASS_TENSOR), TB_KIND_BLOB);
 	assert_int_equal(tb_kind_for("histograms", TB_CLASS_BLOB_SEQUENCE), TB_KIND_BLOB);
 	assert_int_equal(tb_kind_for("text", TB_CLASS_SCALAR), TB_KIND_BLOB);
-	assert_int_equal(tb_kind_for("images", TB_CLASS_BLOB_SEQUENCE), TB_KIND_BLOB);
+	assert_int_equal(tb_kind_for("images", TB_CLASS_BLOB_SEQUENCE), TB_KIND_IMAGE);
+	assert_int_equal(tb_kind_for("images", TB_CLASS_TENSOR), TB_KIND_BLOB);
+	assert_int_equal(tb_kind_for("pr_curves", TB_CLASS_BLOB_SEQUENCE), TB_KIND_BLOB);
 }
 
 static void test_value_tag(void **state)
