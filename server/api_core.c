@@ -126,19 +126,32 @@ void tb_api_notifications(const tb_request *req, tb_response *resp)
 	tb_resp_redirect(resp, 302, "../notifications_note.json");
 }
 
-/* The plugins tbserve serves, in TensorBoard's load order, with the kinds
- * whose presence enables each one. */
+/* Every plugin TensorBoard lists, in its load order, with the kinds whose
+ * presence enables each one; TB_KIND_NONE for those tbserve does not serve
+ * (always listed, never enabled, as TensorBoard lists them without data). */
+#define TB_KIND_NONE ((tb_kind)0)
 static const struct plugin_entry {
 	const char *name;
 	const char *tab;
 	const char *element;   /* NULL = NG_COMPONENT */
 	tb_kind kind1, kind2;
+	bool disable_reload;
 } plugin_list[] = {
-	{ "timeseries", "Time Series", NULL, TB_KIND_SCALAR, TB_KIND_HISTOGRAM },
-	{ "scalars", "scalars", "tf-scalar-dashboard", TB_KIND_SCALAR, TB_KIND_SCALAR },
-	{ "distributions", "distributions", "tf-distribution-dashboard", TB_KIND_HISTOGRAM, TB_KIND_HISTOGRAM },
-	{ "histograms", "histograms", "tf-histogram-dashboard", TB_KIND_HISTOGRAM, TB_KIND_HISTOGRAM },
-	{ "text", "text", "tf-text-dashboard", TB_KIND_TEXT, TB_KIND_TEXT },
+	{ "timeseries", "Time Series", NULL, TB_KIND_SCALAR, TB_KIND_HISTOGRAM, false },
+	{ "scalars", "scalars", "tf-scalar-dashboard", TB_KIND_SCALAR, TB_KIND_SCALAR, false },
+	{ "custom_scalars", "Custom Scalars", "tf-custom-scalar-dashboard", TB_KIND_CUSTOM_SCALARS, TB_KIND_CUSTOM_SCALARS, false },
+	{ "images", "images", "tf-image-dashboard", TB_KIND_IMAGE, TB_KIND_IMAGE, false },
+	{ "audio", "audio", "tf-audio-dashboard", TB_KIND_AUDIO, TB_KIND_AUDIO, false },
+	{ "debugger-v2", "Debugger V2", NULL, TB_KIND_NONE, TB_KIND_NONE, false },
+	{ "graphs", "graphs", "tf-graph-dashboard", TB_KIND_GRAPH, TB_KIND_GRAPH, true },
+	{ "distributions", "distributions", "tf-distribution-dashboard", TB_KIND_HISTOGRAM, TB_KIND_HISTOGRAM, false },
+	{ "histograms", "histograms", "tf-histogram-dashboard", TB_KIND_HISTOGRAM, TB_KIND_HISTOGRAM, false },
+	{ "text", "text", "tf-text-dashboard", TB_KIND_TEXT, TB_KIND_TEXT, false },
+	{ "pr_curves", "PR Curves", "tf-pr-curve-dashboard", TB_KIND_PR_CURVE, TB_KIND_PR_CURVE, false },
+	{ "profile_redirect", "Profile", "tf-profile-redirect-dashboard", TB_KIND_NONE, TB_KIND_NONE, false },
+	{ "hparams", "hparams", "tf-hparams-dashboard", TB_KIND_HPARAMS, TB_KIND_HPARAMS, false },
+	{ "mesh", "mesh", "mesh-dashboard", TB_KIND_NONE, TB_KIND_NONE, false },
+	{ "wit_redirect", "What-If Tool", "tf-wit-redirect-dashboard", TB_KIND_NONE, TB_KIND_NONE, false },
 };
 
 static int found_one(void *arg, const tb_run *r, const tb_series **tags, size_t n)
@@ -152,7 +165,7 @@ void tb_api_plugins_listing(const tb_request *req, tb_response *resp)
 	tb_store *s = &req->app->store;
 	tb_buf *b = &resp->body;
 	bool has[TB_KIND_MAX + 1] = { false };
-	for (int k = TB_KIND_SCALAR; k <= TB_KIND_TEXT; k++) {
+	for (int k = TB_KIND_SCALAR; k <= TB_KIND_MAX; k++) {
 		int rc = tb_query_tags(s, (tb_kind)k, found_one, NULL);
 		if (rc < 0) {
 			tb_resp_oom(resp);
@@ -167,7 +180,9 @@ void tb_api_plugins_listing(const tb_request *req, tb_response *resp)
 		if (i)
 			tb_buf_puts(b, ", ");
 		tb_json_cstr(b, p->name);
-		tb_buf_puts(b, ": {\"disable_reload\": false, \"enabled\": ");
+		tb_buf_puts(b, ": {\"disable_reload\": ");
+		tb_json_bool(b, p->disable_reload);
+		tb_buf_puts(b, ", \"enabled\": ");
 		tb_json_bool(b, has[p->kind1] || has[p->kind2]);
 		tb_buf_puts(b, ", \"remove_dom\": false, \"tab_name\": ");
 		tb_json_cstr(b, p->tab);
