@@ -369,8 +369,20 @@ export class ScalarsView {
     this.render(card, runs);
   }
 
+  /**
+   * The x axis of a card: the user's choice, except that W&B system metrics
+   * (system/... tags of W&B runs, sampled by wall clock, not by training step)
+   * are drawn against wall time while the choice is the default, step.
+   */
+  xAxisFor(card, runs = this.drawnRuns(card.tag)) {
+    const x = state.get('xAxis');
+    if (x !== 'step' || !card.tag.startsWith('system/')) return x;
+    const wandb = runs.filter((r) => this.cache.get(key(r, card.tag))?.loaded);
+    return wandb.length && wandb.every((r) => this.runs.info.has(r)) ? 'wall' : x;
+  }
+
   render(card, runs) {
-    const xAxis = state.get('xAxis');
+    const xAxis = this.xAxisFor(card, runs);
     const w = state.get('smoothing');
     const zoom = card.zoom;
     const series = [];
@@ -418,7 +430,7 @@ export class ScalarsView {
     const parts = [`${series.length} run${series.length === 1 ? '' : 's'}`];
     if (zoom) {
       const [a, b] = zoom.xRange;
-      const x = state.get('xAxis');
+      const x = this.xAxisFor(card);
       const f = x === 'step' ? formatStep : x === 'relative' ? formatDuration : formatWall;
       parts.push(`zoomed to ${f(a)} – ${f(b)}`);
     }
@@ -453,7 +465,7 @@ export class ScalarsView {
   /** Fetch buckets of the zoomed step range for every run (padded by 5 %). */
   async ensureZoom(card, zoom, runs) {
     const nb = this.buckets(card);
-    const xAxis = state.get('xAxis');
+    const xAxis = this.xAxisFor(card, runs);
     await Promise.all(runs.map(async (run) => {
       if (zoom.data.has(run)) return;
       const e = this.cache.get(key(run, card.tag));
@@ -621,7 +633,7 @@ export class ScalarsView {
     const cards = [];
     for (const [tag, c] of this.cards) {
       cards.push({
-        tag, onScreen: c.onScreen, drawn: !!c.chart, zoomed: !!c.zoom,
+        tag, onScreen: c.onScreen, drawn: !!c.chart, zoomed: !!c.zoom, xAxis: this.xAxisFor(c),
         fresh: !c.dirty && !c.busy && !this.pendingDraw.has(c),
         ...(c.chart ? c.chart.describe() : {}),
         series: c.model.map((s) => ({
