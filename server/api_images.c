@@ -171,14 +171,43 @@ typedef struct blob_key {
 	int64_t step, index;
 } blob_key;
 
-static bool json_int(const cJSON *v, int64_t *out)
+static bool json_int(const cJSON *v)
 {
 	if (!cJSON_IsNumber(v))
 		return false;
 	double d = v->valuedouble;
-	if (!(d >= -9007199254740992.0 && d <= 9007199254740992.0) || d != (double)(int64_t)d)
+	return d >= -9.3e18 && d <= 9.3e18 && d == (double)(int64_t)d;
+}
+
+/* The key's last two members from its text (cJSON's doubles lose steps
+ * past 2^53): after the tag's closing quote come ", step, index ]". */
+static bool tail_ints(const char *raw, int64_t *step, int64_t *index)
+{
+	const char *q = strrchr(raw, '"');
+	int64_t v[2];
+	if (!q)
 		return false;
-	*out = (int64_t)d;
+	q++;
+	for (int i = 0; i < 2; i++) {
+		q += strspn(q, " \t\r\n");
+		if (*q++ != ',')
+			return false;
+		q += strspn(q, " \t\r\n");
+		if (*q != '-' && (*q < '0' || *q > '9'))
+			return false;
+		char *end;
+		errno = 0;
+		long long x = strtoll(q, &end, 10);
+		if (end == q || errno)
+			return false;
+		v[i] = x;
+		q = end;
+	}
+	q += strspn(q, " \t\r\n");
+	if (*q != ']')
+		return false;
+	*step = v[0];
+	*index = v[1];
 	return true;
 }
 
@@ -193,6 +222,7 @@ static const char *key_parse(const char *text, blob_key *k)
 	if (!raw)
 		return "blob key is not URL-safe base64";
 	k->json = cJSON_ParseWithLength(raw, n);
+	bool ints = strlen(raw) == n && tail_ints(raw, &k->step, &k->index);
 	free(raw);
 	const cJSON *a = k->json;
 	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 6)
@@ -203,7 +233,7 @@ static const char *key_parse(const char *text, blob_key *k)
 	if (!cJSON_IsString(f[0]) || !cJSON_IsString(f[1]) || !cJSON_IsString(f[2]) ||
 	    !cJSON_IsString(f[3]))
 		return "blob key's experiment, plugin, run and tag must be strings";
-	if (!json_int(f[4], &k->step) || !json_int(f[5], &k->index))
+	if (!json_int(f[4]) || !json_int(f[5]) || !ints)
 		return "blob key's step and index must be integers";
 	k->plugin = f[1]->valuestring;
 	k->run = f[2]->valuestring;
