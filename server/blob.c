@@ -143,14 +143,20 @@ static int locate(const unsigned char *p, size_t n, const tb_blob *b, size_t *of
 
 /* ---- reading back --------------------------------------------------------- */
 
-static int read_exact(tb_source_file *sf, unsigned char *buf, size_t n, uint64_t at)
+static int read_exact(tb_source *src, tb_source_file *sf, unsigned char *buf, size_t n,
+		      uint64_t at)
 {
 	while (n) {
 		ssize_t k = tb_source_read(sf, buf, n, at);
 		if (k < 0)
 			return -EIO;
-		if (k == 0)
-			return -ENOENT; /* shorter than indexed: truncated */
+		/* no bytes: shorter than indexed (truncated), or an object
+		 * store that failed to answer (its status says so) */
+		if (k == 0) {
+			char msg[8];
+			return tb_source_remote(src) && tb_source_status(src, msg, sizeof msg) ?
+				       -EIO : -ENOENT;
+		}
 		buf += k;
 		n -= (size_t)k;
 		at += (uint64_t)k;
@@ -195,7 +201,7 @@ int tb_blob_read(const tb_run *r, const tb_blob *b, unsigned char **data, size_t
 		rc = rc == -ENOMEM ? rc : -ENOENT;
 		goto out;
 	}
-	if ((rc = read_exact(sf, head, sizeof head, b->offset)))
+	if ((rc = read_exact(f->src, sf, head, sizeof head, b->offset)))
 		goto out;
 	uint64_t n = 0;
 	for (int i = 7; i >= 0; i--)
@@ -209,7 +215,7 @@ int tb_blob_read(const tb_run *r, const tb_blob *b, unsigned char **data, size_t
 		rc = -ENOMEM;
 		goto out;
 	}
-	if ((rc = read_exact(sf, buf, need, b->offset + TB_RECORD_HEADER_LEN)))
+	if ((rc = read_exact(f->src, sf, buf, need, b->offset + TB_RECORD_HEADER_LEN)))
 		goto out;
 	uint32_t crc = tb_crc32c_mask(tb_crc32c(0, buf, b->rec_len));
 	if (le32(buf + b->rec_len) != b->rec_crc || crc != b->rec_crc) {
