@@ -83,12 +83,13 @@ def garbage_image(tmp):
     hl.write_events(os.path.join(tmp, "run", "events.out.tfevents.1"), [
         image_event(0, "legacy", garbage), image_event(1, "legacy", good),
         string_tensor_event(0, "tf2", "images", [3], [b"4", b"3", garbage]),
+        image_event(0, "tiny", b"GIF89a.."),   # under 64 bytes: kept inline
     ])
     srv = start(tmp)
     try:
         tags = srv.json("/data/plugin/images/tags")
         assert tags["run"]["legacy"]["samples"] == 1 and tags["run"]["tf2"]["samples"] == 1, tags
-        for tag, want in (("legacy", [garbage, good]), ("tf2", [garbage])):
+        for tag, want in (("legacy", [garbage, good]), ("tf2", [garbage]), ("tiny", [b"GIF89a.."])):
             keys = query_of(srv, "/data/plugin/images/images?run=run&tag=" + tag)
             assert len(keys) == len(want), (tag, keys)
             for k, data in zip(keys, want):
@@ -99,7 +100,8 @@ def garbage_image(tmp):
                 ctype = r.getheader("Content-Type")
                 c.close()
                 assert r.status == 200 and body == data, (tag, r.status, body[:40])
-                assert ctype == ("image/png" if data is good else "application/octet-stream"), ctype
+                assert ctype == ("image/png" if data is good else "image/gif" if tag == "tiny"
+                                 else "application/octet-stream"), ctype
         # the width and height elements of the sequence, as TensorBoard has them
         st, body = srv.get("/data/plugin/images/individualImage?blob_key=" +
                            key("images", "run", "legacy", 0, 0))
