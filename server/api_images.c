@@ -112,7 +112,7 @@ static bool json_int(const cJSON *v)
 	if (!cJSON_IsNumber(v))
 		return false;
 	double d = v->valuedouble;
-	return d >= -9.3e18 && d <= 9.3e18 && d == (double)(int64_t)d;
+	return d >= -9.2e18 && d <= 9.2e18 && d == (double)(int64_t)d;
 }
 
 /* The key's last two members from its text (cJSON's doubles lose steps
@@ -314,10 +314,12 @@ static void blob_listing(const tb_request *req, tb_response *resp, tb_kind kind)
 		tb_buf_puts(b, ", \"query\": \"blob_key=");
 		tb_write_blob_key(b, plugin, v.run->name, v.se->tag, v.se->tag_len, step,
 				  kind == TB_KIND_IMAGE ? sample + 2 : sample);
-		if (kind == TB_KIND_AUDIO)
-			tb_buf_puts(b, ctype[0] == 'a' && ctype[1] == 'u' ?
-					       "&content_type=audio%2Fwav" :
-					       "&content_type=application%2Foctet-stream");
+		if (kind == TB_KIND_AUDIO) {
+			/* TensorBoard's urlencode of the type: only '/' needs it */
+			tb_buf_puts(b, "&content_type=");
+			for (const char *c = ctype; *c; c++)
+				*c == '/' ? tb_buf_puts(b, "%2F") : tb_buf_putc(b, *c);
+		}
 		tb_buf_puts(b, "\"}");
 	}
 	tb_buf_putc(b, ']');
