@@ -411,22 +411,35 @@ static void read_error(tb_response *resp, int rc, tb_kind kind, const blob_key *
 			      k->plugin, k->run, k->tag, strerror(-rc));
 }
 
-/* Element k->index of point i, cut out of tb_view_blob's buffer, which
- * becomes the body (no copy). */
-static void send_element(tb_response *resp, const tb_view *v, size_t i, tb_kind kind,
+/* Element k->index of point i, cut out of the blob's buffer, which
+ * becomes the body (no copy). Releases the view: a blob in a file is read
+ * from its copied place after the locks are dropped (a large clip, or a
+ * slow object store, must not hold the run meanwhile); an inline one
+ * through tb_view_blob. */
+static void send_element(tb_response *resp, tb_view *v, size_t i, tb_kind kind,
 			 const blob_key *k)
 {
-	tb_blob_type t;
-	unsigned char *data;
+	const tb_blob *bl = tb_series_blob(v->se, i);
+	tb_blob_type t = bl->type;
+	tb_blob copy = *bl;
+	const char *ctype = kind == TB_KIND_IMAGE ? NULL : t == TB_BLOB_AUDIO ? "audio/wav" :
+			    audio_type(v->se);
+	unsigned char *data = NULL;
 	size_t len, off, n;
 	char num[24];
-	int rc = tb_view_blob(v, i, &t, &data, &len);
+	tb_blob_place place;
+	int rc = tb_blob_place_get(v->run, bl, &place);
+	if (rc == -ENOENT)
+		rc = tb_view_blob(v, i, &t, &data, &len);
+	tb_view_release(v);
+	if (rc == 0 && place.file.path)
+		rc = tb_blob_place_read(&place, &data, &len);
+	tb_blob_place_release(&place);
 	if (rc) {
 		read_error(resp, rc, kind, k);
 		return;
 	}
-	int e = element(kind, tb_series_blob(v->se, i), t, data, len, k->index, &off, &n, num,
-			sizeof num);
+	int e = element(kind, &copy, t, data, len, k->index, &off, &n, num, sizeof num);
 	if (e < 0) {
 		tb_resp_error(resp, 500, "%s data of run '%s', tag '%s', step %lld is malformed",
 			      k->plugin, k->run, k->tag, (long long)k->step);
@@ -439,8 +452,7 @@ static void send_element(tb_response *resp, const tb_view *v, size_t i, tb_kind 
 		memmove(data, data + off, n);
 	data[n] = '\0';
 	resp->status = 200;
-	resp->content_type = kind == TB_KIND_IMAGE ? image_type(data, n) :
-			     t == TB_BLOB_AUDIO ? "audio/wav" : audio_type(v->se);
+	resp->content_type = kind == TB_KIND_IMAGE ? image_type(data, n) : ctype;
 	resp->no_gzip = true;
 	tb_buf_release(&resp->body);
 	resp->body.data = (char *)data;
@@ -480,9 +492,10 @@ static void serve_blob(const tb_request *req, tb_response *resp, tb_kind kind, c
 		else if (k.index < 0 || k.index >= have)
 			tb_resp_error(resp, 400, "blob index %lld out of range: step %lld has %lld",
 				      (long long)k.index, (long long)k.step, (long long)have);
+		if (i == v.end || k.index < 0 || k.index >= have)
+			tb_view_release(&v);
 		else
 			send_element(resp, &v, i, kind, &k);
-		tb_view_release(&v);
 	}
 	cJSON_Delete(k.json);
 }
