@@ -43,6 +43,17 @@ int tb_event_fast_scalar(const unsigned char *p, size_t n, tb_fast_scalar *out);
 /* General decoder; NULL when the payload is not a valid Event. */
 tb_pb_event *tb_event_decode(tb_arena *a, const unsigned char *p, size_t n);
 
+/* The general decoder for a record whose media bytes are kept in the file
+ * (the blob index): the encoded bytes of every legacy Summary.Image /
+ * Summary.Audio of at least min bytes are left out before decoding (a
+ * 200 MB clip is not copied by protobuf-c), and media_len[i] (arena array
+ * of *n_values entries, or NULL when nothing was left out) is the true
+ * serialized size of value i's image or audio message, 0 for a value left
+ * whole. Values keep their indices. NULL when the payload is not a valid
+ * Event (or, with a->oom, out of memory). */
+tb_pb_event *tb_event_decode_lean(tb_arena *a, const unsigned char *p, size_t n, size_t min,
+				  size_t **media_len, size_t *n_values);
+
 /* Tag of a value: tag, or node_name when tag is empty (legacy). */
 const char *tb_value_tag(const tb_pb_value *v);
 

@@ -226,6 +226,8 @@ static int add_value(tb_ingest *g, const tb_pb_event *ev, const tb_pb_value *v, 
 		uint32_t count;
 		tb_blob_ref ref;
 		tb_value_blob_info(v, &type, &len, &count);
+		if (g->media_len && elem < g->n_media_len && g->media_len[elem])
+			len = g->media_len[elem]; /* its bytes were left in the file */
 		if (elem < TB_BLOB_ELEM_RUN_METADATA &&
 		    blob_ref(g, (uint32_t)elem, len, g->rec_len, count, &ref))
 			return tb_series_append_blob_ref(s, se, ev->wall_time, ev->step, type, len,
@@ -336,13 +338,21 @@ int tb_ingest_record(tb_ingest *g, const unsigned char *p, size_t n)
 		g->fast++;
 		return fast_scalar(g, &f);
 	}
-	tb_pb_event *ev = tb_event_decode(&g->arena, p, n);
+	size_t *media_len = NULL, n_media = 0;
+	tb_pb_event *ev = g->file != TB_BLOB_NO_FILE && n >= TB_LEAN_RECORD ?
+				  tb_event_decode_lean(&g->arena, p, n, TB_LEAN_MEDIA, &media_len,
+						       &n_media) :
+				  tb_event_decode(&g->arena, p, n);
 	if (!ev) {
 		int oom = g->arena.oom;
 		tb_arena_reset(&g->arena);
 		return oom ? -ENOMEM : -EBADMSG;
 	}
+	g->media_len = media_len;
+	g->n_media_len = n_media;
 	int rc = slow_event(g, ev);
+	g->media_len = NULL;
+	g->n_media_len = 0;
 	tb_arena_reset(&g->arena);
 	return rc;
 }

@@ -40,6 +40,9 @@ typedef struct tb_ingest {
 	uint64_t rec_offset;    /* the record's first byte */
 	uint32_t rec_crc;       /* its masked payload CRC */
 	size_t rec_len;         /* its payload length (set by tb_ingest_record) */
+	const size_t *media_len;/* lean decoding: true size of each value's
+				 * image/audio (0: whole), or NULL */
+	size_t n_media_len;
 
 	/* the Python loader's purge rules (reference §1.6) */
 	double file_version;    /* from the newest file_version event; 0 = none */

@@ -189,6 +189,14 @@
  * that would pass it answers 503 and the client retries. */
 #define TB_MAX_BLOB_BYTES_IN_FLIGHT (512u * 1024 * 1024)
 
+/* A record of at least TB_LEAN_RECORD bytes read from a file is decoded
+ * without the encoded bytes of its images and audio clips of at least
+ * TB_LEAN_MEDIA bytes (the blob index reads them back when asked): loading
+ * a 200 MB clip then holds the record once, not twice. Below these the
+ * copy costs less than the extra walk. */
+#define TB_LEAN_RECORD (1u * 1024 * 1024)
+#define TB_LEAN_MEDIA (64u * 1024)
+
 /* A blob key coming back (individualImage, imageData, individualAudio):
  * base64 of [experiment, plugin, run, tag, step, index]; run and tag names
  * are at most a path and TB_MAX_NAME_LEN, JSON-escaped (6 bytes a byte at

@@ -82,6 +82,7 @@ static void check_logdir(const char *dir, size_t *in_file, size_t *images)
 				assert_int_equal(ba->type, bb->type);
 				assert_int_equal(ba->count, bb->count);
 				assert_int_equal(la, bb->len);
+				assert_int_equal(ba->len, bb->len);
 				if (memcmp(da, bb->data, la))
 					fail_msg("%s/%s point %zu: bytes differ from the decode", x->name,
 						 a->tag, i);
@@ -259,6 +260,69 @@ static void test_deleted(void **state)
 	assert_int_equal(rc[2], -ENOENT);
 }
 
+/* A record over TB_LEAN_RECORD is decoded without its large media bytes:
+ * its blobs still read back as the full decode's, with the same sizes. */
+static void test_lean_record(void **state)
+{
+	(void)state;
+	size_t big = 3u << 20, small = 1000, clip = 200u << 10;
+	unsigned char *img = malloc(big), *au = malloc(clip);
+	for (size_t i = 0; i < big; i++)
+		img[i] = (unsigned char)(i * 13 + (i >> 9));
+	for (size_t i = 0; i < clip; i++)
+		au[i] = (unsigned char)(i * 7);
+	Tensorboard__Summary__Image im[2] = { TENSORBOARD__SUMMARY__IMAGE__INIT,
+					      TENSORBOARD__SUMMARY__IMAGE__INIT };
+	im[0].width = im[1].width = 4;
+	im[0].encoded_image_string = (ProtobufCBinaryData){ small, img };
+	im[1].encoded_image_string = (ProtobufCBinaryData){ big, img };
+	Tensorboard__Summary__Audio a = TENSORBOARD__SUMMARY__AUDIO__INIT;
+	a.sample_rate = 8000;
+	a.encoded_audio_string = (ProtobufCBinaryData){ clip, au };
+	a.content_type = "audio/wav";
+	Tensorboard__Summary__Value v[4] = { TENSORBOARD__SUMMARY__VALUE__INIT,
+					     TENSORBOARD__SUMMARY__VALUE__INIT,
+					     TENSORBOARD__SUMMARY__VALUE__INIT,
+					     TENSORBOARD__SUMMARY__VALUE__INIT };
+	v[0].tag = "small";
+	v[0].value_case = TENSORBOARD__SUMMARY__VALUE__VALUE_IMAGE;
+	v[0].image = &im[0];
+	v[1].tag = "loss";
+	v[1].value_case = TENSORBOARD__SUMMARY__VALUE__VALUE_SIMPLE_VALUE;
+	v[1].simple_value = 0.5f;
+	v[2].tag = "big";
+	v[2].value_case = TENSORBOARD__SUMMARY__VALUE__VALUE_IMAGE;
+	v[2].image = &im[1];
+	v[3].tag = "clip";
+	v[3].value_case = TENSORBOARD__SUMMARY__VALUE__VALUE_AUDIO;
+	v[3].audio = &a;
+	Tensorboard__Summary__Value *vals[4] = { &v[0], &v[1], &v[2], &v[3] };
+	Tensorboard__Summary sum = TENSORBOARD__SUMMARY__INIT;
+	sum.n_value = 4;
+	sum.value = vals;
+	Tensorboard__Event ev = TENSORBOARD__EVENT__INIT;
+	ev.wall_time = 1e9;
+	ev.step = 3;
+	ev.what_case = TENSORBOARD__EVENT__WHAT_SUMMARY;
+	ev.summary = &sum;
+	size_t n = tensorboard__event__get_packed_size(&ev);
+	unsigned char *payload = malloc(n), *file = malloc(n + TB_RECORD_FRAMING);
+	tensorboard__event__pack(&ev, payload);
+	tb_record_frame(file, payload, n);
+	char path[128];
+	snprintf(path, sizeof path, "%s/events.out.tfevents.2", dir);
+	write_file(path, file, n + TB_RECORD_FRAMING);
+	size_t in_file = 0, images = 0;
+	check_logdir(dir, &in_file, &images);
+	assert_int_equal(in_file, 3);   /* the three media (the small image too) */
+	assert_int_equal(images, 2);
+	unlink(path);
+	free(payload);
+	free(file);
+	free(img);
+	free(au);
+}
+
 /* ---- wire format ---------------------------------------------------------- */
 
 static void test_pb_find(void **state)
@@ -309,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_rewritten),
 		cmocka_unit_test(test_deleted),
+		cmocka_unit_test(test_lean_record),
 		cmocka_unit_test(test_pb_find),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
