@@ -50,6 +50,14 @@ void tb_api_text_tags(const tb_request *req, tb_response *resp);
 void tb_api_text(const tb_request *req, tb_response *resp);
 void tb_api_timeseries_tags(const tb_request *req, tb_response *resp);
 void tb_api_timeseries(const tb_request *req, tb_response *resp);
+/* images and audio (api_images.c) */
+void tb_api_images_tags(const tb_request *req, tb_response *resp);
+void tb_api_images_images(const tb_request *req, tb_response *resp);
+void tb_api_images_individual(const tb_request *req, tb_response *resp);
+void tb_api_timeseries_image_data(const tb_request *req, tb_response *resp);
+void tb_api_audio_tags(const tb_request *req, tb_response *resp);
+void tb_api_audio_audio(const tb_request *req, tb_response *resp);
+void tb_api_audio_individual(const tb_request *req, tb_response *resp);
 
 /* {run: {tag: {displayName, description}}} for the visible series of kind
  * (scalars, histograms and distributions tags). */

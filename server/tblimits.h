@@ -184,6 +184,25 @@
  * a record is at most TB_MAX_RECORD_LEN, so no blob is larger. */
 #define TB_MAX_BLOB_READ TB_MAX_RECORD_LEN
 
+/* Blob bytes held by all requests reading blobs back at once (blob.c): a
+ * 200 MB audio clip fetched by ten tabs must not hold ten copies; a read
+ * that would pass it answers 503 and the client retries. */
+#define TB_MAX_BLOB_BYTES_IN_FLIGHT (512u * 1024 * 1024)
+
+/* A record of at least TB_LEAN_RECORD bytes read from a file is decoded
+ * without the encoded bytes of its images and audio clips of at least
+ * TB_LEAN_MEDIA bytes (the blob index reads them back when asked): loading
+ * a 200 MB clip then holds the record once, not twice. Below these the
+ * copy costs less than the extra walk. */
+#define TB_LEAN_RECORD (1u * 1024 * 1024)
+#define TB_LEAN_MEDIA (64u * 1024)
+
+/* A blob key coming back (individualImage, imageData, individualAudio):
+ * base64 of [experiment, plugin, run, tag, step, index]; run and tag names
+ * are at most a path and TB_MAX_NAME_LEN, JSON-escaped (6 bytes a byte at
+ * worst), so real keys stay far below this. */
+#define TB_MAX_BLOB_KEY (256u * 1024)
+
 /* Largest file served from --static_dir (a development aid; the page's
  * files are far smaller). */
 #define TB_STATIC_DIR_MAX_FILE (16u * 1024 * 1024)
