@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *tb_graphs_error(int rc)
@@ -194,9 +195,10 @@ int tb_graphs_merge(tb_arena *a, Tbgraph__RunMetadata *md, Tbgraph__GraphDef **o
 
 /* ---- prepare_graph_for_ui -------------------------------------------- */
 
-/* The node's attr "key" with s appended to its list of strings (made a
- * list when it was something else, as appending to .list.s does). */
-static int append_large(tb_arena *a, Tbgraph__NodeDef *n, const char *key, const char *s)
+/* The node's attr "key" with s[0..ns) appended to its list of strings
+ * (made a list when it was something else, as appending to .list.s does). */
+static int append_large(tb_arena *a, Tbgraph__NodeDef *n, const char *key, const char **s,
+			size_t ns)
 {
 	Tbgraph__NodeDef__AttrEntry *e = NULL;
 	for (size_t i = 0; i < n->n_attr; i++)
@@ -221,57 +223,81 @@ static int append_large(tb_arena *a, Tbgraph__NodeDef *n, const char *key, const
 		*l = *e->value->list;
 	else
 		tbgraph__attr_value__list_value__init(l);
-	ProtobufCBinaryData *ss = NEW_ARRAY(a, ProtobufCBinaryData, l->n_s + 1);
+	ProtobufCBinaryData *ss = NEW_ARRAY(a, ProtobufCBinaryData, l->n_s + ns);
 	if (!ss)
 		return -ENOMEM;
 	memcpy(ss, l->s, l->n_s * sizeof *ss);
-	ss[l->n_s].data = (uint8_t *)s;
-	ss[l->n_s].len = strlen(s);
+	for (size_t i = 0; i < ns; i++)
+		ss[l->n_s + i] = (ProtobufCBinaryData){ strlen(s[i]), (uint8_t *)s[i] };
 	l->s = ss;
-	l->n_s++;
+	l->n_s += ns;
 	v->value_case = TBGRAPH__ATTR_VALUE__VALUE_LIST;
 	v->list = l;
 	e->value = v;
 	return 0;
 }
 
+/* An attribute key: where it first appears and its last entry (Python's
+ * map holds the last value of a repeated key). */
+typedef struct key_at {
+	const char *key;
+	size_t first, last;
+} key_at;
+
+static int by_key_then_pos(const void *a, const void *b)
+{
+	const key_at *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->first > y->first) - (x->first < y->first);
+}
+
+static int by_first(const void *a, const void *b)
+{
+	const key_at *x = a, *y = b;
+	return (x->first > y->first) - (x->first < y->first);
+}
+
+/* The node's keys once each, in order of first appearance (TensorBoard
+ * walks its map's own order), sorted rather than compared pairwise: a
+ * hostile node may carry a million attributes. Returns how many. */
+static size_t unique_keys(const Tbgraph__NodeDef *n, key_at *k)
+{
+	for (size_t i = 0; i < n->n_attr; i++)
+		k[i] = (key_at){ n->attr[i]->key, i, i };
+	qsort(k, n->n_attr, sizeof *k, by_key_then_pos);
+	size_t u = 0;
+	for (size_t i = 0; i < n->n_attr; i++) {
+		if (u && !strcmp(k[u - 1].key, k[i].key))
+			k[u - 1].last = k[i].first;
+		else
+			k[u++] = k[i];
+	}
+	qsort(k, u, sizeof *k, by_first);
+	return u;
+}
+
 static int limit_node(tb_arena *a, Tbgraph__NodeDef *n, size_t limit, const char *large_key)
 {
-	size_t k = 0, nremoved = 0, nkeys = n->n_attr;
-	Tbgraph__NodeDef__AttrEntry **attr = n->attr;
+	size_t nkeys = n->n_attr, nkept = 0, nremoved = 0;
+	key_at *keys = NEW_ARRAY(a, key_at, nkeys);
 	const char **removed = NEW_ARRAY(a, const char *, nkeys);
 	Tbgraph__NodeDef__AttrEntry **kept = NEW_ARRAY(a, Tbgraph__NodeDef__AttrEntry *, nkeys);
-	if (!removed || !kept)
+	if (!keys || !removed || !kept)
 		return -ENOMEM;
-	/* Python sees each key once, valued by its last entry; keys in order
-	 * of first appearance (TensorBoard walks its map's own order) */
-	for (size_t i = 0; i < nkeys; i++) {
-		bool first = true;
-		size_t last = i;
-		for (size_t j = 0; j < nkeys; j++)
-			if (!strcmp(attr[j]->key, attr[i]->key)) {
-				first &= j >= i;
-				last = j;
-			}
-		if (!first)
-			continue;
-		const Tbgraph__AttrValue *v = attr[last]->value;
-		size_t size = v ? protobuf_c_message_get_packed_size(&v->base) : 0;
+	size_t u = unique_keys(n, keys);
+	for (size_t i = 0; i < u; i++) {
+		Tbgraph__NodeDef__AttrEntry *e = n->attr[keys[i].last];
+		size_t size = e->value ? protobuf_c_message_get_packed_size(&e->value->base) : 0;
 		if (size > limit)
-			removed[nremoved++] = attr[i]->key;
+			removed[nremoved++] = e->key;
 		else
-			kept[k++] = attr[last];
+			kept[nkept++] = e;
 	}
 	if (!nremoved)
 		return 0;
 	n->attr = kept;
-	n->n_attr = k;
-	for (size_t i = 0; i < nremoved; i++) {
-		int rc = append_large(a, n, large_key, removed[i]);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	n->n_attr = nkept;
+	return append_large(a, n, large_key, removed, nremoved);
 }
 
 int tb_graphs_limit_attrs(tb_arena *a, Tbgraph__GraphDef *g, size_t limit, const char *large_key)

@@ -20,13 +20,21 @@
 
 /* ---- scalars --------------------------------------------------------- */
 
-/* text_encoding.CEscape(bytes, as_utf8=False) */
+/* text_encoding.CEscape(bytes, as_utf8=False); runs of printable bytes
+ * are copied whole (graphs are mostly names) */
 void tb_pbtext_escape(tb_buf *out, const unsigned char *p, size_t n)
 {
-	if (tb_buf_grow(out, n))
-		return;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = p[i];
+	size_t i = 0;
+	while (i < n) {
+		size_t run = i;
+		while (run < n && p[run] >= 32 && p[run] < 127 && p[run] != '"' && p[run] != '\'' &&
+		       p[run] != '\\')
+			run++;
+		tb_buf_append(out, p + i, run - i);
+		if (run == n)
+			break;
+		unsigned char c = p[run];
+		i = run + 1;
 		switch (c) {
 		case '\t': tb_buf_puts(out, "\\t"); break;
 		case '\n': tb_buf_puts(out, "\\n"); break;
@@ -34,14 +42,11 @@ void tb_pbtext_escape(tb_buf *out, const unsigned char *p, size_t n)
 		case '"': tb_buf_puts(out, "\\\""); break;
 		case '\'': tb_buf_puts(out, "\\'"); break;
 		case '\\': tb_buf_puts(out, "\\\\"); break;
-		default:
-			if (c < 32 || c >= 127) {
-				char o[5] = { '\\', (char)('0' + (c >> 6)), (char)('0' + ((c >> 3) & 7)),
-					      (char)('0' + (c & 7)), 0 };
-				tb_buf_append(out, o, 4);
-			} else {
-				tb_buf_putc(out, (char)c);
-			}
+		default: {
+			char o[4] = { '\\', (char)('0' + (c >> 6)), (char)('0' + ((c >> 3) & 7)),
+				      (char)('0' + (c & 7)) };
+			tb_buf_append(out, o, 4);
+		}
 		}
 	}
 }
