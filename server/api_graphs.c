@@ -137,7 +137,7 @@ void tb_api_graphs_info(const tb_request *req, tb_response *resp)
  * plugins[]: a graph_def or tagged run metadata as written, or the first
  * string of a summary's string tensor. 0, -ENOENT, -EFBIG, -EIO, -EBADMSG
  * or -ENOMEM; *data is the caller's to free. */
-static int read_graph_blob(tb_store *s, const char *run, const char *tag,
+static int read_graph_blob(tb_arena *a, tb_store *s, const char *run, const char *tag,
 			   const char *const *plugins, size_t nplugins,
 			   unsigned char **data, size_t *len)
 {
@@ -173,10 +173,12 @@ static int read_graph_blob(tb_store *s, const char *run, const char *tag,
 		free(raw);
 		return -ENOENT;
 	}
-	Tensorboard__TensorProto *t = tensorboard__tensor_proto__unpack(NULL, n, raw);
+	/* in the arena, whose flag tells running out of memory from bytes
+	 * that are not a TensorProto */
+	Tensorboard__TensorProto *t = tensorboard__tensor_proto__unpack(&a->pb, n, raw);
 	free(raw);
 	if (!t)
-		return -EBADMSG;
+		return a->oom ? -ENOMEM : -EBADMSG;
 	rc = -ENOENT;
 	if (t->n_string_val > 0) {
 		const ProtobufCBinaryData *sv = &t->string_val[0];
@@ -190,7 +192,6 @@ static int read_graph_blob(tb_store *s, const char *run, const char *tag,
 			rc = -ENOMEM;
 		}
 	}
-	tensorboard__tensor_proto__free_unpacked(t, NULL);
 	return rc;
 }
 
@@ -312,18 +313,18 @@ void tb_api_graphs_graph(const tb_request *req, tb_response *resp)
 	if (is_conceptual) {
 		static const char *const p[] = { "graph_keras_model" };
 		what = "Keras model";
-		rc = read_graph_blob(s, run, tag, p, 1, &data, &len);
+		rc = read_graph_blob(&a, s, run, tag, p, 1, &data, &len);
 		if (!rc)
 			rc = tb_keras_to_graph(&a, (const char *)data, len, &g);
 	} else if (!tag) {
 		static const char *const p[] = { "graphs" };
-		rc = read_graph_blob(s, run, TB_RUN_GRAPH_TAG, p, 1, &data, &len);
+		rc = read_graph_blob(&a, s, run, TB_RUN_GRAPH_TAG, p, 1, &data, &len);
 		if (!rc && !(rc = unpack(&a, &tbgraph__graph_def__descriptor, data, len, &m)))
 			g = (Tbgraph__GraphDef *)m;
 	} else {
 		static const char *const p[] = { "graph_run_metadata", "graph_run_metadata_graph" };
 		what = "run metadata graph";
-		rc = read_graph_blob(s, run, tag, p, 2, &data, &len);
+		rc = read_graph_blob(&a, s, run, tag, p, 2, &data, &len);
 		if (!rc && !(rc = unpack(&a, &tbgraph__run_metadata__descriptor, data, len, &m)))
 			rc = tb_graphs_merge(&a, (Tbgraph__RunMetadata *)m, &g);
 	}
@@ -351,7 +352,7 @@ void tb_api_graphs_run_metadata(const tb_request *req, tb_response *resp)
 	unsigned char *data = NULL;
 	size_t len = 0;
 	ProtobufCMessage *m = NULL;
-	int rc = read_graph_blob(&req->app->store, run, tag, p, 2, &data, &len);
+	int rc = read_graph_blob(&a, &req->app->store, run, tag, p, 2, &data, &len);
 	if (!rc)
 		rc = unpack(&a, &tbgraph__run_metadata__descriptor, data, len, &m);
 	free(data);

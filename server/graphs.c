@@ -14,6 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* memcpy of n bytes from an array that is NULL when empty (protobuf-c's
+ * and ours): memcpy(dst, NULL, 0) is undefined */
+#define COPY(dst, src, n) do { if ((n) != 0) memcpy((dst), (src), (n)); } while (0)
+
 const char *tb_graphs_error(int rc)
 {
 	switch (rc) {
@@ -76,7 +80,7 @@ static int rename_call(tb_arena *a, Tbgraph__NodeDef *n, const char *prefix)
 	Tbgraph__NameAttrList *func = NEW(a, Tbgraph__NameAttrList);
 	if (!attr || !e || !v || !func)
 		return -ENOMEM;
-	memcpy(attr, n->attr, n->n_attr * sizeof *attr);
+	COPY(attr, n->attr, n->n_attr * sizeof *attr);
 	const Tbgraph__AttrValue *old = f < n->n_attr ? n->attr[f]->value : NULL;
 	if (old && old->value_case == TBGRAPH__ATTR_VALUE__VALUE_FUNC && old->func)
 		*func = *old->func;
@@ -208,7 +212,7 @@ static int append_large(tb_arena *a, Tbgraph__NodeDef *n, const char *key, const
 		Tbgraph__NodeDef__AttrEntry **attr = NEW_ARRAY(a, Tbgraph__NodeDef__AttrEntry *, n->n_attr + 1);
 		if (!attr || !(e = NEW(a, Tbgraph__NodeDef__AttrEntry)))
 			return -ENOMEM;
-		memcpy(attr, n->attr, n->n_attr * sizeof *attr);
+		COPY(attr, n->attr, n->n_attr * sizeof *attr);
 		tbgraph__node_def__attr_entry__init(e);
 		e->key = (char *)key;
 		attr[n->n_attr++] = e;
@@ -226,7 +230,7 @@ static int append_large(tb_arena *a, Tbgraph__NodeDef *n, const char *key, const
 	ProtobufCBinaryData *ss = NEW_ARRAY(a, ProtobufCBinaryData, l->n_s + ns);
 	if (!ss)
 		return -ENOMEM;
-	memcpy(ss, l->s, l->n_s * sizeof *ss);
+	COPY(ss, l->s, l->n_s * sizeof *ss);
 	for (size_t i = 0; i < ns; i++)
 		ss[l->n_s + i] = (ProtobufCBinaryData){ strlen(s[i]), (uint8_t *)s[i] };
 	l->s = ss;

@@ -31,6 +31,10 @@ typedef struct names {
 	size_t n, cap;
 } names;
 
+/* memcpy of n bytes from an array that is NULL when empty (protobuf-c's
+ * and ours): memcpy(dst, NULL, 0) is undefined */
+#define COPY(dst, src, n) do { if ((n) != 0) memcpy((dst), (src), (n)); } while (0)
+
 typedef struct kctx {
 	tb_arena *a;
 	names input_to_layer;      /* input layer name -> inbound layer */
@@ -93,8 +97,8 @@ static int names_put(tb_arena *a, names *m, const char *key, char **val)
 		char ***v = tb_arena_alloc(a, cap * sizeof *v);
 		if (!k || !v)
 			return -ENOMEM;
-		memcpy(k, m->key, m->n * sizeof *k);
-		memcpy(v, m->val, m->n * sizeof *v);
+		COPY(k, m->key, m->n * sizeof *k);
+		COPY(v, m->val, m->n * sizeof *v);
 		m->key = k;
 		m->val = v;
 		m->cap = cap;
@@ -275,7 +279,7 @@ static int add_input(kctx *k, Tbgraph__NodeDef *n, char *input)
 	char **in = tb_arena_alloc(k->a, (n->n_input + 1) * sizeof *in);
 	if (!in)
 		return -ENOMEM;
-	memcpy(in, n->input, n->n_input * sizeof *in);
+	COPY(in, n->input, n->n_input * sizeof *in);
 	in[n->n_input++] = input;
 	n->input = in;
 	return 0;
@@ -370,7 +374,7 @@ static int plain_layer(kctx *k, const char *scope, const cJSON *layer)
 		Tbgraph__NodeDef **nodes = tb_arena_alloc(k->a, cap * sizeof *nodes);
 		if (!nodes)
 			return -ENOMEM;
-		memcpy(nodes, k->nodes, k->n_nodes * sizeof *nodes);
+		COPY(nodes, k->nodes, k->n_nodes * sizeof *nodes);
 		k->nodes = nodes;
 		k->cap_nodes = cap;
 	}
@@ -407,8 +411,14 @@ static int walk(kctx *k, const char *scope, const cJSON *layer)
 int tb_keras_to_graph(tb_arena *a, const char *json, size_t len, Tbgraph__GraphDef **out)
 {
 	cJSON *root = cJSON_ParseWithLength(json, len);
-	if (!root)
-		return TB_GRAPHS_EKERAS;
+	if (!root) {
+		/* cJSON says NULL to bad JSON and to malloc failing alike: a
+		 * config's worth of memory tells which (503, not 400) */
+		void *probe = malloc(len + 1);
+		bool have_memory = probe != NULL;
+		free(probe);
+		return have_memory ? TB_GRAPHS_EKERAS : -ENOMEM;
+	}
 	kctx k = { .a = a };
 	int rc = walk(&k, "", root);
 	cJSON_Delete(root);
