@@ -82,14 +82,9 @@ static int info_run(void *arg, const tb_run *r, const tb_series **tags, size_t n
 			if (strcmp(se->plugin, passes[p].plugin) ||
 			    (passes[p].need_v1 && !content_is_v1(se)))
 				continue;
-			size_t j = 0;
-			while (j < k && items[j].se != se)
-				j++;
-			if (j == k)
-				items[k++].se = se;
-			items[j].op_graph |= passes[p].op_graph;
-			items[j].profile |= passes[p].profile;
-			items[j].conceptual |= passes[p].conceptual;
+			/* a series has one plugin: one pass takes it, once */
+			items[k++] = (tag_item){ se, passes[p].conceptual, passes[p].op_graph,
+						 passes[p].profile };
 		}
 	}
 	if (k || run_graph) {
@@ -133,7 +128,7 @@ void tb_api_graphs_info(const tb_request *req, tb_response *resp)
 
 /* ---- reading one blob ------------------------------------------------- */
 
-/* The bytes of the newest value of run/tag if its plugin is one of
+/* The bytes of run/tag's value TensorBoard reads if its plugin is one of
  * plugins[]: a graph_def or tagged run metadata as written, or the first
  * string of a summary's string tensor. 0, -ENOENT, -EFBIG, -EIO, -EBADMSG
  * or -ENOMEM; *data is the caller's to free. */
