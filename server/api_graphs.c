@@ -21,10 +21,13 @@
  * Untrusted input: a blob over TB_MAX_GRAPH_BYTES or a text over
  * TB_MAX_GRAPH_TEXT is a 413; bytes that are not the message, or nest
  * deeper than TB_MAX_PB_DEPTH, a 400 (TensorBoard answers 500 to both).
+ * Requests together unpack at most TB_GRAPHS_MAX_IN_FLIGHT bytes; one
+ * more is a 503 (try again).
  * Every blob is read through tb_view_blob.
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +193,24 @@ static int read_graph_blob(tb_arena *a, tb_store *s, const char *run, const char
 	return rc;
 }
 
+/* Protobuf bytes being unpacked and printed by all requests together
+ * (TB_GRAPHS_MAX_IN_FLIGHT): the one state this plugin keeps across
+ * requests. A message unpacks to about ten times its size. */
+static _Atomic size_t graphs_in_flight;
+
+/* Claim n bytes of it: always granted to a lone request (each is bounded
+ * by TB_MAX_GRAPH_BYTES), -EBUSY beyond the budget. */
+static int claim(size_t n, size_t *claimed)
+{
+	size_t held = atomic_fetch_add(&graphs_in_flight, n);
+	if (held && held + n > TB_GRAPHS_MAX_IN_FLIGHT) {
+		atomic_fetch_sub(&graphs_in_flight, n);
+		return -EBUSY;
+	}
+	*claimed = n;
+	return 0;
+}
+
 /* Unpack bytes as d into the arena, refusing hostile nesting first. */
 static int unpack(tb_arena *a, const ProtobufCMessageDescriptor *d, const unsigned char *p,
 		  size_t n, ProtobufCMessage **out)
@@ -243,6 +264,10 @@ static void respond(tb_response *resp, int rc, const ProtobufCMessage *m, const 
 		break;
 	case -ENOMEM:
 		tb_resp_oom(resp);
+		break;
+	case -EBUSY:
+		tb_resp_error(resp, 503, "Service unavailable: too many large graphs being "
+			      "prepared; try again");
 		break;
 	default:
 		tb_resp_error(resp, 400, "%s", tb_graphs_error(rc));
@@ -303,24 +328,27 @@ void tb_api_graphs_graph(const tb_request *req, tb_response *resp)
 	size_t len = 0;
 	ProtobufCMessage *m = NULL;
 	Tbgraph__GraphDef *g = NULL;
+	size_t claimed = 0;
 	int rc;
 	const char *what = "graph";
 	if (is_conceptual) {
 		static const char *const p[] = { "graph_keras_model" };
 		what = "Keras model";
 		rc = read_graph_blob(&a, s, run, tag, p, 1, &data, &len);
-		if (!rc)
+		if (!rc && !(rc = claim(len, &claimed)))
 			rc = tb_keras_to_graph(&a, (const char *)data, len, &g);
 	} else if (!tag) {
 		static const char *const p[] = { "graphs" };
 		rc = read_graph_blob(&a, s, run, TB_RUN_GRAPH_TAG, p, 1, &data, &len);
-		if (!rc && !(rc = unpack(&a, &tbgraph__graph_def__descriptor, data, len, &m)))
+		if (!rc && !(rc = claim(len, &claimed)) &&
+		    !(rc = unpack(&a, &tbgraph__graph_def__descriptor, data, len, &m)))
 			g = (Tbgraph__GraphDef *)m;
 	} else {
 		static const char *const p[] = { "graph_run_metadata", "graph_run_metadata_graph" };
 		what = "run metadata graph";
 		rc = read_graph_blob(&a, s, run, tag, p, 2, &data, &len);
-		if (!rc && !(rc = unpack(&a, &tbgraph__run_metadata__descriptor, data, len, &m)))
+		if (!rc && !(rc = claim(len, &claimed)) &&
+		    !(rc = unpack(&a, &tbgraph__run_metadata__descriptor, data, len, &m)))
 			rc = tb_graphs_merge(&a, (Tbgraph__RunMetadata *)m, &g);
 	}
 	free(data);
@@ -328,6 +356,7 @@ void tb_api_graphs_graph(const tb_request *req, tb_response *resp)
 		rc = tb_graphs_limit_attrs(&a, g, (size_t)limit, large_key);
 	respond(resp, rc, g ? &g->base : NULL, what, run, tag);
 	tb_arena_release(&a);
+	atomic_fetch_sub(&graphs_in_flight, claimed);
 }
 
 /* ---- run_metadata ----------------------------------------------------- */
@@ -347,10 +376,12 @@ void tb_api_graphs_run_metadata(const tb_request *req, tb_response *resp)
 	unsigned char *data = NULL;
 	size_t len = 0;
 	ProtobufCMessage *m = NULL;
+	size_t claimed = 0;
 	int rc = read_graph_blob(&a, &req->app->store, run, tag, p, 2, &data, &len);
-	if (!rc)
+	if (!rc && !(rc = claim(len, &claimed)))
 		rc = unpack(&a, &tbgraph__run_metadata__descriptor, data, len, &m);
 	free(data);
 	respond(resp, rc, m, "run metadata", run, tag);
 	tb_arena_release(&a);
+	atomic_fetch_sub(&graphs_in_flight, claimed);
 }
