@@ -27,7 +27,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,24 +192,6 @@ static int read_graph_blob(tb_arena *a, tb_store *s, const char *run, const char
 	return rc;
 }
 
-/* Protobuf bytes being unpacked and printed by all requests together
- * (TB_GRAPHS_MAX_IN_FLIGHT): the one state this plugin keeps across
- * requests. A message unpacks to about ten times its size. */
-static _Atomic size_t graphs_in_flight;
-
-/* Claim n bytes of it: always granted to a lone request (each is bounded
- * by TB_MAX_GRAPH_BYTES), -EBUSY beyond the budget. */
-static int claim(size_t n, size_t *claimed)
-{
-	size_t held = atomic_fetch_add(&graphs_in_flight, n);
-	if (held && held + n > TB_GRAPHS_MAX_IN_FLIGHT) {
-		atomic_fetch_sub(&graphs_in_flight, n);
-		return -EBUSY;
-	}
-	*claimed = n;
-	return 0;
-}
-
 /* Unpack bytes as d into the arena, refusing hostile nesting first. */
 static int unpack(tb_arena *a, const ProtobufCMessageDescriptor *d, const unsigned char *p,
 		  size_t n, ProtobufCMessage **out)
@@ -335,19 +316,19 @@ void tb_api_graphs_graph(const tb_request *req, tb_response *resp)
 		static const char *const p[] = { "graph_keras_model" };
 		what = "Keras model";
 		rc = read_graph_blob(&a, s, run, tag, p, 1, &data, &len);
-		if (!rc && !(rc = claim(len, &claimed)))
+		if (!rc && !(rc = tb_graphs_claim(len, &claimed)))
 			rc = tb_keras_to_graph(&a, (const char *)data, len, &g);
 	} else if (!tag) {
 		static const char *const p[] = { "graphs" };
 		rc = read_graph_blob(&a, s, run, TB_RUN_GRAPH_TAG, p, 1, &data, &len);
-		if (!rc && !(rc = claim(len, &claimed)) &&
+		if (!rc && !(rc = tb_graphs_claim(len, &claimed)) &&
 		    !(rc = unpack(&a, &tbgraph__graph_def__descriptor, data, len, &m)))
 			g = (Tbgraph__GraphDef *)m;
 	} else {
 		static const char *const p[] = { "graph_run_metadata", "graph_run_metadata_graph" };
 		what = "run metadata graph";
 		rc = read_graph_blob(&a, s, run, tag, p, 2, &data, &len);
-		if (!rc && !(rc = claim(len, &claimed)) &&
+		if (!rc && !(rc = tb_graphs_claim(len, &claimed)) &&
 		    !(rc = unpack(&a, &tbgraph__run_metadata__descriptor, data, len, &m)))
 			rc = tb_graphs_merge(&a, (Tbgraph__RunMetadata *)m, &g);
 	}
@@ -356,7 +337,7 @@ void tb_api_graphs_graph(const tb_request *req, tb_response *resp)
 		rc = tb_graphs_limit_attrs(&a, g, (size_t)limit, large_key);
 	respond(resp, rc, g ? &g->base : NULL, what, run, tag);
 	tb_arena_release(&a);
-	atomic_fetch_sub(&graphs_in_flight, claimed);
+	tb_graphs_release(claimed);
 }
 
 /* ---- run_metadata ----------------------------------------------------- */
@@ -378,10 +359,10 @@ void tb_api_graphs_run_metadata(const tb_request *req, tb_response *resp)
 	ProtobufCMessage *m = NULL;
 	size_t claimed = 0;
 	int rc = read_graph_blob(&a, &req->app->store, run, tag, p, 2, &data, &len);
-	if (!rc && !(rc = claim(len, &claimed)))
+	if (!rc && !(rc = tb_graphs_claim(len, &claimed)))
 		rc = unpack(&a, &tbgraph__run_metadata__descriptor, data, len, &m);
 	free(data);
 	respond(resp, rc, m, "run metadata", run, tag);
 	tb_arena_release(&a);
-	atomic_fetch_sub(&graphs_in_flight, claimed);
+	tb_graphs_release(claimed);
 }

@@ -7,8 +7,10 @@
  * the result is only valid while the input is.
  */
 #include "graphs.h"
+#include "tblimits.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,28 @@ const char *tb_graphs_error(int rc)
 	default:
 		return "invalid graph";
 	}
+}
+
+/* ---- the in-flight budget -------------------------------------------- */
+
+/* Protobuf bytes being unpacked and printed by all graph requests: the one
+ * state the plugin keeps across requests. */
+static _Atomic size_t in_flight;
+
+int tb_graphs_claim(size_t n, size_t *claimed)
+{
+	size_t held = atomic_fetch_add(&in_flight, n);
+	if (held && held + n > TB_GRAPHS_MAX_IN_FLIGHT) {
+		atomic_fetch_sub(&in_flight, n);
+		return -EBUSY;
+	}
+	*claimed = n;
+	return 0;
+}
+
+void tb_graphs_release(size_t claimed)
+{
+	atomic_fetch_sub(&in_flight, claimed);
 }
 
 #define NEW(a, T) ((T *)tb_arena_alloc((a), sizeof(T)))

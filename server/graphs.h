@@ -30,6 +30,13 @@
 /* A Keras model config that is not JSON, or not a model. */
 #define TB_GRAPHS_EKERAS (-10002)
 
+/* Claim n bytes of TB_GRAPHS_MAX_IN_FLIGHT for a graph being unpacked and
+ * printed: 0 (and *claimed = n), or -EBUSY when other requests hold the
+ * budget (a lone request is always granted). Give it back with
+ * tb_graphs_release(*claimed). */
+int tb_graphs_claim(size_t n, size_t *claimed);
+void tb_graphs_release(size_t claimed);
+
 /* The message for one of the codes above. */
 const char *tb_graphs_error(int rc);
 

@@ -9,7 +9,8 @@
  *     merged (prefixes, PartitionedCall's function, different producers),
  *     limit_attr_size, a Keras 3 functional model with a nested Sequential,
  *     and the hostile ones: garbage and deeply nested graph_defs, missing
- *     parameters, and a graph of 1M nodes (served whole, in bounded time).
+ *     parameters, the in-flight budget (503), and a graph of 1M nodes
+ *     (served whole, in bounded time).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,6 +32,8 @@
 #include "crc32c.h"
 #include "flags.h"
 #include "graph.pb-c.h"
+#include "graphs.h"
+#include "tblimits.h"
 #include "tensorboard.pb-c.h"
 #include "testutil.h"
 
@@ -555,6 +558,22 @@ static void test_hostile(void **state)
 	       "Invalid argument: query parameter \"run\" is required");
 }
 
+/* requests beyond the in-flight budget are 503 while others hold it */
+static void test_in_flight(void **state)
+{
+	(void)state;
+	size_t held;
+	assert_int_equal(tb_graphs_claim(60u << 20, &held), 0);
+	expect(&app, "/data/plugin/graphs/graph?run=big", 503,
+	       "Error: Service unavailable: too many large graphs being prepared; try again");
+	expect(&app, "/data/plugin/graphs/graph?run=fn", 200, "node {");  /* small: fits */
+	tb_graphs_release(held);
+	expect(&app, "/data/plugin/graphs/graph?run=big", 200, "node {");
+	/* a lone request is never refused, whatever its size */
+	assert_int_equal(tb_graphs_claim(TB_MAX_GRAPH_BYTES, &held), 0);
+	tb_graphs_release(held);
+}
+
 static void test_million_nodes(void **state)
 {
 	(void)state;
@@ -585,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_limit_attrs),
 		cmocka_unit_test(test_keras),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_in_flight),
 		cmocka_unit_test(test_million_nodes),
 	};
 	tb_log_level = TB_LOG_ERROR - 1;
