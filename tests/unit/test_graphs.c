@@ -234,12 +234,13 @@ static unsigned char *pack(const ProtobufCMessage *m, size_t *n)
 	return p;
 }
 
-/* a summary value: one string in a string tensor, plugin name, content "1" */
-static void put_string_summary(FILE *f, const char *tag, const char *plugin, const void *s, size_t n)
+/* a summary value: one string in a string tensor, plugin name, content */
+static void put_summary_v(FILE *f, const char *tag, const char *plugin, const char *content,
+			  const void *s, size_t n)
 {
 	Tensorboard__SummaryMetadata__PluginData pd = TENSORBOARD__SUMMARY_METADATA__PLUGIN_DATA__INIT;
 	pd.plugin_name = (char *)plugin;
-	pd.content = (ProtobufCBinaryData){ 1, (uint8_t *)"1" };
+	pd.content = (ProtobufCBinaryData){ strlen(content), (uint8_t *)content };
 	Tensorboard__SummaryMetadata md = TENSORBOARD__SUMMARY_METADATA__INIT;
 	md.plugin_data = &pd;
 	md.data_class = TENSORBOARD__DATA_CLASS__DATA_CLASS_BLOB_SEQUENCE;
@@ -262,6 +263,12 @@ static void put_string_summary(FILE *f, const char *tag, const char *plugin, con
 	ev.what_case = TENSORBOARD__EVENT__WHAT_SUMMARY;
 	ev.summary = &sum;
 	put_event(f, &ev);
+}
+
+/* as TensorFlow writes them: content "1" */
+static void put_string_summary(FILE *f, const char *tag, const char *plugin, const void *s, size_t n)
+{
+	put_summary_v(f, tag, plugin, "1", s, n);
 }
 
 static Tbgraph__NodeDef *node(const char *name, const char *op, const char *input)
@@ -331,6 +338,15 @@ static void write_function_graphs(void)
 	md.function_graphs = clash;
 	p = pack(&md.base, &n);
 	put_string_summary(out, "clash", "graph_run_metadata_graph", p, n);
+	free(p);
+	md.n_function_graphs = 1;  /* one function graph: as it is */
+	md.function_graphs = &two[1];
+	p = pack(&md.base, &n);
+	put_string_summary(out, "single", "graph_run_metadata_graph", p, n);
+	/* profiling run metadata (op graph and profile), and a version
+	 * TensorBoard does not read */
+	put_string_summary(out, "prof", "graph_run_metadata", p, n);
+	put_summary_v(out, "v2", "graph_run_metadata", "2", p, n);
 	free(p);
 	/* a big attribute for limit_attr_size */
 	Tbgraph__AttrValue big = TBGRAPH__ATTR_VALUE__INIT, small = big;
@@ -502,10 +518,39 @@ static void test_merge(void **state)
 	       "versions {\n  producer: 27\n}\n");
 	expect(&app, "/data/plugin/graphs/graph?run=fn&tag=clash", 400,
 	       "Invalid argument: Cannot combine GraphDefs of different versions.");
-	/* a run_metadata graph is not tagged run metadata */
+	expect(&app, "/data/plugin/graphs/graph?run=fn&tag=single", 200,
+	       "node {\n  name: \"y\"\n  op: \"Identity\"\n  input: \"^x\"\n}\n"
+	       "versions {\n  producer: 27\n}\n");
+	/* profiling run metadata is served by both; a graph's is not */
+	expect(&app, "/data/plugin/graphs/graph?run=fn&tag=prof", 200, "node {\n  name: \"y\"");
+	expect(&app, "/data/plugin/graphs/run_metadata?run=fn&tag=prof", 200,
+	       "function_graphs {\n  pre_optimization_graph {\n    node {\n      name: \"y\"");
 	expect(&app, "/data/plugin/graphs/run_metadata?run=fn&tag=merged", 404, "Not found");
 	expect(&app, "/data/plugin/graphs/graph?run=fn&tag=nope", 404, "Not found");
 	expect(&app, "/data/plugin/graphs/graph?run=nope", 404, "Not found");
+}
+
+static void test_info(void **state)
+{
+	(void)state;
+	tb_response r;
+	get(&app, &r, "/data/plugin/graphs/info");
+	assert_int_equal(r.status, 200);
+	cJSON *all = cJSON_Parse(body(&r));
+	cJSON *want = cJSON_Parse(
+		"{\"run\": \"fn\", \"tags\": {"
+		"\"merged\": {\"tag\": \"merged\", \"conceptual_graph\": false, \"op_graph\": true, \"profile\": false}, "
+		"\"clash\": {\"tag\": \"clash\", \"conceptual_graph\": false, \"op_graph\": true, \"profile\": false}, "
+		"\"single\": {\"tag\": \"single\", \"conceptual_graph\": false, \"op_graph\": true, \"profile\": false}, "
+		"\"prof\": {\"tag\": \"prof\", \"conceptual_graph\": false, \"op_graph\": true, \"profile\": true}}, "
+		"\"run_graph\": true}");
+	assert_true(cJSON_Compare(cJSON_GetObjectItem(all, "fn"), want, true));
+	const cJSON *keras = cJSON_GetObjectItem(cJSON_GetObjectItem(all, "keras"), "tags");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(keras, "keras"), "conceptual_graph")));
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(all, "keras"), "run_graph")));
+	cJSON_Delete(want);
+	cJSON_Delete(all);
+	tb_response_release(&r);
 }
 
 static void test_limit_attrs(void **state)
@@ -601,6 +646,7 @@ int main(void)
 	};
 	const struct CMUnitTest made[] = {
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_info),
 		cmocka_unit_test(test_limit_attrs),
 		cmocka_unit_test(test_keras),
 		cmocka_unit_test(test_hostile),
