@@ -26,7 +26,6 @@
  * Every blob is read through tb_view_blob.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +252,11 @@ static void respond(tb_response *resp, int rc, const ProtobufCMessage *m, const 
 	default:
 		tb_resp_error(resp, 400, "%s", tb_graphs_error(rc));
 	}
+	/* data the logdir holds that cannot be served: say so where the
+	 * operator looks (the text has its control bytes escaped) */
+	if (resp->status == 400 || resp->status == 413 || resp->status == 500)
+		tb_log(TB_LOG_WARN, "graphs: %.*s", (int)resp->body.len,
+		       resp->body.data ? resp->body.data : "");
 }
 
 /* ---- graph ------------------------------------------------------------ */
