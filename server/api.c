@@ -68,6 +68,10 @@ static const struct route {
 	{ "/data/plugin/audio/tags", M_TB, tb_api_audio_tags },
 	{ "/data/plugin/audio/audio", M_TB, tb_api_audio_audio },
 	{ "/data/plugin/audio/individualAudio", M_TB, tb_api_audio_individual },
+	/* graphs plugin */
+	{ "/data/plugin/graphs/info", M_TB, tb_api_graphs_info },
+	{ "/data/plugin/graphs/graph", M_TB, tb_api_graphs_graph },
+	{ "/data/plugin/graphs/run_metadata", M_TB, tb_api_graphs_run_metadata },
 	{ "/data/export", M_GET, tb_api_export },
 	{ "/data/live", M_GET, tb_api_live },
 	{ "/favicon.ico", M_TB, h_not_found },
