@@ -41,8 +41,6 @@ skip_nums() { # skip_nums REGEX: skip logdir-small's responses whose names match
 }
 skip_nums '^(10[2-9]|11[01]|128|129|135)_'   # images (and the timeSeries image items)
 skip_nums '^(11[3-9]|12[0-3])_'              # hparams
-skip_nums '^(136|143)_'                      # custom scalars
-skip_nums '^(137|144)_'                      # PR curves
 skip_nums '^138_'                            # graphs
 skip_nums '^139_'                            # audio
 skip_nums '^124_'                            # timeseries/tags (names image tags)
@@ -50,8 +48,6 @@ skip_nums '^124_'                            # timeseries/tags (names image tags
 plugins_not_yet=()
 plugins_not_yet+=(--skip /images/ --skip /timeseries/timeSeries --skip /timeseries/imageData)  # images
 plugins_not_yet+=(--skip hparams/)                 # hparams
-plugins_not_yet+=(--skip /custom_scalars/)         # custom scalars
-plugins_not_yet+=(--skip /pr_curves/)              # PR curves
 plugins_not_yet+=(--skip /graphs/)                 # graphs
 plugins_not_yet+=(--skip /audio/)                  # audio
 plugins_not_yet+=(--skip /timeseries/tags)       # timeseries/tags (names image tags)
