@@ -385,9 +385,12 @@ export class ScalarChart {
     if (xmin === xmax) { xmin -= 1; xmax += 1; }
     if (view.xRange) [xmin, xmax] = view.xRange;
     const ranges = series.map((s) => (view.xRange ? indexRange(s.x, xmin, xmax) : null));
-    const ext = yExtent(series.map((s) => s.smooth), {
+    // margin bands (customscalars.js) count in the vertical extent with the lines
+    const banded = series.flatMap((s, i) => (s.band ? [i, i] : []));
+    const bandArrays = series.flatMap((s) => (s.band ? [s.band.lo, s.band.hi] : []));
+    const ext = yExtent([...series.map((s) => s.smooth), ...bandArrays], {
       ignoreOutliers: view.ignoreOutliers, log, keep: endpoints(series, view.xRange),
-    }, view.xRange ? ranges : null);
+    }, view.xRange ? [...ranges, ...banded.map((i) => ranges[i])] : null);
     // The lines are drawn by the plugin below straight from the arrays: the
     // chart holds no datasets, so Chart.js builds no per-point objects.
     const smoothing = view.smoothing > 0;
