@@ -716,6 +716,9 @@ int tb_tensor_decode_numbers(tb_arena *a, const unsigned char *p, size_t n, tb_n
 	size_t held = t->tensor_content.len ? (size_t)elems : val_count(t);
 	if (held != (size_t)elems && held != 1)
 		return -EINVAL;
+	/* a few bytes must not become millions of values (as for histograms) */
+	if (held != (size_t)elems && (size_t)elems > TB_MAX_TENSOR_PADDING)
+		return -EINVAL;
 	double *v = tb_arena_alloc(a, (elems ? (size_t)elems : 1) * sizeof *v);
 	if (!v)
 		return -ENOMEM;

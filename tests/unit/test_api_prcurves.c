@@ -78,8 +78,16 @@ static void add_tensor(tb_app *app, tb_series *se, int64_t step, Tensorboard__Te
 	free(p);
 }
 
-/* A [6, n] DT_FLOAT tensor from rows given one after another. */
+/* A [6, n] DT_FLOAT tensor from rows given one after another (held values
+ * of them: 6n, or 1 filling the shape). */
+static void add_pr_held(tb_app *app, tb_series *se, int64_t step, float *v, int64_t n, size_t held);
+
 static void add_pr(tb_app *app, tb_series *se, int64_t step, float *v, int64_t n)
+{
+	add_pr_held(app, se, step, v, n, (size_t)(6 * n));
+}
+
+static void add_pr_held(tb_app *app, tb_series *se, int64_t step, float *v, int64_t n, size_t held)
 {
 	Tensorboard__TensorShapeProto__Dim d0 = TENSORBOARD__TENSOR_SHAPE_PROTO__DIM__INIT,
 					   d1 = TENSORBOARD__TENSOR_SHAPE_PROTO__DIM__INIT;
@@ -92,7 +100,7 @@ static void add_pr(tb_app *app, tb_series *se, int64_t step, float *v, int64_t n
 	Tensorboard__TensorProto t = TENSORBOARD__TENSOR_PROTO__INIT;
 	t.dtype = TENSORBOARD__DATA_TYPE__DT_FLOAT;
 	t.tensor_shape = &shape;
-	t.n_float_val = (size_t)(6 * n);
+	t.n_float_val = held;
 	t.float_val = v;
 	add_tensor(app, se, step, &t);
 }
@@ -174,10 +182,16 @@ static void test_pr_curve(void **state)
 	add_pr(app, add_series(app, "c", "pr", TB_KIND_PR_CURVE, "pr_curves"), 1, v, 4);
 	expect(app, PR, (const char *[]){ "run", "c", "tag", "pr" }, 2, 400,
 	       "Invalid argument: cannot convert float NaN to integer");
+	/* 30 bytes declaring [6, 1M] with one value: refused, not materialised */
+	add_pr_held(app, add_series(app, "d", "pr", TB_KIND_PR_CURVE, "pr_curves"), 1, v, 1000000, 1);
+	expect(app, PR, (const char *[]){ "run", "d", "tag", "pr" }, 2, 500,
+	       "Error: PR curve of run 'd', tag 'pr' is not a [6, N] numeric tensor (or could "
+	       "not be read back)");
 	expect(app, "/data/plugin/pr_curves/tags", NULL, 0, 200,
 	       "{\"a\": {\"pr\": {\"displayName\": \"\", \"description\": \"\"}}, "
 	       "\"b\": {\"pr\": {\"displayName\": \"\", \"description\": \"\"}}, "
-	       "\"c\": {\"pr\": {\"displayName\": \"\", \"description\": \"\"}}}");
+	       "\"c\": {\"pr\": {\"displayName\": \"\", \"description\": \"\"}}, "
+	       "\"d\": {\"pr\": {\"displayName\": \"\", \"description\": \"\"}}}");
 }
 
 /* ---- layout ---------------------------------------------------------------- */
