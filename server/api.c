@@ -58,6 +58,11 @@ static const struct route {
 	{ "/data/plugin/distributions/distributions", M_TB, tb_api_distributions },
 	{ "/data/plugin/text/tags", M_TB, tb_api_text_tags },
 	{ "/data/plugin/text/text", M_TB, tb_api_text },
+	/* PR curves and custom scalars (h5) */
+	{ "/data/plugin/pr_curves/tags", M_TB, tb_api_pr_curves_tags },
+	{ "/data/plugin/pr_curves/pr_curves", M_TB, tb_api_pr_curves },
+	{ "/data/plugin/custom_scalars/layout", M_TB, tb_api_custom_scalars_layout },
+	{ "/data/plugin/custom_scalars/scalars", M_TB, tb_api_custom_scalars_scalars },
 	{ "/data/plugin/timeseries/tags", M_TB, tb_api_timeseries_tags },
 	{ "/data/plugin/timeseries/timeSeries", M_TB, tb_api_timeseries },
 	/* images and audio (api_images.c) */

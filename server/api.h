@@ -48,6 +48,11 @@ void tb_api_distributions_tags(const tb_request *req, tb_response *resp);
 void tb_api_distributions(const tb_request *req, tb_response *resp);
 void tb_api_text_tags(const tb_request *req, tb_response *resp);
 void tb_api_text(const tb_request *req, tb_response *resp);
+/* PR curves and custom scalars (h5) */
+void tb_api_pr_curves_tags(const tb_request *req, tb_response *resp);
+void tb_api_pr_curves(const tb_request *req, tb_response *resp);
+void tb_api_custom_scalars_layout(const tb_request *req, tb_response *resp);
+void tb_api_custom_scalars_scalars(const tb_request *req, tb_response *resp);
 void tb_api_timeseries_tags(const tb_request *req, tb_response *resp);
 void tb_api_timeseries(const tb_request *req, tb_response *resp);
 /* images and audio (api_images.c) */

@@ -895,3 +895,51 @@ void tb_value_blob_info(const tb_pb_value *v, tb_blob_type *type, size_t *len,
 	}
 	*len = protobuf_c_message_get_packed_size(m);
 }
+
+/* ---- tensors read back from blobs (PR curves, custom scalars) ------------- */
+
+int tb_tensor_decode_numbers(tb_arena *a, const unsigned char *p, size_t n, tb_num_tensor *out)
+{
+	tb_pb_tensor *t = tensorboard__tensor_proto__unpack(&a->pb, n, p);
+	if (!t)
+		return -EINVAL;
+	int rank;
+	int64_t elems = tensor_elems(t, &rank);
+	if (elems < 0 || rank > TB_NUM_TENSOR_MAX_RANK || !dtype_size((int)t->dtype))
+		return -EINVAL;
+	/* as make_ndarray: the values the file holds, or one filling the shape */
+	size_t held = t->tensor_content.len ? (size_t)elems : val_count(t);
+	if (held != (size_t)elems && held != 1)
+		return -EINVAL;
+	/* a few bytes must not become millions of values (as for histograms) */
+	if (held != (size_t)elems && (size_t)elems > TB_MAX_TENSOR_PADDING)
+		return -EINVAL;
+	double *v = tb_arena_alloc(a, (elems ? (size_t)elems : 1) * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	out->type = TB_NUM_F64;
+	for (size_t i = 0; i < (size_t)elems; i++) {
+		tb_scalar s;
+		if (tensor_elem(t, elems, i, &s))
+			return -EINVAL;
+		v[i] = scalar_as_double(&s);
+		out->type = s.type;
+	}
+	out->rank = rank;
+	for (int i = 0; i < rank; i++)
+		out->dims[i] = t->tensor_shape->dim[i]->size;
+	out->count = (size_t)elems;
+	out->v = v;
+	return 0;
+}
+
+int tb_tensor_decode_string(tb_arena *a, const unsigned char *p, size_t n,
+			    const unsigned char **s, size_t *len)
+{
+	tb_pb_tensor *t = tensorboard__tensor_proto__unpack(&a->pb, n, p);
+	if (!t || t->dtype != TENSORBOARD__DATA_TYPE__DT_STRING || !t->n_string_val)
+		return -EINVAL;
+	*s = t->string_val[0].data;
+	*len = t->string_val[0].len;
+	return 0;
+}

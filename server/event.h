@@ -82,6 +82,25 @@ int tb_value_blob(tb_arena *a, const tb_pb_value *v, tb_blob_type *type,
 void tb_value_blob_info(const tb_pb_value *v, tb_blob_type *type, size_t *len,
 			uint32_t *count);
 
+/* A numeric tensor read back from a serialized TensorProto (a blob), as
+ * make_ndarray reads it: the values in row-major order as doubles (in the
+ * arena), type the numeric type of its elements. */
+#define TB_NUM_TENSOR_MAX_RANK 8
+typedef struct tb_num_tensor {
+	int rank;
+	int64_t dims[TB_NUM_TENSOR_MAX_RANK];
+	size_t count;
+	double *v;
+	tb_num_type type;
+} tb_num_tensor;
+/* 0; -EINVAL: not a numeric tensor, or its values do not fill its shape;
+ * -ENOMEM. */
+int tb_tensor_decode_numbers(tb_arena *a, const unsigned char *p, size_t n, tb_num_tensor *out);
+/* The first string of a serialized DT_STRING TensorProto (borrowed from
+ * the arena). 0 or -EINVAL. */
+int tb_tensor_decode_string(tb_arena *a, const unsigned char *p, size_t n,
+			    const unsigned char **s, size_t *len);
+
 /* Exposed for tests. */
 int tb_tensor_scalar(const tb_pb_tensor *t, tb_scalar *out);
 double tb_half_to_double(uint16_t h);

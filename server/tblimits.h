@@ -319,4 +319,18 @@
  * have one to a few (a Concatenate of hundreds is still below). */
 #define TB_MAX_KERAS_INBOUND 1024
 
+/* ---- PR curves and custom scalars (h5) ---------------------------------- */
+
+/* Instructions of one compiled tag regex (pyre.c): counted repeats are
+ * expanded, so "a{1000}{1000}" would be a million; real layout regexes
+ * compile to tens. Matching costs O(subject x instructions). */
+#define TB_MAX_REGEX_INSTS (64u * 1024)
+
+/* Group nesting in a tag regex: the parser recurses once per level. */
+#define TB_MAX_REGEX_DEPTH 200
+
+/* Thresholds of one PR curve ([6, N] tensor) served; TensorBoard's writers
+ * default to 127 and 201; a point declaring more is answered with 400. */
+#define TB_MAX_PR_THRESHOLDS (1u * 1024 * 1024)
+
 #endif

@@ -201,6 +201,12 @@ export const api = {
   distributions: (run, tag) => getJSON('data/plugin/distributions/distributions', { run, tag }),
   textTags: () => getJSON('data/plugin/text/tags'),
   text: (run, tag) => getJSON('data/plugin/text/text', { run, tag }),
+  // PR curves and custom scalars (h5)
+  prCurveTags: () => getJSON('data/plugin/pr_curves/tags'),
+  prCurves: (run, tag) => getJSON('data/plugin/pr_curves/pr_curves', { run, tag }).then((m) => m[run] || []),
+  customScalarsLayout: () => getJSON('data/plugin/custom_scalars/layout'),
+  /** {regex_valid, tag_to_events: {tag: [[wall, step, value], …]}} of the run's tags matching a Python regex */
+  customScalars: (run, tag) => getJSON('data/plugin/custom_scalars/scalars', { run, tag }),
 };
 
 /**

@@ -13,6 +13,9 @@ import { ScalarsView } from './scalars.js';
 import { HistogramsView } from './histograms.js';
 import { DistributionsView } from './distributions.js';
 import { TextView } from './text.js';
+// PR curves and custom scalars (h5)
+import { PrCurvesView } from './prcurves.js';
+import { CustomScalarsView } from './customscalars.js';
 import { hoverTimes } from './charts.js';
 import { icon } from './icons.js';
 import { userRegex } from './format.js';
@@ -60,6 +63,28 @@ const tagLoaders = {
   distributions: () => api.distributionTags().catch(() => api.histogramTags()),
   text: () => api.textTags(),
 };
+
+// PR curves and custom scalars (h5): their views; each tab is shown once the
+// logdir has its data (plugins_listing), and Custom Scalars takes the Scalars
+// settings (smoothing, axes, outliers)
+views.prcurves = new PrCurvesView($('[data-view=prcurves]'), runs);
+views.customscalars = new CustomScalarsView($('[data-view=customscalars]'), runs);
+tagLoaders.prcurves = () => api.prCurveTags();
+tagLoaders.customscalars = () => api.customScalarsLayout();
+for (const s of document.querySelectorAll('[data-for]')) {
+  if (s.dataset.for.split(' ').includes('scalars')) s.dataset.for += ' customscalars';
+}
+function showPluginTabs() {
+  api.pluginsListing().then((p) => {
+    const on = { prcurves: p.pr_curves?.enabled, customscalars: p.custom_scalars?.enabled };
+    for (const [tab, enabled] of Object.entries(on)) {
+      const b = $(`.tabs [data-tab=${tab}]`);
+      b.hidden = !enabled && state.get('tab') !== tab;
+    }
+  }).catch(() => {});
+}
+showPluginTabs();
+setInterval(showPluginTabs, 15000); // a run that starts writing them later
 
 // ---- loading -------------------------------------------------------------------------
 
@@ -399,6 +424,9 @@ window.__tbserve = Object.freeze({
       histograms: views.histograms.describe(),
       distributions: views.distributions.describe(),
       text: views.text.describe(),
+      // PR curves and custom scalars (h5)
+      prcurves: views.prcurves.describe(),
+      customscalars: views.customscalars.describe(),
       state: { smoothing: state.get('smoothing'), yScale: state.get('yScale'), xAxis: state.get('xAxis'), ignoreOutliers: state.get('ignoreOutliers') },
       draws,
     };

@@ -244,7 +244,7 @@ describe('scalars', () => {
     await page.click('.runs-all');
     await page.fill('.run-filter', '');
     // tag filter (case-insensitive regex); '/' focuses it
-    await page.click('body', { position: { x: 700, y: 5 } });
+    await page.click('.status-line'); // not the header: plugin tabs (PR Curves, …) sit there
     await page.keyboard.press('/');
     assert.equal(await page.evaluate(() => document.activeElement.className), 'tag-filter');
     await page.keyboard.type('^LOSS$|hparam');

@@ -41,13 +41,9 @@ skip_nums() { # skip_nums REGEX: skip logdir-small's responses whose names match
   for f in $(cd $data/golden/responses && ls | grep -E "$1"); do not_yet+=(--skip-file "$f"); done
 }
 skip_nums '^(11[3-9]|12[0-3])_'              # hparams
-skip_nums '^(136|143)_'                      # custom scalars
-skip_nums '^(137|144)_'                      # PR curves
 # The same for the plugin goldens of the real fixtures (path substrings).
 plugins_not_yet=()
 plugins_not_yet+=(--skip hparams/)                 # hparams
-plugins_not_yet+=(--skip /custom_scalars/)         # custom scalars
-plugins_not_yet+=(--skip /pr_curves/)              # PR curves
 
 # Bytes: every JSON answer must be TensorBoard's bytes exactly (--bytes),
 # except where TensorBoard's own bytes are not deterministic. Those are
