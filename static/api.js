@@ -201,6 +201,14 @@ export const api = {
   distributions: (run, tag) => getJSON('data/plugin/distributions/distributions', { run, tag }),
   textTags: () => getJSON('data/plugin/text/tags'),
   text: (run, tag) => getJSON('data/plugin/text/text', { run, tag }),
+  // images and audio (TensorBoard's shapes, reference §4.7): a step list per
+  // sample, each with the `query` its bytes are fetched with
+  imageTags: () => getJSON('data/plugin/images/tags'),
+  images: (run, tag, sample = 0) => getJSON('data/plugin/images/images', { run, tag, sample }),
+  imageUrl: (query) => `data/plugin/images/individualImage?${query}`,
+  audioTags: () => getJSON('data/plugin/audio/tags'),
+  audio: (run, tag, sample = 0) => getJSON('data/plugin/audio/audio', { run, tag, sample }),
+  audioUrl: (query) => `data/plugin/audio/individualAudio?${query}`,
 };
 
 /**

@@ -13,6 +13,8 @@ import { ScalarsView } from './scalars.js';
 import { HistogramsView } from './histograms.js';
 import { DistributionsView } from './distributions.js';
 import { TextView } from './text.js';
+import { ImagesView } from './images.js';
+import { AudioView } from './audio.js';
 import { hoverTimes } from './charts.js';
 import { icon } from './icons.js';
 import { userRegex } from './format.js';
@@ -61,6 +63,64 @@ const tagLoaders = {
   text: () => api.textTags(),
 };
 
+// ---- images & audio, tabs shown only with data (h2) ----------------------------------
+
+views.images = new ImagesView($('[data-view=images]'), runs);
+views.audio = new AudioView($('[data-view=audio]'), runs);
+tagLoaders.images = () => api.imageTags();
+tagLoaders.audio = () => api.audioTags();
+/** The tabs a live `series` event of a plugin feeds. */
+const SERIES_TABS = { scalars: ['scalars'], histograms: ['histograms', 'distributions'], text: ['text'], images: ['images'], audio: ['audio'] };
+
+// A tab is shown only when its plugin has data (data/plugins_listing
+// `enabled`, which the server derives from what the logdir holds); a tab
+// whose data appears later shows up with the live feed. With no data at
+// all, Scalars stays to say what to do. An open tab that has no data gives
+// way to the first tab that has some (a logdir of images opens on Images).
+let listing = null;
+let listingTimer = 0;
+function tabShown(tab) {
+  const p = listing && listing[tab]; // each tab is named as its plugin
+  return !p || p.enabled !== false;
+}
+async function loadListing() {
+  try {
+    listing = await api.pluginsListing();
+  } catch {
+    return; // keep the tabs as they are; the next live event retries
+  }
+  const buttons = [...document.querySelectorAll('.tabs [data-tab]')];
+  const any = buttons.some((b) => tabShown(b.dataset.tab));
+  for (const b of buttons) b.hidden = any ? !tabShown(b.dataset.tab) : b.dataset.tab !== 'scalars';
+  const open = buttons.find((b) => b.dataset.tab === state.get('tab'));
+  if (!open || open.hidden) {
+    const first = buttons.find((b) => !b.hidden);
+    if (first) state.set({ tab: first.dataset.tab });
+  }
+}
+function listingSoon() {
+  clearTimeout(listingTimer);
+  listingTimer = setTimeout(loadListing, 300);
+}
+
+// image settings (sidebar, Images tab)
+{
+  const bright = $('.img-brightness');
+  const contrast = $('.img-contrast');
+  const actual = $('.img-actual');
+  const sync = () => {
+    bright.value = String(state.get('imgBrightness'));
+    contrast.value = String(state.get('imgContrast'));
+    actual.checked = state.get('imgActual');
+  };
+  bright.addEventListener('input', () => state.set({ imgBrightness: Number(bright.value) }));
+  contrast.addEventListener('input', () => state.set({ imgContrast: Number(contrast.value) }));
+  actual.addEventListener('change', () => state.set({ imgActual: actual.checked }));
+  $('.img-reset').addEventListener('click', () => state.set({ imgBrightness: 1, imgContrast: 1 }));
+  state.subscribe(sync);
+  sync();
+}
+
 // ---- loading -------------------------------------------------------------------------
 
 let env = null;
@@ -105,6 +165,7 @@ function ensureTab(tab) {
 
 async function reloadAll(mode) {
   await loadRuns().catch(() => {});
+  listingSoon();
   await Promise.all([...loadedTabs].map((t) => loadTags(t)));
   if (mode) for (const t of loadedTabs) views[t].resync(mode);
 }
@@ -121,8 +182,8 @@ const LIVE_TEXT = {
 };
 const feed = new LiveFeed({
   onSeries(ev) {
-    const tabs = ev.plugin === 'scalars' ? ['scalars'] : ev.plugin === 'histograms' ? ['histograms', 'distributions']
-      : ev.plugin === 'text' ? ['text'] : [];
+    const tabs = SERIES_TABS[ev.plugin] || [];
+    if (tabs.some((t) => !tabShown(t))) listingSoon(); // data for a hidden tab
     for (const t of tabs) {
       if (!loadedTabs.has(t)) continue;
       if (!views[t].onSeries(ev)) tagsSoon(t);
@@ -348,6 +409,7 @@ function showSourceErrors(e) {
 async function start() {
   syncControls();
   ensureTab('scalars'); // always: its tags are preloaded by index.html
+  loadListing(); // which tabs have data
   showTab();
   const banner = $('.banner');
   try {
@@ -399,6 +461,10 @@ window.__tbserve = Object.freeze({
       histograms: views.histograms.describe(),
       distributions: views.distributions.describe(),
       text: views.text.describe(),
+      images: views.images.describe(),
+      audio: views.audio.describe(),
+      pinned: state.get('pinned').slice(),
+      tabs: [...document.querySelectorAll('.tabs [data-tab]')].filter((b) => !b.hidden).map((b) => b.dataset.tab),
       state: { smoothing: state.get('smoothing'), yScale: state.get('yScale'), xAxis: state.get('xAxis'), ignoreOutliers: state.get('ignoreOutliers') },
       draws,
     };

@@ -1,0 +1,423 @@
+// images.test.mjs - the Images and Audio tabs, pinning and tabs-only-with-data
+// in a real browser against a real tbserve.
+//
+// Logdirs: the bundled demo logdir (scripts/demo-logdir); real fixtures with
+// images (tests/data/real: TF1 MNIST summaries, tensorboardX, torch
+// add_image, the TF object-detection API's 3-image batches) named as in
+// tests/data/golden-real-plugins, plus a run written here with a legacy
+// Summary.Image of garbage bytes and a legacy Summary.Audio WAV clip; and a
+// logdir whose one run holds only images.
+//
+// When the tbserve under test does not serve the images/audio API yet
+// (data/plugin/images/tags answers 404), the page's requests to those
+// routes are answered from TensorBoard's recorded responses on the same
+// fixtures (tests/data/golden-real-plugins) and, for the run written here,
+// from the bytes written into its event file: the page is then tested
+// against exactly what TensorBoard answers. Everything else (runs, tags of
+// the other plugins, plugins_listing, runs_info) always comes from tbserve.
+// Screenshots go to tests/browser/out/.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, OUT, tempDir, startServer, launch, sleep } from './harness.mjs';
+import { record } from './tfrecord.mjs';
+
+const REAL = path.join(ROOT, 'tests/data/real');
+const GOLDEN = path.join(ROOT, 'tests/data/golden-real-plugins');
+const DEMO = path.join(ROOT, 'scripts/demo-logdir');
+const IMAGE_FIXTURES = ['tf1-filewriter__juniorliu95_tensorboatdtest', 'tensorboardX__SevenTae_tensorboardxVison',
+  'torch__ZeroToMax-ZYZ_study_tensorboard', 'tf2-objdet__Harry0415_TF-OD-API'];
+const HOSTILE = 'hostile <b>run</b>';
+const GARBAGE = Buffer.from('\x89PNG\r\n\x1a\n this is not a PNG at all, only garbage bytes', 'latin1');
+const LABEL = '<p>a <strong>sine</strong> at 440 Hz</p>';
+
+let browser;
+const cleanup = [];
+
+// ---- event files with an image and an audio clip (legacy summaries) ----------------
+
+function varint(n) {
+  const out = [];
+  let v = BigInt(n);
+  while (v >= 0x80n) { out.push(Number(v & 0x7fn) | 0x80); v >>= 7n; }
+  out.push(Number(v));
+  return out;
+}
+const key = (f, w) => varint((f << 3) | w);
+const bytesField = (f, b) => [...key(f, 2), ...varint(b.length), ...b];
+const intField = (f, n) => [...key(f, 0), ...varint(n)];
+const floatField = (f, x) => { const b = Buffer.alloc(4); b.writeFloatLE(x); return [...key(f, 5), ...b]; };
+const doubleField = (f, x) => { const b = Buffer.alloc(8); b.writeDoubleLE(x); return [...key(f, 1), ...b]; };
+const str = (s) => [...Buffer.from(s, 'utf8')];
+
+/** Event{wall, step, summary{value{tag, <field>: body}}}. */
+function summaryEvent(wall, step, tag, field, body) {
+  const value = [...bytesField(1, str(tag)), ...bytesField(field, body)];
+  return record(Uint8Array.from([...doubleField(1, wall), ...intField(2, step), ...bytesField(5, bytesField(1, value))]));
+}
+
+/** A 16-bit mono PCM WAV: `seconds` of a 440 Hz sine. */
+function wav(seconds, rate = 8000) {
+  const n = Math.round(seconds * rate);
+  const b = Buffer.alloc(44 + 2 * n);
+  b.write('RIFF', 0); b.writeUInt32LE(36 + 2 * n, 4); b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(rate, 24); b.writeUInt32LE(2 * rate, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34);
+  b.write('data', 36); b.writeUInt32LE(2 * n, 40);
+  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + 2 * i);
+  return b;
+}
+const CLIP = wav(0.5);
+
+/** The hostile run: a scalar, a garbage "PNG" (Summary.Image) and a WAV (Summary.Audio) at steps 0 and 1. */
+function writeHostileRun(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const recs = [record(Uint8Array.from([...doubleField(1, 1700000000), ...bytesField(3, str('brain.Event:2'))]))];
+  for (const step of [0, 1]) {
+    const wall = 1700000000 + step;
+    recs.push(record(Uint8Array.from([...doubleField(1, wall), ...intField(2, step),
+      ...bytesField(5, bytesField(1, [...bytesField(1, str('loss')), ...floatField(2, 1 / (step + 1))]))])));
+    // Image{height=1, width=2, colorspace=3, encoded_image_string=4}
+    recs.push(summaryEvent(wall, step, 'garbage', 4, [...intField(1, 8), ...intField(2, 8), ...intField(3, 3), ...bytesField(4, [...GARBAGE])]));
+    // Audio{sample_rate=1, num_channels=2, length_frames=3, encoded_audio_string=4, content_type=5}
+    recs.push(summaryEvent(wall, step, 'clip', 6, [...floatField(1, 8000), ...intField(2, 1), ...intField(3, 4000),
+      ...bytesField(4, [...CLIP]), ...bytesField(5, str('audio/wav'))]));
+  }
+  fs.writeFileSync(path.join(dir, 'events.out.tfevents.1700000000.h2.0'), Buffer.concat(recs));
+}
+
+// ---- TensorBoard's recorded answers, when this tbserve does not serve them yet ----------
+
+const golden = (() => {
+  const byPath = new Map();
+  for (const e of JSON.parse(fs.readFileSync(path.join(GOLDEN, 'index.json'), 'utf8'))) byPath.set(e.path, e);
+  return byPath;
+})();
+
+/**
+ * Answers data/plugin/{images,audio}/* from the goldens. runMap: page run → golden
+ * run (the demo logdir names its fixtures differently).
+ */
+function mockMedia(runMap = (r) => r) {
+  const b64 = (x) => Buffer.from(JSON.stringify(x)).toString('base64url');
+  const back = new Map(); // golden run -> page run
+  return async (route) => {
+    const u = new URL(route.request().url());
+    const name = u.pathname.slice(u.pathname.indexOf('/data/plugin/') + '/data/plugin/'.length);
+    const json = (body) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    const run = u.searchParams.get('run');
+    if (name === 'images/tags' || name === 'audio/tags') {
+      const runs = await (await fetch(new URL('../../runs', u))).json();
+      const rec = JSON.parse(fs.readFileSync(path.join(GOLDEN, golden.get(`/data/plugin/${name}`).file), 'utf8'));
+      const out = {};
+      for (const r of runs) {
+        const g = runMap(r);
+        back.set(g, r);
+        if (rec[g]) out[r] = rec[g];
+        if (r === HOSTILE) out[r] = { [name === 'images/tags' ? 'garbage' : 'clip']: { displayName: '', description: '', samples: 1 } };
+      }
+      return json(out);
+    }
+    if (run === HOSTILE && (name === 'images/images' || name === 'audio/audio')) {
+      const plugin = name.split('/')[0];
+      const tag = plugin === 'images' ? 'garbage' : 'clip';
+      return json([0, 1].map((step) => {
+        const q = `blob_key=${b64(['', plugin, HOSTILE, tag, step, 0])}`;
+        return plugin === 'images' ? { wall_time: 1700000000 + step, step, query: q }
+          : { wall_time: 1700000000 + step, step, label: LABEL, contentType: 'audio/wav', query: `${q}&content_type=audio%2Fwav` };
+      }));
+    }
+    if (name === 'images/individualImage' || name === 'audio/individualAudio') {
+      const k = JSON.parse(Buffer.from(u.searchParams.get('blob_key'), 'base64url').toString());
+      if (k[2] === HOSTILE) {
+        return route.fulfill({ status: 200, contentType: name.startsWith('images') ? 'application/octet-stream' : 'audio/wav', body: name.startsWith('images') ? GARBAGE : CLIP });
+      }
+    }
+    const q = new URLSearchParams(u.search);
+    if (run !== null) q.set('run', runMap(run));
+    const e = golden.get(`/data/plugin/${name}?${q.toString().replace(/\+/g, '%20')}`) || golden.get(`/data/plugin/${name}${u.search}`);
+    if (!e) return route.fulfill({ status: 404, contentType: 'text/plain', body: `not recorded: ${name}${u.search}` });
+    const type = e.headers.find(([h]) => h.toLowerCase() === 'content-type')?.[1];
+    return route.fulfill({ status: e.status, contentType: type, body: fs.readFileSync(path.join(GOLDEN, e.file)) });
+  };
+}
+
+async function servesMedia(url) {
+  const r = await fetch(`${url}data/plugin/images/tags`);
+  return r.status === 200;
+}
+
+/** A page on url recording console errors; the media routes mocked when the server lacks them. */
+async function open(url, { mock, runMap, query = '' } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' });
+  if (mock) await context.route(/\/data\/plugin\/(images|audio)\//, mockMedia(runMap));
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => {
+    const where = m.location()?.url || '';
+    if (m.type() === 'error' && !/\/favicon\.ico$/.test(where)) errors.push(`${m.text()} (${where})`);
+  });
+  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  await page.goto(url + query);
+  await page.waitForFunction(() => window.__tbserve !== undefined);
+  return { page, context, errors };
+}
+
+const snap = (page) => page.evaluate(() => window.__tbserve.snapshot({ points: false }));
+const shot = (page, name) => page.screenshot({ path: path.join(OUT, `${name}.png`) });
+
+/** Wait until the card of run/tag in `tab` has shown an image/clip (scrolling it into view). */
+async function shownCard(page, tab, run, tag, pred = (c) => c.shown && !c.shown.loading) {
+  await page.evaluate(([t, r, g]) => {
+    const el = [...document.querySelectorAll(`[data-view=${t}] .card`)].find((c) => c.dataset.run === r && c.dataset.tag === g);
+    el?.scrollIntoView({ block: 'center' });
+  }, [tab, run, tag]);
+  const fn = new Function('s', `return (${pred.toString()})(s)`);
+  for (let t0 = Date.now(); Date.now() - t0 < 15000; await sleep(100)) {
+    const c = (await snap(page))[tab].find((x) => x.run === run && x.tag === tag);
+    if (c && c.painted && fn(c)) return c;
+  }
+  throw new Error(`${tab} card ${run} / ${tag} not shown: ${JSON.stringify((await snap(page))[tab].find((x) => x.run === run && x.tag === tag))}`);
+}
+
+/** Non-transparent, non-black pixels of the image a card shows, drawn to a canvas. */
+function decodedPixels(page, run, tag) {
+  return page.evaluate(([r, g]) => {
+    const card = [...document.querySelectorAll('[data-view=images] .card')].find((c) => c.dataset.run === r && c.dataset.tag === g);
+    const img = card?.querySelector('.images-media img');
+    if (!img || !img.naturalWidth) return { width: 0, lit: 0 };
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth;
+    c.height = img.naturalHeight;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let lit = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] && (d[i] || d[i + 1] || d[i + 2])) lit++;
+    return { width: img.naturalWidth, height: img.naturalHeight, lit };
+  }, [run, tag]);
+}
+
+before(async () => {
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  for (const f of cleanup.reverse()) await f();
+});
+
+describe('real fixtures with images, a garbage image and an audio clip', () => {
+  let server;
+  let mock;
+  let P;
+  const MNIST = 'tf1-filewriter__juniorliu95_tensorboatdtest/logstrain';
+  const MNIST_TAG = 'input_reshape/input/image/0';
+  const OBJDET = 'tf2-objdet__Harry0415_TF-OD-API/my_ssd_resnet50_v1_fpn/train';
+
+  before(async () => {
+    const logdir = tempDir('h2-images-');
+    for (const f of IMAGE_FIXTURES) fs.symlinkSync(path.join(REAL, f), path.join(logdir, f));
+    writeHostileRun(path.join(logdir, HOSTILE));
+    server = await startServer(logdir);
+    mock = !(await servesMedia(server.url));
+    if (mock) console.log('# this tbserve does not serve images/audio yet: answering them from TensorBoard\'s recorded responses');
+    cleanup.push(async () => { await server.stop(); fs.rmSync(logdir, { recursive: true, force: true }); });
+    P = await open(server.url, { mock, query: '?tab=images' });
+  });
+
+  it('shows the Images and Audio tabs, and draws decoded pixels of real images', async () => {
+    const { page } = P;
+    await page.waitForFunction(() => window.__tbserve.snapshot({ points: false }).tabs.includes('images'));
+    const s = await snap(page);
+    assert.equal(s.tab, 'images');
+    assert.ok(s.tabs.includes('audio'), `tabs: ${s.tabs}`);
+    const c = await shownCard(page, 'images', MNIST, MNIST_TAG);
+    assert.equal(c.shown.broken, false);
+    assert.deepEqual([c.shown.width, c.shown.height], [28, 28]);
+    const px = await decodedPixels(page, MNIST, MNIST_TAG);
+    assert.ok(px.lit > 20, `MNIST digit drawn: ${JSON.stringify(px)}`);
+    const cap = await page.evaluate(([r, g]) => [...document.querySelectorAll('[data-view=images] .card')]
+      .find((x) => x.dataset.run === r && x.dataset.tag === g).querySelector('.media-caption').textContent, [MNIST, MNIST_TAG]);
+    assert.match(cap, /^28×28 px · step \d/);
+    // every image card of the fixtures: one per run/tag of the tags answer
+    const tags = await page.evaluate(async () => (await fetch('data/plugin/images/tags')).json());
+    const expected = Object.values(tags).reduce((n, t) => n + Object.keys(t).length, 0);
+    assert.equal((await snap(page)).images.length, expected);
+    await shot(page, 'images-real');
+    assert.deepEqual(P.errors, []);
+  });
+
+  it('moves through every step with the slider and the arrow keys', async () => {
+    const { page } = P;
+    const c0 = await shownCard(page, 'images', MNIST, MNIST_TAG);
+    assert.ok(c0.items > 1, `${c0.items} steps`);
+    assert.equal(c0.index, c0.items - 1, 'starts at the newest step');
+    const list = await page.evaluate(async ([r, g]) => (await fetch(`data/plugin/images/images?run=${encodeURIComponent(r)}&tag=${encodeURIComponent(g)}&sample=0`)).json(), [MNIST, MNIST_TAG]);
+    const slider = page.locator(`[data-view=images] .card[data-run="${MNIST}"][data-tag="${MNIST_TAG}"] .steps input`);
+    await slider.focus();
+    await page.keyboard.press('ArrowLeft');
+    const c1 = await shownCard(page, 'images', MNIST, MNIST_TAG, (c) => c.shown && c.shown.step !== null && c.index !== null);
+    assert.equal(c1.index, c0.items - 2);
+    await page.waitForFunction(([r, g, step]) => window.__tbserve.snapshot({ points: false }).images
+      .find((x) => x.run === r && x.tag === g).shown?.step === step, [MNIST, MNIST_TAG, list[c0.items - 2].step]);
+    await slider.fill('0');
+    await page.waitForFunction(([r, g, step]) => window.__tbserve.snapshot({ points: false }).images
+      .find((x) => x.run === r && x.tag === g).shown?.step === step, [MNIST, MNIST_TAG, list[0].step]);
+    // the image itself has arrow keys too
+    await page.locator(`[data-view=images] .card[data-run="${MNIST}"][data-tag="${MNIST_TAG}"] .images-media`).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(([r, g, step]) => window.__tbserve.snapshot({ points: false }).images
+      .find((x) => x.run === r && x.tag === g).shown?.step === step, [MNIST, MNIST_TAG, list[1].step]);
+    assert.deepEqual(P.errors, []);
+  });
+
+  it('has a sample slider when a step holds several images', async () => {
+    const { page } = P;
+    const tag = 'train_input_images';
+    await shownCard(page, 'images', OBJDET, tag);
+    const row = page.locator(`[data-view=images] .card[data-run="${OBJDET}"][data-tag="${tag}"] .samples`);
+    assert.equal(await row.isVisible(), true);
+    await row.locator('input').fill('2');
+    await page.waitForFunction(([r, g]) => {
+      const c = window.__tbserve.snapshot({ points: false }).images.find((x) => x.run === r && x.tag === g);
+      return c.sample === 2 && c.shown && !c.shown.broken && c.shown.width > 0;
+    }, [OBJDET, tag]);
+    const px = await decodedPixels(page, OBJDET, tag);
+    assert.ok(px.lit > 100, JSON.stringify(px));
+    assert.deepEqual(P.errors, []);
+  });
+
+  it('says a garbage image could not be decoded, without a console error', async () => {
+    const { page } = P;
+    const c = await shownCard(page, 'images', HOSTILE, 'garbage');
+    assert.equal(c.shown.broken, true);
+    const text = await page.locator(`[data-view=images] .card[data-tag="garbage"] .media-broken`).textContent();
+    assert.match(text, /Could not decode this image/);
+    // the run name is text, never markup
+    assert.equal(await page.locator('[data-view=images] .card[data-tag="garbage"] .card-run b').count(), 0);
+    await shot(page, 'images-garbage');
+    assert.deepEqual(P.errors, []);
+  });
+
+  it('applies brightness, contrast and actual size to every image', async () => {
+    const { page } = P;
+    await page.locator('.img-brightness').fill('2');
+    await page.locator('.img-actual').check();
+    const look = await page.evaluate(() => {
+      const img = document.querySelector('[data-view=images] .images-media img');
+      return { filter: getComputedStyle(img).filter, actual: document.querySelector('[data-view=images]').classList.contains('actual-size') };
+    });
+    assert.match(look.filter, /brightness\(2\)/);
+    assert.equal(look.actual, true);
+    await page.waitForFunction(() => /brightness=2/.test(location.search) && /actualSize=1/.test(location.search));
+    await page.locator('.img-reset').click();
+    await page.locator('.img-actual').uncheck();
+  });
+
+  it('plays the audio clip: metadata loaded, duration > 0, label as plain text', async () => {
+    const { page } = P;
+    await page.locator('.tabs [data-tab=audio]').click();
+    const c = await shownCard(page, 'audio', HOSTILE, 'clip', (x) => x.shown && x.shown.duration > 0);
+    assert.ok(Math.abs(c.shown.duration - 0.5) < 0.01, `duration ${c.shown.duration}`);
+    assert.equal(c.items, 2);
+    const label = page.locator('[data-view=audio] .card[data-tag="clip"] .audio-label');
+    if (mock || c.shown.label) {
+      assert.equal(await label.evaluate((el) => el.children.length), 0, 'the label is text, never HTML');
+      assert.equal(await label.textContent(), 'a sine at 440 Hz');
+    }
+    await shot(page, 'audio');
+    assert.deepEqual(P.errors, []);
+  });
+
+  it('pins an image card and a scalar card to the top; the pins survive a reload via the URL', async () => {
+    const { page } = P;
+    await page.locator('.tabs [data-tab=images]').click();
+    const card = page.locator(`[data-view=images] .card[data-run="${OBJDET}"][data-tag="train_input_images"]`);
+    await card.locator('.pin-btn').click();
+    const firstGroup = (tab) => page.evaluate((t) => {
+      const g = document.querySelector(`[data-view=${t}] .tag-group`);
+      return { name: g.querySelector('.group-name').textContent, cards: [...g.querySelectorAll('.card')].map((c) => [c.dataset.run || '', c.dataset.tag]) };
+    }, tab);
+    assert.deepEqual(await firstGroup('images'), { name: 'Pinned', cards: [[OBJDET, 'train_input_images']] });
+    await page.locator('.tabs [data-tab=scalars]').click();
+    await page.waitForSelector('[data-view=scalars] .scalar-card');
+    const tag = await page.locator('[data-view=scalars] .scalar-card').last().getAttribute('data-tag');
+    await page.locator(`[data-view=scalars] .scalar-card[data-tag="${tag}"] .pin-btn`).click();
+    assert.deepEqual(await firstGroup('scalars'), { name: 'Pinned', cards: [['', tag]] });
+    await page.waitForFunction(() => new URLSearchParams(location.search).getAll('pin').length === 2, null, { timeout: 5000 })
+      .catch((err) => { throw new Error(`pins not in the URL: ${page.url()}`, { cause: err }); });
+    const link = page.url();
+    await page.reload();
+    await page.waitForFunction(() => window.__tbserve !== undefined);
+    assert.equal(page.url(), link);
+    await page.waitForSelector('[data-view=scalars] .pinned-group .scalar-card');
+    assert.deepEqual(await firstGroup('scalars'), { name: 'Pinned', cards: [['', tag]] });
+    assert.equal(await page.locator(`[data-view=scalars] .scalar-card[data-tag="${tag}"] .pin-btn`).getAttribute('aria-pressed'), 'true');
+    await page.locator('.tabs [data-tab=images]').click();
+    await page.waitForSelector('[data-view=images] .pinned-group .card');
+    assert.deepEqual(await firstGroup('images'), { name: 'Pinned', cards: [[OBJDET, 'train_input_images']] });
+    await shot(page, 'images-pinned');
+    // unpinning puts the card back in its group
+    await page.locator('[data-view=images] .pinned-group .pin-btn').click();
+    assert.notEqual((await firstGroup('images')).name, 'Pinned');
+    assert.deepEqual(P.errors, []);
+  });
+});
+
+describe('a logdir whose only run holds images', () => {
+  it('opens on Images, hides the other tabs, and lists the run with what it holds', async () => {
+    const logdir = tempDir('h2-only-images-');
+    const run = 'torch__ZeroToMax-ZYZ_study_tensorboard/runs/image_experiment';
+    fs.mkdirSync(path.join(logdir, path.dirname(run)), { recursive: true });
+    fs.symlinkSync(path.join(REAL, run), path.join(logdir, run));
+    const server = await startServer(logdir);
+    cleanup.push(async () => { await server.stop(); fs.rmSync(logdir, { recursive: true, force: true }); });
+    const mock = !(await servesMedia(server.url));
+    const { page, errors } = await open(server.url, { mock });
+    await page.waitForFunction(() => window.__tbserve.snapshot({ points: false }).tab === 'images');
+    const s = await snap(page);
+    assert.deepEqual(s.tabs, ['images']);
+    const c = await shownCard(page, 'images', run, 'Debug_Images/Random_Noise');
+    assert.equal(c.shown.broken, false);
+    assert.ok((await decodedPixels(page, run, 'Debug_Images/Random_Noise')).lit > 100);
+    assert.equal(await page.locator(`.run-row[data-run="${run}"] .run-note`).textContent(), 'images');
+    const text = await page.evaluate(() => document.body.innerText);
+    assert.doesNotMatch(text, /no scalar data/i);
+    await shot(page, 'images-only');
+    assert.deepEqual(errors, []);
+  });
+});
+
+describe('the demo logdir', () => {
+  it('shows images from the demo runs and hides tabs without data', async () => {
+    const server = await startServer(DEMO);
+    cleanup.push(() => server.stop());
+    const mock = !(await servesMedia(server.url));
+    // the demo names its fixtures by symlink: map them back to the goldens' run names
+    const links = fs.readdirSync(DEMO).map((l) => [l, path.relative(REAL, fs.realpathSync(path.join(DEMO, l)))]);
+    const runMap = (r) => {
+      for (const [l, t] of links) if (r === l || r.startsWith(`${l}/`)) return t + r.slice(l.length);
+      return r;
+    };
+    const { page, errors } = await open(server.url, { mock, runMap });
+    await page.waitForFunction(() => window.__tbserve.snapshot({ points: false }).tabs.includes('images'));
+    const listing = await (await fetch(`${server.url}data/plugins_listing`)).json();
+    const s = await snap(page);
+    for (const t of ['scalars', 'histograms', 'distributions', 'text', 'images', 'audio']) {
+      assert.equal(s.tabs.includes(t), listing[t].enabled, `tab ${t} shown iff plugins_listing enables it`);
+    }
+    assert.equal(s.tabs.includes('audio'), false, 'no audio in the demo');
+    await page.locator('.tabs [data-tab=images]').click();
+    const c = await shownCard(page, 'images', 'tf1-mnist/logstrain', 'input_reshape/input/image/3');
+    assert.deepEqual([c.shown.width, c.shown.height, c.shown.broken], [28, 28, false]);
+    assert.ok((await decodedPixels(page, 'tf1-mnist/logstrain', 'input_reshape/input/image/3')).lit > 20);
+    const torch = await shownCard(page, 'images', 'pytorch/image_experiment', 'Debug_Images/Random_Noise');
+    assert.equal(torch.shown.broken, false);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot(page, 'images-demo');
+    assert.deepEqual(errors, []);
+  });
+});
