@@ -56,6 +56,7 @@ run python3 tests/http/static_dir_test.py build-test/server/tbserve
 # Hostile logdirs and resource holes: 20,000 runs under RLIMIT_NOFILE 1024,
 # symlink fan-out, declared-but-absent tensor elements, timeSeries replies.
 run python3 tests/http/hostile_logdir.py build-test/server/tbserve
+run python3 tests/http/hostile_blobs.py build-test/server/tbserve
 # The command line (export, --inspect) against the API on the same logdir.
 run python3 tests/cli/cli_test.py build-test/server/tbserve
 

@@ -700,3 +700,35 @@ int tb_value_blob(tb_arena *a, const tb_pb_value *v, tb_blob_type *type,
 	*data = p;
 	return 0;
 }
+
+void tb_value_blob_info(const tb_pb_value *v, tb_blob_type *type, size_t *len,
+			uint32_t *count)
+{
+	const ProtobufCMessage *m = NULL;
+	*count = 1;
+	switch (v->value_case) {
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_TENSOR: {
+		*type = TB_BLOB_TENSOR;
+		m = &v->tensor->base;
+		const Tensorboard__TensorShapeProto *sh = v->tensor->tensor_shape;
+		if (sh && sh->n_dim) {
+			int64_t d = sh->dim[0]->size;
+			*count = d < 0 ? 0 : d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+		}
+		break;
+	}
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_IMAGE:
+		*type = TB_BLOB_IMAGE;
+		m = &v->image->base;
+		break;
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_AUDIO:
+		*type = TB_BLOB_AUDIO;
+		m = &v->audio->base;
+		break;
+	default:
+		*type = TB_BLOB_NONE;
+		*len = 0;
+		return;
+	}
+	*len = protobuf_c_message_get_packed_size(m);
+}

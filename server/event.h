@@ -65,6 +65,11 @@ int tb_value_histogram(tb_arena *a, const tb_pb_value *v, double **buckets, size
 int tb_value_text(tb_arena *a, const tb_pb_value *v, tb_text_view *out);
 int tb_value_blob(tb_arena *a, const tb_pb_value *v, tb_blob_type *type,
 		  unsigned char **data, size_t *len);
+/* What tb_value_blob would give, without packing: the type, the packed
+ * size, and the element count (a tensor's first dimension, 1 for rank 0
+ * and for Summary.Image / Summary.Audio). */
+void tb_value_blob_info(const tb_pb_value *v, tb_blob_type *type, size_t *len,
+			uint32_t *count);
 
 /* Exposed for tests. */
 int tb_tensor_scalar(const tb_pb_tensor *t, tb_scalar *out);

@@ -184,6 +184,17 @@
  * a record is at most TB_MAX_RECORD_LEN, so no blob is larger. */
 #define TB_MAX_BLOB_READ TB_MAX_RECORD_LEN
 
+/* Blob bytes held by all requests reading blobs back at once (blob.c): a
+ * 200 MB audio clip fetched by ten tabs must not hold ten copies; a read
+ * that would pass it answers 503 and the client retries. */
+#define TB_MAX_BLOB_BYTES_IN_FLIGHT (512u * 1024 * 1024)
+
+/* A blob key coming back (individualImage, imageData, individualAudio):
+ * base64 of [experiment, plugin, run, tag, step, index]; run and tag names
+ * are at most a path and TB_MAX_NAME_LEN, JSON-escaped (6 bytes a byte at
+ * worst), so real keys stay far below this. */
+#define TB_MAX_BLOB_KEY (256u * 1024)
+
 /* Largest file served from --static_dir (a development aid; the page's
  * files are far smaller). */
 #define TB_STATIC_DIR_MAX_FILE (16u * 1024 * 1024)
