@@ -3,19 +3,11 @@
 //
 // Logdirs: the bundled demo logdir (scripts/demo-logdir); real fixtures with
 // images (tests/data/real: TF1 MNIST summaries, tensorboardX, torch
-// add_image, the TF object-detection API's 3-image batches) named as in
-// tests/data/golden-real-plugins, plus a run written here with a legacy
-// Summary.Image of garbage bytes and a legacy Summary.Audio WAV clip; and a
-// logdir whose one run holds only images.
-//
-// When the tbserve under test does not serve the images/audio API yet
-// (data/plugin/images/tags answers 404), the page's requests to those
-// routes are answered from TensorBoard's recorded responses on the same
-// fixtures (tests/data/golden-real-plugins) and, for the run written here,
-// from the bytes written into its event file: the page is then tested
-// against exactly what TensorBoard answers. Everything else (runs, tags of
-// the other plugins, plugins_listing, runs_info) always comes from tbserve.
-// Screenshots go to tests/browser/out/.
+// add_image, the TF object-detection API's 3-image batches), plus a run
+// written here with a legacy Summary.Image of garbage bytes and a legacy
+// Summary.Audio WAV clip; and a logdir whose one run holds only images.
+// Every answer is tbserve's (one audio label is rewritten: see
+// labelWithMarkup). Screenshots go to tests/browser/out/.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +17,6 @@ import { ROOT, OUT, tempDir, startServer, launch, sleep } from './harness.mjs';
 import { record } from './tfrecord.mjs';
 
 const REAL = path.join(ROOT, 'tests/data/real');
-const GOLDEN = path.join(ROOT, 'tests/data/golden-real-plugins');
 const DEMO = path.join(ROOT, 'scripts/demo-logdir');
 const IMAGE_FIXTURES = ['tf1-filewriter__juniorliu95_tensorboatdtest', 'tensorboardX__SevenTae_tensorboardxVison',
   'torch__ZeroToMax-ZYZ_study_tensorboard', 'tf2-objdet__Harry0415_TF-OD-API'];
@@ -88,71 +79,24 @@ function writeHostileRun(dir) {
   fs.writeFileSync(path.join(dir, 'events.out.tfevents.1700000000.h2.0'), Buffer.concat(recs));
 }
 
-// ---- TensorBoard's recorded answers, when this tbserve does not serve them yet ----------
-
-const golden = (() => {
-  const byPath = new Map();
-  for (const e of JSON.parse(fs.readFileSync(path.join(GOLDEN, 'index.json'), 'utf8'))) byPath.set(e.path, e);
-  return byPath;
-})();
+// ---- an audio label with markup ----------------------------------------------------
 
 /**
- * Answers data/plugin/{images,audio}/* from the goldens. runMap: page run → golden
- * run (the demo logdir names its fixtures differently).
+ * TensorBoard's audio plugin (and tbserve) answer `label: ""`; older ones sent
+ * the label's Markdown rendered to HTML. The page must show a label as text
+ * whatever it holds: the hostile run's answer gets one with markup.
  */
-function mockMedia(runMap = (r) => r) {
-  const b64 = (x) => Buffer.from(JSON.stringify(x)).toString('base64url');
-  const back = new Map(); // golden run -> page run
-  return async (route) => {
-    const u = new URL(route.request().url());
-    const name = u.pathname.slice(u.pathname.indexOf('/data/plugin/') + '/data/plugin/'.length);
-    const json = (body) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
-    const run = u.searchParams.get('run');
-    if (name === 'images/tags' || name === 'audio/tags') {
-      const runs = await (await fetch(new URL('../../runs', u))).json();
-      const rec = JSON.parse(fs.readFileSync(path.join(GOLDEN, golden.get(`/data/plugin/${name}`).file), 'utf8'));
-      const out = {};
-      for (const r of runs) {
-        const g = runMap(r);
-        back.set(g, r);
-        if (rec[g]) out[r] = rec[g];
-        if (r === HOSTILE) out[r] = { [name === 'images/tags' ? 'garbage' : 'clip']: { displayName: '', description: '', samples: 1 } };
-      }
-      return json(out);
-    }
-    if (run === HOSTILE && (name === 'images/images' || name === 'audio/audio')) {
-      const plugin = name.split('/')[0];
-      const tag = plugin === 'images' ? 'garbage' : 'clip';
-      return json([0, 1].map((step) => {
-        const q = `blob_key=${b64(['', plugin, HOSTILE, tag, step, 0])}`;
-        return plugin === 'images' ? { wall_time: 1700000000 + step, step, query: q }
-          : { wall_time: 1700000000 + step, step, label: LABEL, contentType: 'audio/wav', query: `${q}&content_type=audio%2Fwav` };
-      }));
-    }
-    if (name === 'images/individualImage' || name === 'audio/individualAudio') {
-      const k = JSON.parse(Buffer.from(u.searchParams.get('blob_key'), 'base64url').toString());
-      if (k[2] === HOSTILE) {
-        return route.fulfill({ status: 200, contentType: name.startsWith('images') ? 'application/octet-stream' : 'audio/wav', body: name.startsWith('images') ? GARBAGE : CLIP });
-      }
-    }
-    const q = new URLSearchParams(u.search);
-    if (run !== null) q.set('run', runMap(run));
-    const e = golden.get(`/data/plugin/${name}?${q.toString().replace(/\+/g, '%20')}`) || golden.get(`/data/plugin/${name}${u.search}`);
-    if (!e) return route.fulfill({ status: 404, contentType: 'text/plain', body: `not recorded: ${name}${u.search}` });
-    const type = e.headers.find(([h]) => h.toLowerCase() === 'content-type')?.[1];
-    return route.fulfill({ status: e.status, contentType: type, body: fs.readFileSync(path.join(GOLDEN, e.file)) });
-  };
+async function labelWithMarkup(route) {
+  const r = await route.fetch();
+  const list = await r.json();
+  for (const e of list) e.label = LABEL;
+  return route.fulfill({ response: r, body: JSON.stringify(list) });
 }
 
-async function servesMedia(url) {
-  const r = await fetch(`${url}data/plugin/images/tags`);
-  return r.status === 200;
-}
-
-/** A page on url recording console errors; the media routes mocked when the server lacks them. */
-async function open(url, { mock, runMap, query = '' } = {}) {
+/** A page on url recording console errors. */
+async function open(url, query = '') {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' });
-  if (mock) await context.route(/\/data\/plugin\/(images|audio)\//, mockMedia(runMap));
+  await context.route((u) => u.pathname.endsWith('/data/plugin/audio/audio') && u.searchParams.get('run') === HOSTILE, labelWithMarkup);
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => {
@@ -169,15 +113,16 @@ const snap = (page) => page.evaluate(() => window.__tbserve.snapshot({ points: f
 const shot = (page, name) => page.screenshot({ path: path.join(OUT, `${name}.png`) });
 
 /** Wait until the card of run/tag in `tab` has shown an image/clip (scrolling it into view). */
-async function shownCard(page, tab, run, tag, pred = (c) => c.shown && !c.shown.loading) {
-  await page.evaluate(([t, r, g]) => {
-    const el = [...document.querySelectorAll(`[data-view=${t}] .card`)].find((c) => c.dataset.run === r && c.dataset.tag === g);
-    el?.scrollIntoView({ block: 'center' });
-  }, [tab, run, tag]);
-  const fn = new Function('s', `return (${pred.toString()})(s)`);
+async function shownCard(page, tab, run, tag, pred = (c) => c.shown) {
   for (let t0 = Date.now(); Date.now() - t0 < 15000; await sleep(100)) {
     const c = (await snap(page))[tab].find((x) => x.run === run && x.tag === tag);
-    if (c && c.painted && fn(c)) return c;
+    if (c && c.painted && pred(c)) return c;
+    if (c && c.onScreen) continue;
+    // (again) into view: cards above it may have grown meanwhile
+    await page.evaluate(([t, r, g]) => {
+      const el = [...document.querySelectorAll(`[data-view=${t}] .card`)].find((x) => x.dataset.run === r && x.dataset.tag === g);
+      el?.scrollIntoView({ block: 'center' });
+    }, [tab, run, tag]);
   }
   throw new Error(`${tab} card ${run} / ${tag} not shown: ${JSON.stringify((await snap(page))[tab].find((x) => x.run === run && x.tag === tag))}`);
 }
@@ -211,7 +156,6 @@ after(async () => {
 
 describe('real fixtures with images, a garbage image and an audio clip', () => {
   let server;
-  let mock;
   let P;
   const MNIST = 'tf1-filewriter__juniorliu95_tensorboatdtest/logstrain';
   const MNIST_TAG = 'input_reshape/input/image/0';
@@ -222,10 +166,8 @@ describe('real fixtures with images, a garbage image and an audio clip', () => {
     for (const f of IMAGE_FIXTURES) fs.symlinkSync(path.join(REAL, f), path.join(logdir, f));
     writeHostileRun(path.join(logdir, HOSTILE));
     server = await startServer(logdir);
-    mock = !(await servesMedia(server.url));
-    if (mock) console.log('# this tbserve does not serve images/audio yet: answering them from TensorBoard\'s recorded responses');
     cleanup.push(async () => { await server.stop(); fs.rmSync(logdir, { recursive: true, force: true }); });
-    P = await open(server.url, { mock, query: '?tab=images' });
+    P = await open(server.url, '?tab=images');
   });
 
   it('shows the Images and Audio tabs, and draws decoded pixels of real images', async () => {
@@ -324,10 +266,12 @@ describe('real fixtures with images, a garbage image and an audio clip', () => {
     assert.ok(Math.abs(c.shown.duration - 0.5) < 0.01, `duration ${c.shown.duration}`);
     assert.equal(c.items, 2);
     const label = page.locator('[data-view=audio] .card[data-tag="clip"] .audio-label');
-    if (mock || c.shown.label) {
-      assert.equal(await label.evaluate((el) => el.children.length), 0, 'the label is text, never HTML');
-      assert.equal(await label.textContent(), 'a sine at 440 Hz');
-    }
+    assert.equal(await label.evaluate((el) => el.children.length), 0, 'the label is text, never HTML');
+    assert.equal(await label.textContent(), 'a sine at 440 Hz');
+    // the player plays the bytes written, with their recorded type
+    const r = await fetch(server.url + await page.locator('[data-view=audio] .card[data-tag="clip"] audio').getAttribute('src'));
+    assert.equal(r.headers.get('content-type'), 'audio/wav');
+    assert.ok(Buffer.from(await r.arrayBuffer()).equals(CLIP));
     await shot(page, 'audio');
     assert.deepEqual(P.errors, []);
   });
@@ -375,8 +319,7 @@ describe('a logdir whose only run holds images', () => {
     fs.symlinkSync(path.join(REAL, run), path.join(logdir, run));
     const server = await startServer(logdir);
     cleanup.push(async () => { await server.stop(); fs.rmSync(logdir, { recursive: true, force: true }); });
-    const mock = !(await servesMedia(server.url));
-    const { page, errors } = await open(server.url, { mock });
+    const { page, errors } = await open(server.url);
     await page.waitForFunction(() => window.__tbserve.snapshot({ points: false }).tab === 'images');
     const s = await snap(page);
     assert.deepEqual(s.tabs, ['images']);
@@ -395,14 +338,7 @@ describe('the demo logdir', () => {
   it('shows images from the demo runs and hides tabs without data', async () => {
     const server = await startServer(DEMO);
     cleanup.push(() => server.stop());
-    const mock = !(await servesMedia(server.url));
-    // the demo names its fixtures by symlink: map them back to the goldens' run names
-    const links = fs.readdirSync(DEMO).map((l) => [l, path.relative(REAL, fs.realpathSync(path.join(DEMO, l)))]);
-    const runMap = (r) => {
-      for (const [l, t] of links) if (r === l || r.startsWith(`${l}/`)) return t + r.slice(l.length);
-      return r;
-    };
-    const { page, errors } = await open(server.url, { mock, runMap });
+    const { page, errors } = await open(server.url);
     await page.waitForFunction(() => window.__tbserve.snapshot({ points: false }).tabs.includes('images'));
     const listing = await (await fetch(`${server.url}data/plugins_listing`)).json();
     const s = await snap(page);
