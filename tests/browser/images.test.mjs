@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, OUT, tempDir, startServer, launch, sleep } from './harness.mjs';
-import { record } from './tfrecord.mjs';
+import { fileVersion, scalarEvent, imageEvent, audioEvent, wav } from './media.mjs';
 
 const REAL = path.join(ROOT, 'tests/data/real');
 const DEMO = path.join(ROOT, 'scripts/demo-logdir');
@@ -27,54 +27,17 @@ const LABEL = '<p>a <strong>sine</strong> at 440 Hz</p>';
 let browser;
 const cleanup = [];
 
-// ---- event files with an image and an audio clip (legacy summaries) ----------------
-
-function varint(n) {
-  const out = [];
-  let v = BigInt(n);
-  while (v >= 0x80n) { out.push(Number(v & 0x7fn) | 0x80); v >>= 7n; }
-  out.push(Number(v));
-  return out;
-}
-const key = (f, w) => varint((f << 3) | w);
-const bytesField = (f, b) => [...key(f, 2), ...varint(b.length), ...b];
-const intField = (f, n) => [...key(f, 0), ...varint(n)];
-const floatField = (f, x) => { const b = Buffer.alloc(4); b.writeFloatLE(x); return [...key(f, 5), ...b]; };
-const doubleField = (f, x) => { const b = Buffer.alloc(8); b.writeDoubleLE(x); return [...key(f, 1), ...b]; };
-const str = (s) => [...Buffer.from(s, 'utf8')];
-
-/** Event{wall, step, summary{value{tag, <field>: body}}}. */
-function summaryEvent(wall, step, tag, field, body) {
-  const value = [...bytesField(1, str(tag)), ...bytesField(field, body)];
-  return record(Uint8Array.from([...doubleField(1, wall), ...intField(2, step), ...bytesField(5, bytesField(1, value))]));
-}
-
-/** A 16-bit mono PCM WAV: `seconds` of a 440 Hz sine. */
-function wav(seconds, rate = 8000) {
-  const n = Math.round(seconds * rate);
-  const b = Buffer.alloc(44 + 2 * n);
-  b.write('RIFF', 0); b.writeUInt32LE(36 + 2 * n, 4); b.write('WAVEfmt ', 8);
-  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(rate, 24); b.writeUInt32LE(2 * rate, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34);
-  b.write('data', 36); b.writeUInt32LE(2 * n, 40);
-  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + 2 * i);
-  return b;
-}
 const CLIP = wav(0.5);
 
 /** The hostile run: a scalar, a garbage "PNG" (Summary.Image) and a WAV (Summary.Audio) at steps 0 and 1. */
 function writeHostileRun(dir) {
   fs.mkdirSync(dir, { recursive: true });
-  const recs = [record(Uint8Array.from([...doubleField(1, 1700000000), ...bytesField(3, str('brain.Event:2'))]))];
+  const recs = [fileVersion(1700000000)];
   for (const step of [0, 1]) {
     const wall = 1700000000 + step;
-    recs.push(record(Uint8Array.from([...doubleField(1, wall), ...intField(2, step),
-      ...bytesField(5, bytesField(1, [...bytesField(1, str('loss')), ...floatField(2, 1 / (step + 1))]))])));
-    // Image{height=1, width=2, colorspace=3, encoded_image_string=4}
-    recs.push(summaryEvent(wall, step, 'garbage', 4, [...intField(1, 8), ...intField(2, 8), ...intField(3, 3), ...bytesField(4, [...GARBAGE])]));
-    // Audio{sample_rate=1, num_channels=2, length_frames=3, encoded_audio_string=4, content_type=5}
-    recs.push(summaryEvent(wall, step, 'clip', 6, [...floatField(1, 8000), ...intField(2, 1), ...intField(3, 4000),
-      ...bytesField(4, [...CLIP]), ...bytesField(5, str('audio/wav'))]));
+    recs.push(scalarEvent(wall, step, 'loss', 1 / (step + 1)));
+    recs.push(imageEvent(wall, step, 'garbage', GARBAGE));
+    recs.push(audioEvent(wall, step, 'clip', CLIP, 8000, 4000));
   }
   fs.writeFileSync(path.join(dir, 'events.out.tfevents.1700000000.h2.0'), Buffer.concat(recs));
 }
