@@ -84,6 +84,8 @@ function tabShown(tab) {
   return !p || p.enabled !== false;
 }
 async function loadListing() {
+  // what each run holds changes with the tabs (the run list says it)
+  if (runs.loaded) api.runsInfo().then((info) => runs.setInfo(info.runs)).catch(() => {});
   try {
     listing = await api.pluginsListing();
   } catch {
@@ -227,7 +229,7 @@ $('.tabs').addEventListener('click', (e) => {
 });
 $('.tabs').addEventListener('keydown', (e) => {
   if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
-  const tabs = [...document.querySelectorAll('.tabs [data-tab]')];
+  const tabs = [...document.querySelectorAll('.tabs [data-tab]')].filter((b) => !b.hidden);
   const i = tabs.findIndex((b) => b.dataset.tab === state.get('tab'));
   const next = tabs[(i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
   state.set({ tab: next.dataset.tab });

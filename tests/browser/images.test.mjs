@@ -280,7 +280,7 @@ describe('a logdir whose only run holds images', () => {
     const run = 'torch__ZeroToMax-ZYZ_study_tensorboard/runs/image_experiment';
     fs.mkdirSync(path.join(logdir, path.dirname(run)), { recursive: true });
     fs.symlinkSync(path.join(REAL, run), path.join(logdir, run));
-    const server = await startServer(logdir);
+    const server = await startServer(logdir, ['--reload_interval', '1']);
     cleanup.push(async () => { await server.stop(); fs.rmSync(logdir, { recursive: true, force: true }); });
     const { page, errors } = await open(server.url);
     await page.waitForFunction(() => window.__tbserve.snapshot({ points: false }).tab === 'images');
@@ -293,6 +293,17 @@ describe('a logdir whose only run holds images', () => {
     const text = await page.evaluate(() => document.body.innerText);
     assert.doesNotMatch(text, /no scalar data/i);
     await shot(page, 'images-only');
+    // the arrow keys go through the shown tabs only
+    await page.locator('.tabs [data-tab=images]').focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal((await snap(page)).tab, 'images');
+    // a run with audio appears: the Audio tab comes with the live feed
+    const clip = path.join(logdir, 'speech');
+    fs.mkdirSync(clip);
+    fs.writeFileSync(path.join(clip, 'events.out.tfevents.1700000000.h2.0'),
+      Buffer.concat([fileVersion(1700000000), audioEvent(1700000000, 0, 'clip', CLIP, 8000, 4000)]));
+    await page.waitForFunction(() => window.__tbserve.snapshot({ points: false }).tabs.join() === 'images,audio', null, { timeout: 15000 });
+    assert.equal(await page.locator('.run-row[data-run="speech"] .run-note').textContent(), 'audio');
     assert.deepEqual(errors, []);
   });
 });
