@@ -163,21 +163,35 @@ export class ImagesView extends StepCardsView {
     const frame = card.ui.media;
     frame.tabIndex = 0; // arrow keys step through the images
     frame.title = 'Arrow keys: previous / next step';
-    card.ui.img = null;
   }
 
-  /** Load entry e's image; the previous one stays until the new one is decoded. */
+  /**
+   * Show entry e's image. The previous one stays until the new one is
+   * decoded, and a card loads one image at a time: while the slider is
+   * dragged over thousands of steps, each image shown is the newest one
+   * asked for when the previous one arrived.
+   */
   show(card, e) {
     const ui = card.ui;
     const src = api.imageUrl(e.query);
-    if (ui.src === src) return;
-    ui.src = src;
+    if (ui.want === src) return;
+    ui.want = src;
+    ui.wantEntry = e;
+    if (!ui.loading) this.load(card);
+  }
+
+  load(card) {
+    const ui = card.ui;
+    const e = ui.wantEntry;
+    const src = ui.want;
+    ui.loading = true;
     const img = new Image();
     img.alt = `${card.tag} at step ${e.step}`;
     img.decoding = 'async';
     img.src = src;
     const done = (ok) => {
-      if (ui.src !== src) return; // the slider moved on meanwhile
+      ui.loading = false;
+      if (!this.cards.has(card.key)) return;
       const where = `step ${formatStep(e.step)} · ${formatWall(Number(e.wall_time) * 1000)}`;
       if (ok) {
         img.classList.toggle('upscaled', img.naturalWidth < 200);
@@ -192,6 +206,7 @@ export class ImagesView extends StepCardsView {
         ui.caption.textContent = where;
         card.shown = { step: e.step, width: 0, height: 0, broken: true };
       }
+      if (ui.want !== src) this.load(card); // the slider moved on meanwhile
     };
     img.decode().then(() => done(true), () => done(false));
   }
