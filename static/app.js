@@ -85,7 +85,12 @@ function tabShown(tab) {
 }
 async function loadListing() {
   // what each run holds changes with the tabs (the run list says it)
-  if (runs.loaded) api.runsInfo().then((info) => runs.setInfo(info.runs)).catch(() => {});
+  if (runs.loaded) {
+    api.runsInfo().then((info) => {
+      runs.setInfo(info.runs);
+      if (views.scalars.loaded && !views.scalars.tags.size) views.scalars.layout(); // says what the runs hold
+    }).catch(() => {});
+  }
   try {
     listing = await api.pluginsListing();
   } catch {

@@ -111,6 +111,13 @@ export class Runs {
     note.textContent = w.display_name || w.project;
   }
 
+  /** What the runs hold, named ('images, graph'), from runs_info; '' when nothing or not known. */
+  heldData() {
+    const all = new Set();
+    for (const list of this.holds?.values() || []) for (const p of list) all.add(p);
+    return Object.keys(PLUGIN_NAMES).filter((p) => all.has(p)).map((p) => PLUGIN_NAMES[p]).join(', ');
+  }
+
   /** What an empty log directory means, naming it (it may not exist yet: tbserve waits for it). */
   emptyText() {
     const where = this.logdir ? ` ${this.logdir}` : ' the log directory';

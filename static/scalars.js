@@ -107,9 +107,10 @@ export class ScalarsView {
     }
     let empty = null;
     if (!this.tags.size) {
-      empty = this.runs.all.length
-        ? { title: 'No scalar data yet', text: 'None of the runs has logged a scalar. Log one (e.g. writer.add_scalar("loss", value, step) or tf.summary.scalar) and it appears here by itself.' }
-        : { title: 'No runs yet', text: this.runs.emptyText() };
+      const held = this.runs.heldData(); // what the runs hold instead (images, a graph, …)
+      empty = !this.runs.all.length ? { title: 'No runs yet', text: this.runs.emptyText() }
+        : held ? { title: 'No scalars in these runs', text: `The runs hold ${held}, but no scalar. Log one (e.g. writer.add_scalar("loss", value, step) or tf.summary.scalar) and it appears here by itself.` }
+          : { title: 'No scalar data yet', text: 'None of the runs has logged a scalar. Log one (e.g. writer.add_scalar("loss", value, step) or tf.summary.scalar) and it appears here by itself.' };
     } else if (!re) {
       empty = { title: 'Invalid tag filter', text: 'The filter is a regular expression; fix it to see tags again.' };
     } else if (!visibleRuns.size) {

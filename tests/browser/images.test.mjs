@@ -308,6 +308,26 @@ describe('a logdir whose only run holds images', () => {
   });
 });
 
+describe('a logdir whose only run holds a graph (no tab of this page shows graphs)', () => {
+  it('stays on Scalars and says what the run holds, not "no scalar data"', async () => {
+    const logdir = tempDir('h2-only-graph-');
+    fs.symlinkSync(path.join(REAL, 'torch__ZeroToMax-ZYZ_study_tensorboard/runs/graph_experiment'), path.join(logdir, 'graph_experiment'));
+    const server = await startServer(logdir);
+    cleanup.push(async () => { await server.stop(); fs.rmSync(logdir, { recursive: true, force: true }); });
+    const { page, errors } = await open(server.url);
+    await page.waitForFunction(() => /No scalars in these runs/.test(document.querySelector('[data-view=scalars]').innerText));
+    const s = await snap(page);
+    assert.equal(s.tab, 'scalars');
+    assert.ok(s.tabs.includes('scalars'));
+    for (const t of ['histograms', 'distributions', 'text', 'images', 'audio']) assert.ok(!s.tabs.includes(t), `tab ${t} hidden`);
+    const text = await page.locator('[data-view=scalars]').innerText();
+    assert.match(text, /The runs hold graph, but no scalar/);
+    assert.doesNotMatch(await page.evaluate(() => document.body.innerText), /no scalar data/i);
+    assert.equal(await page.locator('.run-row[data-run="graph_experiment"] .run-note').textContent(), 'graph');
+    assert.deepEqual(errors, []);
+  });
+});
+
 describe('the demo logdir', () => {
   it('shows images from the demo runs and hides tabs without data', async () => {
     const server = await startServer(DEMO);
