@@ -58,12 +58,6 @@ void tb_api_timeseries_image_data(const tb_request *req, tb_response *resp);
 void tb_api_audio_tags(const tb_request *req, tb_response *resp);
 void tb_api_audio_audio(const tb_request *req, tb_response *resp);
 void tb_api_audio_individual(const tb_request *req, tb_response *resp);
-/* Images at an image point; is point i the first of its step in [first, i];
- * TensorBoard's blob key of a blob (api_images.c). */
-int64_t tb_image_samples(const tb_blob *b);
-bool tb_blob_first_at_step(const tb_series *se, size_t first, size_t i);
-void tb_write_blob_key(tb_buf *b, const char *plugin, const char *run, const char *tag,
-		       size_t tag_len, int64_t step, int64_t index);
 
 /* {run: {tag: {displayName, description}}} for the visible series of kind
  * (scalars, histograms and distributions tags). */

@@ -44,16 +44,6 @@
 
 /* ---- what a blob point holds ------------------------------------------------- */
 
-/* Images at the point (its sequence length minus width and height). */
-int64_t tb_image_samples(const tb_blob *b)
-{
-	if (b->type == TB_BLOB_IMAGE)
-		return 1;
-	if (b->type == TB_BLOB_TENSOR)
-		return b->count >= 2 ? (int64_t)b->count - 2 : 0;
-	return 0;
-}
-
 static int64_t audio_samples(const tb_blob *b)
 {
 	if (b->type == TB_BLOB_AUDIO)
@@ -66,61 +56,7 @@ static int64_t kind_samples(tb_kind kind, const tb_blob *b)
 	return kind == TB_KIND_IMAGE ? tb_image_samples(b) : audio_samples(b);
 }
 
-/* Is point i the first of its step among [first, i]? (The Python loader
- * serves the first event of each step.) */
-bool tb_blob_first_at_step(const tb_series *se, size_t first, size_t i)
-{
-	int64_t s = tb_series_step(se, i);
-	if (i == first || tb_series_step(se, i - 1) < s)
-		return true;
-	for (size_t j = first; j < i; j++)
-		if (tb_series_step(se, j) == s)
-			return false;
-	return true;
-}
-
 /* ---- blob keys ----------------------------------------------------------------- */
-
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static void b64_put(tb_buf *out, const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16;
-		if (i + 1 < n)
-			v |= (uint32_t)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		tb_buf_putc(out, b64url[v >> 18 & 63]);
-		tb_buf_putc(out, b64url[v >> 12 & 63]);
-		if (i + 1 < n)
-			tb_buf_putc(out, b64url[v >> 6 & 63]);
-		if (i + 2 < n)
-			tb_buf_putc(out, b64url[v & 63]);
-	}
-}
-
-void tb_write_blob_key(tb_buf *b, const char *plugin, const char *run, const char *tag,
-		       size_t tag_len, int64_t step, int64_t index)
-{
-	tb_buf j = TB_BUF_INIT;
-	tb_buf_puts(&j, "[\"\",");
-	tb_json_cstr(&j, plugin);
-	tb_buf_putc(&j, ',');
-	tb_json_cstr(&j, run);
-	tb_buf_putc(&j, ',');
-	tb_json_str(&j, tag, tag_len);
-	tb_buf_putc(&j, ',');
-	tb_json_int(&j, step);
-	tb_buf_putc(&j, ',');
-	tb_json_int(&j, index);
-	tb_buf_putc(&j, ']');
-	if (j.oom)
-		b->oom = 1;
-	else
-		b64_put(b, (const unsigned char *)j.data, j.len);
-	tb_buf_release(&j);
-}
 
 static int b64_val(int c)
 {
@@ -176,7 +112,7 @@ static bool json_int(const cJSON *v)
 	if (!cJSON_IsNumber(v))
 		return false;
 	double d = v->valuedouble;
-	return d >= -9.3e18 && d <= 9.3e18 && d == (double)(int64_t)d;
+	return d >= -9.2e18 && d <= 9.2e18 && d == (double)(int64_t)d;
 }
 
 /* The key's last two members from its text (cJSON's doubles lose steps
@@ -378,10 +314,12 @@ static void blob_listing(const tb_request *req, tb_response *resp, tb_kind kind)
 		tb_buf_puts(b, ", \"query\": \"blob_key=");
 		tb_write_blob_key(b, plugin, v.run->name, v.se->tag, v.se->tag_len, step,
 				  kind == TB_KIND_IMAGE ? sample + 2 : sample);
-		if (kind == TB_KIND_AUDIO)
-			tb_buf_puts(b, ctype[0] == 'a' && ctype[1] == 'u' ?
-					       "&content_type=audio%2Fwav" :
-					       "&content_type=application%2Foctet-stream");
+		if (kind == TB_KIND_AUDIO) {
+			/* TensorBoard's urlencode of the type: only '/' needs it */
+			tb_buf_puts(b, "&content_type=");
+			for (const char *c = ctype; *c; c++)
+				*c == '/' ? tb_buf_puts(b, "%2F") : tb_buf_putc(b, *c);
+		}
 		tb_buf_puts(b, "\"}");
 	}
 	tb_buf_putc(b, ']');
@@ -456,89 +394,109 @@ static int element(tb_kind kind, const tb_blob *b, tb_blob_type t, const unsigne
 	return rc;
 }
 
+/* The answer for a blob that could not be read (tb_view_blob's code). */
+static void read_error(tb_response *resp, int rc, tb_kind kind, const blob_key *k)
+{
+	if (rc == -ENOENT)
+		tb_resp_error(resp, 404, "the event file holding this %s (run '%s', tag '%s', "
+			      "step %lld) changed or was removed since it was read",
+			      kind == TB_KIND_IMAGE ? "image" : "clip", k->run, k->tag,
+			      (long long)k->step);
+	else if (rc == -EBUSY)
+		tb_resp_error(resp, 503, "too many large blobs being read at once; retry");
+	else if (rc == -ENOMEM)
+		tb_resp_oom(resp);
+	else
+		tb_resp_error(resp, 500, "cannot read %s data of run '%s', tag '%s': %s",
+			      k->plugin, k->run, k->tag, strerror(-rc));
+}
+
+/* Element k->index of point i, cut out of the blob's buffer, which
+ * becomes the body (no copy). Releases the view: a blob in a file is read
+ * from its copied place after the locks are dropped (a large clip, or a
+ * slow object store, must not hold the run meanwhile); an inline one
+ * through tb_view_blob. */
+static void send_element(tb_response *resp, tb_view *v, size_t i, tb_kind kind,
+			 const blob_key *k)
+{
+	const tb_blob *bl = tb_series_blob(v->se, i);
+	tb_blob_type t = bl->type;
+	tb_blob copy = *bl;
+	const char *ctype = kind == TB_KIND_IMAGE ? NULL : t == TB_BLOB_AUDIO ? "audio/wav" :
+			    audio_type(v->se);
+	unsigned char *data = NULL;
+	size_t len, off, n;
+	char num[24];
+	tb_blob_place place;
+	int rc = tb_blob_place_get(v->run, bl, &place);
+	if (rc == -ENOENT)
+		rc = tb_view_blob(v, i, &t, &data, &len);
+	tb_view_release(v);
+	if (rc == 0 && place.file.path)
+		rc = tb_blob_place_read(&place, &data, &len);
+	tb_blob_place_release(&place);
+	if (rc) {
+		read_error(resp, rc, kind, k);
+		return;
+	}
+	int e = element(kind, &copy, t, data, len, k->index, &off, &n, num, sizeof num);
+	if (e < 0) {
+		tb_resp_error(resp, 500, "%s data of run '%s', tag '%s', step %lld is malformed",
+			      k->plugin, k->run, k->tag, (long long)k->step);
+		free(data);
+		return;
+	}
+	if (e == 1)
+		memcpy(data, num, n + 1);
+	else
+		memmove(data, data + off, n);
+	data[n] = '\0';
+	resp->status = 200;
+	resp->content_type = kind == TB_KIND_IMAGE ? image_type(data, n) : ctype;
+	resp->no_gzip = true;
+	tb_buf_release(&resp->body);
+	resp->body.data = (char *)data;
+	resp->body.len = n;
+	resp->body.cap = n + 1;
+}
+
+/* individualImage, imageData, individualAudio: the key (param) checked,
+ * its run, tag, step and index found, the element sent. */
 static void serve_blob(const tb_request *req, tb_response *resp, tb_kind kind, const char *param)
 {
 	const char *text = tb_req_arg(req, param);
-	const char *plugin = kind == TB_KIND_IMAGE ? "images" : "audio";
 	if (!text) {
 		tb_resp_error(resp, 400, "Missing '%s' parameter", param);
 		return;
 	}
 	blob_key k;
 	const char *bad = key_parse(text, &k);
-	if (!bad && strcmp(k.plugin, plugin))
+	if (!bad && strcmp(k.plugin, kind == TB_KIND_IMAGE ? "images" : "audio"))
 		bad = "blob key names another plugin";
+	tb_view v;
 	if (bad) {
 		tb_resp_error(resp, 400, "%s", bad);
-		cJSON_Delete(k.json);
-		return;
-	}
-	tb_view v;
-	if (tb_view_open(&v, &req->app->store, k.run, k.tag, kind)) {
+	} else if (tb_view_open(&v, &req->app->store, k.run, k.tag, kind)) {
 		tb_resp_error(resp, 404, "No %s data for run='%s', tag='%s'",
 			      kind == TB_KIND_IMAGE ? "image" : "audio", k.run, k.tag);
-		cJSON_Delete(k.json);
-		return;
-	}
-	size_t i = v.first;
-	while (i < v.end && tb_series_step(v.se, i) != k.step)
-		i++;
-	const tb_blob *bl = i < v.end ? tb_series_blob(v.se, i) : NULL;
-	int64_t have = !bl ? 0 : kind == TB_KIND_IMAGE ? tb_image_samples(bl) + 2 :
-							audio_samples(bl);
-	if (!bl) {
-		tb_resp_error(resp, 404, "No such step: %lld (run '%s', tag '%s')",
-			      (long long)k.step, k.run, k.tag);
-	} else if (k.index < 0 || k.index >= have) {
-		tb_resp_error(resp, 400, "blob index %lld out of range: step %lld has %lld",
-			      (long long)k.index, (long long)k.step, (long long)have);
 	} else {
-		tb_blob_type t;
-		unsigned char *data;
-		size_t len;
-		int rc = tb_view_blob(&v, i, &t, &data, &len);
-		const char *ctype = kind == TB_KIND_AUDIO ? audio_type(v.se) : NULL;
-		if (rc == 0) {
-			size_t off, n;
-			char num[24];
-			int e = element(kind, bl, t, data, len, k.index, &off, &n, num, sizeof num);
-			if (e < 0) {
-				tb_resp_error(resp, 500, "%s data of run '%s', tag '%s', step %lld is "
-					      "malformed", plugin, k.run, k.tag, (long long)k.step);
-			} else {
-				if (e == 1)
-					memcpy(data, num, n + 1);
-				else
-					memmove(data, data + off, n);
-				data[n] = '\0';
-				if (kind == TB_KIND_AUDIO && t == TB_BLOB_AUDIO)
-					ctype = "audio/wav";
-				resp->status = 200;
-				resp->content_type = kind == TB_KIND_IMAGE ?
-							     image_type(data, n) : ctype;
-				resp->no_gzip = true;
-				tb_buf_release(&resp->body);
-				resp->body.data = (char *)data;
-				resp->body.len = n;
-				resp->body.cap = n + 1;
-				data = NULL;
-			}
-			free(data);
-		} else if (rc == -ENOENT) {
-			tb_resp_error(resp, 404, "the event file holding this %s (run '%s', tag "
-				      "'%s', step %lld) changed or was removed since it was read",
-				      kind == TB_KIND_IMAGE ? "image" : "clip", k.run, k.tag,
-				      (long long)k.step);
-		} else if (rc == -EBUSY) {
-			tb_resp_error(resp, 503, "too many large blobs being read at once; retry");
-		} else if (rc == -ENOMEM) {
-			tb_resp_oom(resp);
-		} else {
-			tb_resp_error(resp, 500, "cannot read %s data of run '%s', tag '%s': %s",
-				      plugin, k.run, k.tag, strerror(-rc));
-		}
+		/* the first event of the step, as the listings */
+		size_t i = v.first;
+		while (i < v.end && tb_series_step(v.se, i) != k.step)
+			i++;
+		int64_t have = i == v.end ? 0 : kind_samples(kind, tb_series_blob(v.se, i)) +
+							(kind == TB_KIND_IMAGE ? 2 : 0);
+		if (i == v.end)
+			tb_resp_error(resp, 404, "No such step: %lld (run '%s', tag '%s')",
+				      (long long)k.step, k.run, k.tag);
+		else if (k.index < 0 || k.index >= have)
+			tb_resp_error(resp, 400, "blob index %lld out of range: step %lld has %lld",
+				      (long long)k.index, (long long)k.step, (long long)have);
+		if (i == v.end || k.index < 0 || k.index >= have)
+			tb_view_release(&v);
+		else
+			send_element(resp, &v, i, kind, &k);
 	}
-	tb_view_release(&v);
 	cJSON_Delete(k.json);
 }
 

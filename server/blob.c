@@ -170,6 +170,9 @@ static uint32_t le32(const unsigned char *p)
 	       (uint32_t)p[3] << 24;
 }
 
+static int read_place(const tb_blob_file *f, const tb_blob *b, unsigned char **data,
+		      size_t *len);
+
 int tb_blob_read(const tb_run *r, const tb_blob *b, unsigned char **data, size_t *len)
 {
 	if (b->file == TB_BLOB_NO_FILE) {
@@ -184,6 +187,34 @@ int tb_blob_read(const tb_run *r, const tb_blob *b, unsigned char **data, size_t
 	}
 	if (b->file >= r->n_blob_files)
 		return -ENOENT;
+	return read_place(&r->blob_files[b->file], b, data, len);
+}
+
+int tb_blob_place_get(const tb_run *r, const tb_blob *b, tb_blob_place *p)
+{
+	memset(p, 0, sizeof *p);
+	if (b->file == TB_BLOB_NO_FILE || b->file >= r->n_blob_files)
+		return -ENOENT;
+	p->blob = *b;
+	p->file.src = r->blob_files[b->file].src;
+	p->file.path = strdup(r->blob_files[b->file].path);
+	return p->file.path ? 0 : -ENOMEM;
+}
+
+int tb_blob_place_read(const tb_blob_place *p, unsigned char **data, size_t *len)
+{
+	return read_place(&p->file, &p->blob, data, len);
+}
+
+void tb_blob_place_release(tb_blob_place *p)
+{
+	free(p->file.path);
+	p->file.path = NULL;
+}
+
+/* A file blob b read back from f (see tb_blob_read). */
+static int read_place(const tb_blob_file *f, const tb_blob *b, unsigned char **data, size_t *len)
+{
 	if (b->rec_len > TB_MAX_BLOB_READ)
 		return -EFBIG;
 	size_t need = (size_t)b->rec_len + TB_RECORD_FOOTER_LEN;
@@ -192,7 +223,6 @@ int tb_blob_read(const tb_run *r, const tb_blob *b, unsigned char **data, size_t
 		atomic_fetch_sub(&in_flight, need);
 		return -EBUSY;
 	}
-	const tb_blob_file *f = &r->blob_files[b->file];
 	tb_source_file *sf = NULL;
 	unsigned char *buf = NULL;
 	unsigned char head[TB_RECORD_HEADER_LEN];

@@ -30,6 +30,20 @@
  * -ENOMEM. */
 int tb_blob_read(const tb_run *r, const tb_blob *b, unsigned char **data, size_t *len);
 
+/* A file blob's place copied out of the store, so a large blob can be read
+ * after the view's locks are released (a 200 MB clip from S3 must not hold
+ * the run's lock meanwhile). get: run lock held; -ENOENT for an inline
+ * blob (read those with tb_blob_read under the lock), -ENOMEM. read: as
+ * tb_blob_read, no lock needed (the source outlives the store's use). */
+typedef struct tb_blob_place {
+	tb_blob_file file;     /* path owned by the place */
+	tb_blob blob;          /* the fixed part (last: tb_blob ends in data[]) */
+} tb_blob_place;
+
+int tb_blob_place_get(const tb_run *r, const tb_blob *b, tb_blob_place *p);
+int tb_blob_place_read(const tb_blob_place *p, unsigned char **data, size_t *len);
+void tb_blob_place_release(tb_blob_place *p);
+
 /* The n-th (0-based) occurrence of length-delimited field `field` in the
  * message p[0..len), or the last one when n is SIZE_MAX: its body's offset
  * and length. 0, -ENOENT (absent) or -EINVAL (not valid wire format). */

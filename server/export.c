@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
 #include "buf.h"
 #include "json.h"
 #include "query.h"

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Hostile blobs against a real tbserve (images and audio, the blob index):
 garbage image bytes served exactly as written, hostile blob keys, event
-files truncated, rewritten or deleted after they were indexed, and a 200 MB
-audio clip read with bounded memory.
+files truncated, rewritten or deleted after they were indexed, images
+appended while serving (a record cut in two writes), TF2 audio tensors, and
+a 200 MB audio clip read with bounded memory.
 
 usage: hostile_blobs.py path/to/tbserve [case ...]
 
@@ -83,12 +84,13 @@ def garbage_image(tmp):
     hl.write_events(os.path.join(tmp, "run", "events.out.tfevents.1"), [
         image_event(0, "legacy", garbage), image_event(1, "legacy", good),
         string_tensor_event(0, "tf2", "images", [3], [b"4", b"3", garbage]),
+        image_event(0, "tiny", b"GIF89a.."),   # under 64 bytes: kept inline
     ])
     srv = start(tmp)
     try:
         tags = srv.json("/data/plugin/images/tags")
         assert tags["run"]["legacy"]["samples"] == 1 and tags["run"]["tf2"]["samples"] == 1, tags
-        for tag, want in (("legacy", [garbage, good]), ("tf2", [garbage])):
+        for tag, want in (("legacy", [garbage, good]), ("tf2", [garbage]), ("tiny", [b"GIF89a.."])):
             keys = query_of(srv, "/data/plugin/images/images?run=run&tag=" + tag)
             assert len(keys) == len(want), (tag, keys)
             for k, data in zip(keys, want):
@@ -99,7 +101,8 @@ def garbage_image(tmp):
                 ctype = r.getheader("Content-Type")
                 c.close()
                 assert r.status == 200 and body == data, (tag, r.status, body[:40])
-                assert ctype == ("image/png" if data is good else "application/octet-stream"), ctype
+                assert ctype == ("image/png" if data is good else "image/gif" if tag == "tiny"
+                                 else "application/octet-stream"), ctype
         # the width and height elements of the sequence, as TensorBoard has them
         st, body = srv.get("/data/plugin/images/individualImage?blob_key=" +
                            key("images", "run", "legacy", 0, 0))
@@ -200,6 +203,33 @@ def deleted_after_load(tmp):
     imgs, out = indexed_then(tmp, os.remove)
     for st, body in out:
         assert st == 404 and b"changed or was removed" in body, (st, body)
+
+
+@case("images appended while serving (one record cut in two writes) read back from their offsets")
+def appended_while_serving(tmp):
+    path = os.path.join(tmp, "run", "events.out.tfevents.1")
+    imgs = [png(3000, s) for s in range(5)]
+    hl.write_events(path, [image_event(s, "img", imgs[s]) for s in range(2)])
+    srv = hl.Server(["--logdir", tmp, "--reload_interval", "1"])
+    try:
+        tail = b"".join(hl.record(image_event(s, "img", imgs[s])) for s in range(2, 5))
+        with open(path, "ab") as f:   # a record cut in the middle, then the rest
+            f.write(tail[:4000])
+            f.flush()
+            time.sleep(1.5)
+            f.write(tail[4000:])
+        keys = []
+        for _ in range(100):
+            keys = query_of(srv, "/data/plugin/images/images?run=run&tag=img")
+            if len(keys) == 5:
+                break
+            time.sleep(0.1)
+        assert len(keys) == 5, len(keys)
+        for k, data in zip(keys, imgs):
+            st, body = srv.get("/data/plugin/images/individualImage?blob_key=" + k)
+            assert (st, body == data) == (200, True), (st, len(body))
+    finally:
+        srv.stop()
 
 
 @case("TF2 audio tensor [k, 2]: tags, listing and clip bytes with the recorded type")
