@@ -83,14 +83,10 @@ function tabShown(tab) {
   const p = listing && listing[tab]; // each tab is named as its plugin
   return !p || p.enabled !== false;
 }
+let listingAt = 0;
+let infoTimer = 0;
 async function loadListing() {
-  // what each run holds changes with the tabs (the run list says it)
-  if (runs.loaded) {
-    api.runsInfo().then((info) => {
-      runs.setInfo(info.runs);
-      if (views.scalars.loaded && !views.scalars.tags.size) views.scalars.layout(); // says what the runs hold
-    }).catch(() => {});
-  }
+  listingAt = Date.now();
   try {
     listing = await api.pluginsListing();
   } catch {
@@ -108,6 +104,14 @@ async function loadListing() {
 function listingSoon() {
   clearTimeout(listingTimer);
   listingTimer = setTimeout(loadListing, 300);
+}
+/** Refetch what each run holds (the run list says it for runs without scalars). */
+function infoSoon() {
+  clearTimeout(infoTimer);
+  infoTimer = setTimeout(() => api.runsInfo().then((info) => {
+    runs.setInfo(info.runs);
+    if (views.scalars.loaded && !views.scalars.tags.size) views.scalars.layout(); // says what the runs hold
+  }).catch(() => {}), 300);
 }
 
 // image settings (sidebar, Images tab)
@@ -136,7 +140,7 @@ async function loadRuns() {
   const changed = !runs.loaded || list.length !== runs.all.length || list.some((r, i) => r !== runs.all[i]);
   if (changed) {
     runs.setRuns(list);
-    api.runsInfo().then((info) => runs.setInfo(info.runs)).catch(() => {});
+    infoSoon();
     for (const t of loadedTabs) if (views[t].loaded) views[t].onState(new Set(['hidden']));
     status();
   }
@@ -170,9 +174,12 @@ function ensureTab(tab) {
   loadTags(tab);
 }
 
+let resyncs = 0;
 async function reloadAll(mode) {
-  await loadRuns().catch(() => {});
-  listingSoon();
+  const newRuns = await loadRuns().catch(() => false);
+  // tabs with data: when the live feed first opens (what came meanwhile), on
+  // a reconnection or new runs; while polling, every 10 s
+  if (newRuns || mode !== 'append' || !resyncs++ || Date.now() - listingAt > 10000) listingSoon();
   await Promise.all([...loadedTabs].map((t) => loadTags(t)));
   if (mode) for (const t of loadedTabs) views[t].resync(mode);
 }
@@ -191,6 +198,7 @@ const feed = new LiveFeed({
   onSeries(ev) {
     const tabs = SERIES_TABS[ev.plugin] || [];
     if (tabs.some((t) => !tabShown(t))) listingSoon(); // data for a hidden tab
+    if (!runs.holds?.get(ev.run)?.includes(ev.plugin)) infoSoon(); // a run holds more
     for (const t of tabs) {
       if (!loadedTabs.has(t)) continue;
       if (!views[t].onSeries(ev)) tagsSoon(t);
