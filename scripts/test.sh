@@ -78,6 +78,8 @@ run node --test --test-reporter=tap tests/browser/smoothing.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap tests/browser/binary.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/dashboard.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/charts.test.mjs
+# Images and Audio tabs, pinning, tabs only with data (h2)
+TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/images.test.mjs
 # The page behind the token login (?token= once, then the cookie) and over HTTPS.
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/access.test.mjs
 # PR curves and custom scalars (h5): both tabs on logdir-small and the real fixtures.

@@ -207,6 +207,14 @@ export const api = {
   customScalarsLayout: () => getJSON('data/plugin/custom_scalars/layout'),
   /** {regex_valid, tag_to_events: {tag: [[wall, step, value], …]}} of the run's tags matching a Python regex */
   customScalars: (run, tag) => getJSON('data/plugin/custom_scalars/scalars', { run, tag }),
+  // images and audio (TensorBoard's shapes, reference §4.7): a step list per
+  // sample, each with the `query` its bytes are fetched with
+  imageTags: () => getJSON('data/plugin/images/tags'),
+  images: (run, tag, sample = 0) => getJSON('data/plugin/images/images', { run, tag, sample }),
+  imageUrl: (query) => `data/plugin/images/individualImage?${query}`,
+  audioTags: () => getJSON('data/plugin/audio/tags'),
+  audio: (run, tag, sample = 0) => getJSON('data/plugin/audio/audio', { run, tag, sample }),
+  audioUrl: (query) => `data/plugin/audio/individualAudio?${query}`,
 };
 
 /**

@@ -19,6 +19,7 @@ import { Board } from './board.js';
 import { iconButton, icon } from './icons.js';
 import { formatStep, formatDuration, formatWall, htmlToText, userRegex } from './format.js';
 import { downloadBlob, downloadDataUrl, fileName, csvField } from './download.js';
+import { pinButton } from './pins.js';
 
 const MAX_CHARTS = 48; // live Chart.js instances kept; older off-screen ones are freed
 // Charts redrawn in one frame: after this many ms the rest wait for the next
@@ -106,9 +107,10 @@ export class ScalarsView {
     }
     let empty = null;
     if (!this.tags.size) {
-      empty = this.runs.all.length
-        ? { title: 'No scalar data yet', text: 'None of the runs has logged a scalar. Log one (e.g. writer.add_scalar("loss", value, step) or tf.summary.scalar) and it appears here by itself.' }
-        : { title: 'No runs yet', text: this.runs.emptyText() };
+      const held = this.runs.heldData(); // what the runs hold instead (images, a graph, …)
+      empty = !this.runs.all.length ? { title: 'No runs yet', text: this.runs.emptyText() }
+        : held ? { title: 'No scalars in these runs', text: `The runs hold ${held}, but no scalar. Log one (e.g. writer.add_scalar("loss", value, step) or tf.summary.scalar) and it appears here by itself.` }
+          : { title: 'No scalar data yet', text: 'None of the runs has logged a scalar. Log one (e.g. writer.add_scalar("loss", value, step) or tf.summary.scalar) and it appears here by itself.' };
     } else if (!re) {
       empty = { title: 'Invalid tag filter', text: 'The filter is a regular expression; fix it to see tags again.' };
     } else if (!visibleRuns.size) {
@@ -212,7 +214,7 @@ export class ScalarsView {
     }
     menu.append(sum, items);
     const enlarge = iconButton('expand', 'Enlarge', 'enlarge');
-    actions.append(reset, menu, enlarge);
+    actions.append(reset, pinButton('scalars', tag), menu, enlarge);
     head.append(actions);
     const host = document.createElement('div');
     host.className = 'chart-host';
@@ -592,7 +594,7 @@ export class ScalarsView {
 
   onState(changed) {
     if (changed.has('smoothing')) this.resmooth();
-    if (changed.has('tagFilter') || changed.has('hidden') || changed.has('runFilter') || changed.has('collapsed')) this.layout();
+    if (['tagFilter', 'hidden', 'runFilter', 'collapsed', 'pinned'].some((k) => changed.has(k))) this.layout();
     if (changed.has('xAxis')) for (const c of this.cards.values()) c.zoom = null;
     if (['smoothing', 'yScale', 'xAxis', 'ignoreOutliers', 'hidden', 'runFilter', 'colors'].some((k) => changed.has(k))) this.invalidateAll();
   }
