@@ -212,6 +212,47 @@ void tb_blob_place_release(tb_blob_place *p)
 	p->file.path = NULL;
 }
 
+size_t tb_blob_file_image_len(uint64_t size)
+{
+	size_t n = 2; /* the key byte and the last byte of the length */
+	for (uint64_t v = size; v >= 0x80; v >>= 7)
+		n++;
+	return n + (size_t)size;
+}
+
+/* A whole-file blob (TB_BLOB_ELEM_FILE): the file must be exactly the
+ * rec_len bytes indexed, with their CRC; answered as Summary.Image
+ * {4: bytes}. */
+static int read_file_image(tb_source_file *sf, tb_source *src, const tb_blob *b,
+			   unsigned char **data, size_t *len)
+{
+	size_t head = tb_blob_file_image_len(b->rec_len) - b->rec_len;
+	unsigned char *buf = malloc(head + (size_t)b->rec_len + 1);
+	if (!buf)
+		return -ENOMEM;
+	unsigned char extra;
+	int rc = read_exact(src, sf, buf + head, b->rec_len, 0);
+	/* one more byte readable: the file grew or was replaced */
+	if (!rc && tb_source_read(sf, &extra, 1, b->rec_len) != 0)
+		rc = -ENOENT;
+	if (!rc && tb_crc32c_mask(tb_crc32c(0, buf + head, b->rec_len)) != b->rec_crc)
+		rc = -ENOENT;
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	unsigned char *p = buf;
+	*p++ = 4 << 3 | 2;
+	uint64_t v = b->rec_len;
+	for (; v >= 0x80; v >>= 7)
+		*p++ = (unsigned char)(v | 0x80);
+	*p++ = (unsigned char)v;
+	buf[head + b->rec_len] = '\0';
+	*data = buf;
+	*len = head + b->rec_len;
+	return 0;
+}
+
 /* A file blob b read back from f (see tb_blob_read). */
 static int read_place(const tb_blob_file *f, const tb_blob *b, unsigned char **data, size_t *len)
 {
@@ -229,6 +270,10 @@ static int read_place(const tb_blob_file *f, const tb_blob *b, unsigned char **d
 	int rc = tb_source_open(f->src, f->path, &sf);
 	if (rc) {
 		rc = rc == -ENOMEM ? rc : -ENOENT;
+		goto out;
+	}
+	if (b->elem == TB_BLOB_ELEM_FILE) {
+		rc = read_file_image(sf, f->src, b, data, len);
 		goto out;
 	}
 	if ((rc = read_exact(f->src, sf, head, sizeof head, b->offset)))

@@ -44,6 +44,10 @@ int tb_blob_place_get(const tb_run *r, const tb_blob *b, tb_blob_place *p);
 int tb_blob_place_read(const tb_blob_place *p, unsigned char **data, size_t *len);
 void tb_blob_place_release(tb_blob_place *p);
 
+/* Bytes a whole-file image blob of size bytes reads back as (a Summary.Image
+ * holding them): its tb_blob.len. */
+size_t tb_blob_file_image_len(uint64_t size);
+
 /* The n-th (0-based) occurrence of length-delimited field `field` in the
  * message p[0..len), or the last one when n is SIZE_MAX: its body's offset
  * and length. 0, -ENOENT (absent) or -EINVAL (not valid wire format). */

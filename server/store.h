@@ -97,6 +97,11 @@ typedef struct tb_text {
 #define TB_BLOB_INLINE_MAX 64
 #define TB_BLOB_ELEM_GRAPH_DEF UINT32_MAX        /* Event.graph_def */
 #define TB_BLOB_ELEM_RUN_METADATA (UINT32_MAX - 1) /* Event.tagged_run_metadata.run_metadata */
+/* A whole file that is one image (W&B media under files/): offset 0,
+ * rec_len its size, rec_crc the masked CRC32C of its bytes; read back as
+ * a serialized Summary.Image holding them (encoded_image_string, field 4),
+ * so the images plugin serves it as any TF1 image. */
+#define TB_BLOB_ELEM_FILE (UINT32_MAX - 2)
 
 typedef struct tb_blob {
 	tb_blob_type type;

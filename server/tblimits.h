@@ -239,6 +239,11 @@
 /* Bytes of a files/media table we read to show it as a text table. */
 #define TB_WANDB_MAX_TABLE_FILE (4u * 1024 * 1024)
 
+/* A W&B media image (files/media/images/...) indexed for the images view:
+ * read once at load for its CRC, then read back on request. Logged images
+ * are KBs to a few MB; a larger file is listed by its path instead. */
+#define TB_WANDB_MAX_IMAGE_FILE (64u * 1024 * 1024)
+
 /* Bytes of one console line after \r and ANSI handling; longer lines are
  * cut (a progress bar never gets near). */
 #define TB_WANDB_MAX_LINE (64u * 1024)

@@ -570,6 +570,7 @@ int tb_wandb_read(tb_wandb_file **wf, tb_store *s, tb_run *r, tb_source *src, co
 	if (f->log.error)
 		return 0;
 	f->path = path;
+	f->src = src;
 	tb_run_wrlock(r);
 	int rc = bind_run(f, s, r, fresh);
 	tb_run_unlock(r);

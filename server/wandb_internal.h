@@ -44,6 +44,8 @@ struct tb_wandb_file {
 	tb_run *run;
 	tb_wandb_info *info;
 	const char *path;
+	struct tb_source *src;          /* where the log is read (media files too);
+					 * NULL for a log in memory */
 };
 
 /* wandb_info.c */

@@ -13,7 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blob.h"
+#include "crc32c.h"
 #include "log.h"
+#include "source.h"
 #include "tblimits.h"
 #include "wandb_internal.h"
 
@@ -182,8 +185,10 @@ static tb_series *series_get(tb_wandb_file *f, const char *tag, size_t len, tb_k
 		memcpy(name, tag, len);
 		name[len] = '\0';
 		const char *plugin = kind == TB_KIND_SCALAR ? "scalars" :
-				     kind == TB_KIND_HISTOGRAM ? "histograms" : "text";
-		int cls = kind == TB_KIND_SCALAR ? TB_CLASS_SCALAR : TB_CLASS_TENSOR;
+				     kind == TB_KIND_HISTOGRAM ? "histograms" :
+				     kind == TB_KIND_IMAGE ? "images" : "text";
+		int cls = kind == TB_KIND_SCALAR ? TB_CLASS_SCALAR :
+			  kind == TB_KIND_IMAGE ? TB_CLASS_BLOB_SEQUENCE : TB_CLASS_TENSOR;
 		tb_series_meta m = { plugin, cls, name, "", NULL, 0 };
 		se = tb_run_create(f->store, r, tag, len, kind, &m);
 		if (!se)
@@ -357,8 +362,51 @@ static int add_table(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, c
 	return rc;
 }
 
+/* {"_type": "image-file", "path": "media/images/....png", ...}: an image
+ * series of the tag, its point the file's place (read back, CRC-checked, by
+ * the images plugin: blob.h). 1 when the file is not there (or too large,
+ * or the log is in memory): then it is listed as a media line. */
+static int add_image(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, const cJSON *j)
+{
+	const char *rel = str_member(j, "path");
+	char path[4096];
+	media_path(f, rel ? rel : "", path, sizeof path);
+	if (!path[0] || !f->src)
+		return 1;
+	tb_source_file *sf;
+	int rc = tb_source_open(f->src, path, &sf);
+	if (rc)
+		return rc == -ENOMEM ? rc : 1;
+	uint64_t size = tb_source_file_size(sf);
+	unsigned char *buf = size <= TB_WANDB_MAX_IMAGE_FILE ? malloc(size ? size : 1) : NULL;
+	size_t got = 0;
+	while (buf && got < size) {
+		ssize_t k = tb_source_read(sf, buf + got, size - got, got);
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	tb_source_close(sf);
+	if (!buf || got != size) {
+		free(buf);
+		return size > TB_WANDB_MAX_IMAGE_FILE ? 1 : buf ? 1 : -ENOMEM;
+	}
+	uint32_t crc = tb_crc32c_mask(tb_crc32c(0, buf, got));
+	free(buf);
+	uint32_t id;
+	if ((rc = tb_run_blob_file(f->run, f->src, path, &id)))
+		return rc;
+	tb_series *se = series_get(f, tag->data, tag->len, TB_KIND_IMAGE);
+	if (!se)
+		return 0;
+	tb_blob_ref ref = { .file = id, .elem = TB_BLOB_ELEM_FILE, .rec_crc = crc,
+			    .rec_len = (uint32_t)size, .count = 1, .offset = 0 };
+	return tb_series_append_blob_ref(f->store, se, wall, step, TB_BLOB_IMAGE,
+					 tb_blob_file_image_len(size), &ref);
+}
+
 /* Any other media value: "<_type>: <path> (WxH) [file missing]", so it is
- * listed, not dropped (the images plugin is not served yet). */
+ * listed, not dropped. */
 static int add_media_line(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step,
 			  const cJSON *j, const char *type)
 {
@@ -433,6 +481,8 @@ static int add_cjson(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, c
 			rc = add_histogram(f, tag, wall, step, j);
 		else if (!strcmp(type, "table-file"))
 			rc = add_table(f, tag, wall, step, j);
+		else if (!strcmp(type, "image-file"))
+			rc = add_image(f, tag, wall, step, j);
 		if (rc == 1)
 			rc = add_media_line(f, tag, wall, step, j, type);
 		return rc;

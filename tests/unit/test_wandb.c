@@ -255,7 +255,8 @@ static void check_history_key(tb_app *app, const char *run, const char *key, con
 	if (n != (size_t)points)
 		fail_msg("%s %s: %zu points of a non-scalar value, the reader found %d", run, key, n,
 			 points);
-	assert_true(kind == TB_KIND_TEXT || kind == TB_KIND_HISTOGRAM);
+	/* images whose file is there are images (test_media_images reads them) */
+	assert_true(kind == TB_KIND_TEXT || kind == TB_KIND_HISTOGRAM || kind == TB_KIND_IMAGE);
 	(*checked)++;
 }
 
@@ -1001,19 +1002,133 @@ static void test_table_file(void **state)
 	int tables = 0, images = 0;
 	for (size_t i = 0; i < r->n_series; i++) {
 		tb_series *se = r->series[i];
+		images += se->kind == TB_KIND_IMAGE;
 		if (se->kind != TB_KIND_TEXT || !strcmp(se->tag, TB_WANDB_CONSOLE_TAG))
 			continue;
 		const tb_text *t = tb_series_text(se, 0);
 		if (t->rank == 2 && t->dims[0] > 1)
 			tables++;
-		else if (strstr(t->strs[0], "image-file: media/images/") &&
-			 !strstr(t->strs[0], "[file missing]"))
-			images++;
+		/* an image whose file is there is an image, not a line */
+		assert_null(strstr(t->strs[0], "image-file: media/images/") &&
+			    !strstr(t->strs[0], "[file missing]") ? t->strs[0] : NULL);
 	}
 	tb_run_unlock(r);
 	assert_true(tables >= 1);
 	assert_true(images >= 1);
 	fixture_free(fx);
+}
+
+/* GET path?name=value through the route table (one parameter). */
+static void get1(tb_app *app, tb_response *resp, const char *path, const char *name,
+		 const char *value)
+{
+	tb_param q[1] = { { (char *)name, (char *)value, strlen(value) } };
+	tb_request req;
+	memset(&req, 0, sizeof req);
+	req.app = app;
+	req.method = "GET";
+	req.path = path;
+	req.query = q;
+	req.n_query = 1;
+	tb_response_init(resp);
+	tb_api_handle(&req, resp);
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	*n = (size_t)ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	char *p = malloc(*n + 1);
+	assert_int_equal(fread(p, 1, *n, fp), *n);
+	fclose(fp);
+	return p;
+}
+
+/* Every image of a run's image series, as the images plugin serves it: the
+ * bytes of its file under files/media. Returns the images checked; with
+ * clobber, each file is first overwritten with other bytes of the same size
+ * and the answer must be a 404 instead. */
+static int check_run_images(tb_app *app, const char *name, bool clobber)
+{
+	tb_run *r = run_of(app, name);
+	assert_non_null(r);
+	int checked = 0;
+	for (size_t i = 0; i < r->n_series; i++) {
+		tb_series *se = r->series[i];
+		if (se->kind != TB_KIND_IMAGE)
+			continue;
+		tb_response resp;
+		get(app, &resp, "/data/plugin/images/images", name, se->tag);
+		assert_int_equal(resp.status, 200);
+		cJSON *list = cJSON_Parse(resp.body.data);
+		tb_response_release(&resp);
+		assert_int_equal(cJSON_GetArraySize(list), (int)se->n);
+		const cJSON *e;
+		size_t k = 0;
+		cJSON_ArrayForEach(e, list) {
+			const char *query = cJSON_GetObjectItem(e, "query")->valuestring;
+			assert_int_equal(strncmp(query, "blob_key=", 9), 0);
+			const tb_blob *b = tb_series_blob(se, k++);
+			assert_int_equal(b->elem, TB_BLOB_ELEM_FILE);
+			const char *path = r->blob_files[b->file].path;
+			size_t n;
+			char *want = slurp(path, &n);
+			if (clobber) {
+				for (size_t j = 0; j < n; j++)
+					want[j] ^= 0x5a;
+				FILE *fp = fopen(path, "wb");
+				assert_int_equal(fwrite(want, 1, n, fp), n);
+				fclose(fp);
+			}
+			get1(app, &resp, "/data/plugin/images/individualImage", "blob_key", query + 9);
+			if (clobber) {
+				assert_int_equal(resp.status, 404);
+			} else {
+				assert_int_equal(resp.status, 200);
+				assert_int_equal(resp.src, TB_BODY_BUF);
+				assert_int_equal(resp.body.len, n);
+				assert_memory_equal(resp.body.data, want, n);
+			}
+			tb_response_release(&resp);
+			free(want);
+			checked++;
+		}
+		cJSON_Delete(list);
+	}
+	return checked;
+}
+
+/* W&B image-file values (files/media/images) are images of the images
+ * plugin: every one read back as its file's exact bytes; a file changed
+ * after the load answers 404, never other bytes. */
+static void test_media_images(void **state)
+{
+	(void)state;
+	static const char *const runs[][2] = {
+		{ "AHelbo_autoGAN", "run-20240503_104448-z3pktf9j" },
+		{ "anish-sk_CS6910_Assignment1", "run-20210312_161650-nt1k6dl7" },
+	};
+	for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+		char dir[512];
+		snprintf(dir, sizeof dir, "wandb/%s", runs[i][0]);
+		struct fixture *fx = fixture_new(tu_path(dir), NULL);
+		assert_true(check_run_images(&fx->app, runs[i][1], false) >= 1);
+		fixture_free(fx);
+	}
+	/* a copy whose image files are overwritten after the load */
+	make_tmp();
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "cp -r '%s' '%s/'", tu_path("wandb/anish-sk_CS6910_Assignment1"), tmpdir);
+	assert_int_equal(system(cmd), 0);
+	struct fixture *fx = fixture_new(tmpdir, NULL);
+	char name[512];
+	snprintf(name, sizeof name, "anish-sk_CS6910_Assignment1/%s", runs[1][1]);
+	assert_true(check_run_images(&fx->app, name, true) >= 1);
+	fixture_free(fx);
+	rm_tmp();
 }
 
 /* ---- 4. the console ----------------------------------------------------------------- */
@@ -1065,6 +1180,7 @@ int main(void)
 		cmocka_unit_test(test_not_a_wandb_file),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_table_file),
+		cmocka_unit_test(test_media_images),
 		cmocka_unit_test(test_console_terminal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
