@@ -61,6 +61,25 @@ const tagLoaders = {
   text: () => api.textTags(),
 };
 
+// ---- graphs plugin (graphs.js): its view, its "tags" (graphs/info), and its
+// tab button, shown only when some run holds a graph.
+import { GraphsView } from './graphs.js';
+views.graphs = new GraphsView($('[data-view=graphs]'), runs);
+tagLoaders.graphs = async () => {
+  const r = await fetch('data/plugin/graphs/info');
+  if (!r.ok) throw new HttpError(r.status, 'data/plugin/graphs/info', await r.text().catch(() => ''));
+  return r.json();
+};
+tagLoaders.graphs().then((info) => {
+  if (Object.keys(info || {}).length) $('.tabs [data-tab=graphs]').hidden = false;
+}, () => {});
+window.__tbserveGraphs = Object.freeze({
+  describe: () => views.graphs.describe(),
+  /** Draw a graph from a pbtxt body (the 10k-node benchmark); resolves once drawn. */
+  showText: (text) => views.graphs.setText(text),
+  reveal: (name) => views.graphs.reveal(views.graphs.model.ops.get(name)),
+});
+
 // ---- loading -------------------------------------------------------------------------
 
 let env = null;
