@@ -3,8 +3,8 @@
 # build time; playwright-core, for the browser tests) exactly as
 # package-lock.json pins them. Idempotent: `npm ci` runs only when
 # node_modules/ is missing or package-lock.json changed since the last run.
-# Also links static/vendor/{chart.umd.js,dagre.min.js} into node_modules so
-# that `tbserve --static_dir static` finds them during frontend work.
+# Also copies chart.umd.js and dagre.min.js into static/vendor/ so that
+# `tbserve --static_dir static` finds them during frontend work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,10 +21,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] ||
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
 fi
-# static/vendor holds one link per vendored file (it was once a link to
-# chart.js/dist itself: replace that).
+# static/vendor holds a copy of each vendored file: --static_dir opens every
+# path component with O_NOFOLLOW, so links (static/vendor was once a link to
+# chart.js/dist) are never served.
 [ -L static/vendor ] && rm static/vendor
 mkdir -p static/vendor
 for f in chart.js/dist/chart.umd.js @dagrejs/dagre/dist/dagre.min.js; do
-  ln -sfn "../../node_modules/$f" "static/vendor/$(basename "$f")"
+  cmp -s "node_modules/$f" "static/vendor/$(basename "$f")" || cp -f "node_modules/$f" static/vendor/
 done

@@ -43,6 +43,39 @@ async function getText(path, params) {
   return body;
 }
 
+function formatMicros(us) {
+  return us >= 1000 ? `${(us / 1000).toFixed(us >= 100000 ? 0 : 2)} ms` : `${us} µs`;
+}
+function formatBytes(b) {
+  const u = ['B', 'KB', 'MB', 'GB'];
+  let k = 0;
+  while (b >= 1024 && k < u.length - 1) { b /= 1024; k++; }
+  return `${k ? b.toFixed(1) : b} ${u[k]}`;
+}
+
+/**
+ * Per-node statistics of a RunMetadata: name -> {micros, bytes, device}, as
+ * TensorBoard reads them (all_end_rel_micros; the allocators' total_bytes,
+ * else the outputs' requested_bytes), summed when a node ran more than once.
+ */
+export function nodeStats(meta) {
+  const out = new Map();
+  for (const dev of (meta.step_stats && meta.step_stats.dev_stats) || []) {
+    for (const ns of dev.node_stats || []) {
+      const name = String(ns.node_name || '');
+      if (!name) continue;
+      let bytes = 0;
+      for (const m of [].concat(ns.memory || [])) bytes += Number(m.total_bytes || 0);
+      if (!bytes) for (const o of [].concat(ns.output || [])) bytes += Number(o.tensor_description?.allocation_description?.requested_bytes || 0);
+      const s = out.get(name) || { micros: 0, bytes: 0, device: String(dev.device || '') };
+      s.micros += Number(ns.all_end_rel_micros || 0);
+      s.bytes += bytes;
+      out.set(name, s);
+    }
+  }
+  return out;
+}
+
 /** The graphs a run offers, from one entry of graphs/info: [{key, label, params}]. */
 export function graphChoices(run, entry) {
   const out = [];
@@ -50,6 +83,8 @@ export function graphChoices(run, entry) {
   for (const [tag, t] of Object.entries(entry.tags || {})) {
     if (t.conceptual_graph) out.push({ key: `c:${tag}`, label: `${tag} (Keras model)`, kind: 'graph', params: { run, conceptual: 'true', tag } });
     if (t.op_graph) out.push({ key: `t:${tag}`, label: `${tag} (op graph from run metadata)`, kind: 'graph', params: { run, conceptual: 'false', tag } });
+    // the run's op graph with this step's compute time and memory per node
+    if (t.profile && entry.run_graph) out.push({ key: `p:${tag}`, label: `${tag} (op graph + run metadata)`, kind: 'profile', params: { run, conceptual: 'false' }, meta: { run, tag } });
   }
   return out;
 }
@@ -160,6 +195,7 @@ export class GraphsView {
       layoutMs: this.drawn.ms,
       expanded: [...this.expanded],
       selected: this.selected ? this.selected.id : null,
+      stats: this.stats ? this.stats.size : 0, // nodes with run-metadata statistics
       busy: !!this.busy, // a layout is running: what is drawn is about to change
       timings: this.timings || null,
     };
@@ -204,15 +240,49 @@ export class GraphsView {
     this.clear();
     this.setNote('Loading the graph…');
     const t0 = performance.now();
-    let text;
+    let text, meta = null;
     try {
-      text = await getText('data/plugin/graphs/graph', choice.params);
+      [text, meta] = await Promise.all([
+        getText('data/plugin/graphs/graph', choice.params),
+        choice.meta ? getText('data/plugin/graphs/run_metadata', choice.meta) : null,
+      ]);
     } catch (err) {
       if (seq === this.loadSeq) this.setNote(`Could not load this graph (${err.message}).`);
       return;
     }
     if (seq !== this.loadSeq) return;
-    this.setText(text, t0);
+    await this.setText(text, t0);
+    if (meta !== null && this.model) this.setRunMetadata(meta);
+  }
+
+  /** Join a RunMetadata body's per-node stats to the drawn graph (side panel and heat). */
+  setRunMetadata(text) {
+    try {
+      this.stats = nodeStats(parsePbtxt(text));
+    } catch (err) {
+      this.setNote(`The run metadata could not be read: ${err.message}`);
+      return;
+    }
+    if (!this.stats.size) this.setNote('This run metadata holds no per-node statistics.');
+    this.relayout();
+  }
+
+  /** Compute time and memory of an op, or summed over a scope. */
+  statsOf(item) {
+    if (!this.stats) return null;
+    if (!item.isScope) return this.stats.get(item.name) || null;
+    let micros = 0, bytes = 0, n = 0;
+    const walk = (s) => {
+      for (const c of s.children) {
+        if (c.isScope) walk(c);
+        else {
+          const st = this.stats.get(c.name);
+          if (st) { micros += st.micros; bytes += st.bytes; n++; }
+        }
+      }
+    };
+    walk(item);
+    return n ? { micros, bytes, device: '' } : null;
   }
 
   /** Show a graph from its pbtxt body (also the tests' and benchmark's entry point). */
@@ -230,6 +300,7 @@ export class GraphsView {
     const t3 = performance.now();
     this.expanded = new Set();
     this.selected = null;
+    this.stats = null;
     this.showPanel(null);
     this.timings = { fetch: t1 - t0, parse: t2 - t1, model: t3 - t2 };
     if (!this.model.ops.size) {
@@ -311,6 +382,15 @@ export class GraphsView {
       if (info && info.count > 1) path.setAttribute('stroke-width', String(Math.min(4, 1 + Math.log2(info.count) / 2)));
       edgeLayer.append(path);
     }
+    // heat: each box's compute time against the slowest box drawn
+    const heat = new Map();
+    let heatMax = 0;
+    if (this.stats) {
+      for (const n of vis.nodes) {
+        const st = this.statsOf(n.item);
+        if (st && st.micros) { heat.set(n.item.id, st.micros); heatMax = Math.max(heatMax, st.micros); }
+      }
+    }
     for (const n of vis.nodes) {
       const item = n.item;
       const p = res.nodes[item.id];
@@ -320,6 +400,10 @@ export class GraphsView {
       const t = svg('text', { x: p.x, y: item.isScope ? p.y - 2 : p.y + 4, 'text-anchor': 'middle' });
       t.textContent = clip(`${item.isScope ? '▸ ' : ''}${item.label}`, 32);
       g.append(t);
+      if (heat.has(item.id)) {
+        g.append(svg('rect', { x: p.x - p.w / 2, y: p.y - p.h / 2, width: p.w, height: p.h, rx: item.isScope ? 6 : p.h / 2,
+          class: 'graph-heat', 'fill-opacity': ((0.6 * heat.get(item.id)) / heatMax).toFixed(3) }));
+      }
       if (item.isScope) {
         const sub = svg('text', { x: p.x, y: p.y + 12, 'text-anchor': 'middle', class: 'sub' });
         sub.textContent = `${item.ops} op${item.ops === 1 ? '' : 's'}`;
@@ -467,14 +551,19 @@ export class GraphsView {
     const parts = [el('h3', 'graph-panel-name', item.isScope ? (item.chunk ? item.label : item.id.slice(0, -1)) : item.name)];
     const facts = el('dl', 'graph-facts');
     const fact = (k, v) => { if (v) facts.append(el('dt', null, k), el('dd', null, v)); };
+    const st = this.statsOf(item);
     if (item.isScope) {
       fact('Scope', `${item.ops} ops, ${item.children.length} children`);
+      if (st) fact('Compute time', formatMicros(st.micros));
+      if (st && st.bytes) fact('Memory', formatBytes(st.bytes));
       parts.push(facts);
       this.panel.replaceChildren(...parts);
       return;
     }
     fact('Op', item.op || '(none)');
-    fact('Device', item.device || '(not placed)');
+    fact('Device', item.device || (st && st.device) || '(not placed)');
+    if (st) fact('Compute time', formatMicros(st.micros));
+    if (st && st.bytes) fact('Memory', formatBytes(st.bytes));
     parts.push(facts);
     if (item.attrs.length) {
       parts.push(el('h4', null, `Attributes (${item.attrs.length})`));

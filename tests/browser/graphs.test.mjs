@@ -230,6 +230,27 @@ describe('the Graphs tab in Chromium', () => {
     assert.deepEqual(P.errors, []);
   });
 
+  it('joins a tagged run metadata: compute time and memory per node and scope', async () => {
+    const { page } = P;
+    const run = 'tf1-filewriter__secsilm_understanding-tensorboard/cifar10_model/lr=1E-02,bs=128';
+    await page.selectOption('.graph-run', run);
+    await settled(page, (d, r) => d.run === r && d.ops === 1414, run);
+    await page.selectOption('.graph-kind', 'p:step0');
+    await settled(page, (d) => d.graph === 'p:step0' && d.stats > 700 && d.nodes > 0);
+    assert.ok(await page.locator('.graph-heat').count() > 0, 'nodes shaded by compute time');
+    await page.locator('.graph-node.scope', { hasText: 'CONV' }).first().click();
+    await settled(page, (d) => d.expanded.includes('CONV/'));
+    assert.match(await page.locator('.graph-facts').textContent(), /Compute time\s*[\d.]+ ms/);
+    await page.fill('.graph-search', 'CONV/Conv2D');
+    await page.locator('.graph-hit', { hasText: /^CONV\/Conv2D$/ }).click();
+    await settled(page, (d) => d.selected === 'CONV/Conv2D');
+    const facts = await page.locator('.graph-facts').textContent();
+    assert.match(facts, /Compute time/);
+    assert.match(facts, /Memory/);
+    await shot(page, 'runmetadata');
+    assert.deepEqual(P.errors, []);
+  });
+
   it('shows hostile node names as text', async () => {
     const { page } = P;
     await page.evaluate((x) => window.__tbserveGraphs.showText(`node { name: ${JSON.stringify(x)} op: ${JSON.stringify(x)} attr { key: ${JSON.stringify(x)} value { s: ${JSON.stringify(x)} } } }`), XSS);
