@@ -60,6 +60,10 @@ static const struct route {
 	{ "/data/plugin/text/text", M_TB, tb_api_text },
 	{ "/data/plugin/timeseries/tags", M_TB, tb_api_timeseries_tags },
 	{ "/data/plugin/timeseries/timeSeries", M_TB, tb_api_timeseries },
+	/* graphs plugin */
+	{ "/data/plugin/graphs/info", M_TB, tb_api_graphs_info },
+	{ "/data/plugin/graphs/graph", M_TB, tb_api_graphs_graph },
+	{ "/data/plugin/graphs/run_metadata", M_TB, tb_api_graphs_run_metadata },
 	{ "/data/export", M_GET, tb_api_export },
 	{ "/data/live", M_GET, tb_api_live },
 	{ "/favicon.ico", M_TB, h_not_found },

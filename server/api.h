@@ -50,6 +50,10 @@ void tb_api_text_tags(const tb_request *req, tb_response *resp);
 void tb_api_text(const tb_request *req, tb_response *resp);
 void tb_api_timeseries_tags(const tb_request *req, tb_response *resp);
 void tb_api_timeseries(const tb_request *req, tb_response *resp);
+/* graphs plugin (api_graphs.c) */
+void tb_api_graphs_info(const tb_request *req, tb_response *resp);
+void tb_api_graphs_graph(const tb_request *req, tb_response *resp);
+void tb_api_graphs_run_metadata(const tb_request *req, tb_response *resp);
 
 /* {run: {tag: {displayName, description}}} for the visible series of kind
  * (scalars, histograms and distributions tags). */

@@ -274,4 +274,23 @@
  * --reload_interval says: a listing is a billed request. */
 #define TB_LIVE_MIN_REMOTE_INTERVAL 1.0
 
+/* ---- graphs plugin (api_graphs.c, pbtext.c, keras_graph.c) ------------ */
+
+/* Serialized GraphDef / RunMetadata / Keras config we unpack for one
+ * request. The largest real graph seen is 7 MB; 64 MiB is a 1M-node graph,
+ * unpacked into an arena several times that size. Larger: 413. */
+#define TB_MAX_GRAPH_BYTES (64u * 1024 * 1024)
+
+/* Text format we send for one graph: about twice its protobuf for real
+ * graphs (escaped tensor bytes up to four times). Larger: 413. */
+#define TB_MAX_GRAPH_TEXT (256u * 1024 * 1024)
+
+/* Message nesting we unpack and print (both recurse per level), as Python
+ * protobuf's default recursion limit: deeper is a 400, not a stack overflow. */
+#define TB_MAX_PB_DEPTH 100
+
+/* Inbound tensors of one Keras layer read from its config; real layers
+ * have one to a few (a Concatenate of hundreds is still below). */
+#define TB_MAX_KERAS_INBOUND 1024
+
 #endif

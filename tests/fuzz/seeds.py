@@ -143,6 +143,17 @@ def seeds(target, data):
             for f in sorted(files):
                 if f.startswith("run-") and ".wandb" in f:
                     yield open(os.path.join(root, f), "rb").read()[:65536]
+    elif target == "pbtext":
+        # graphs plugin: 0 + a graph_def, 1 + a tagged run metadata (small ones)
+        for path in event_files(data):
+            for _, payload, _ in records(path, 20):
+                for g in sub(payload, 4):
+                    if len(g) < 65536:
+                        yield b"\x00" + g
+                for t in sub(payload, 8):
+                    for md in sub(t, 2):
+                        if len(md) < 65536:
+                            yield b"\x01" + md
     else:
         sys.exit("seeds.py: unknown target " + target)
 
