@@ -196,7 +196,7 @@ export class GraphsView {
       expanded: [...this.expanded],
       selected: this.selected ? this.selected.id : null,
       stats: this.stats ? this.stats.size : 0, // nodes with run-metadata statistics
-      busy: !!this.busy, // a layout is running: what is drawn is about to change
+      busy: !!(this.busy || this.loading), // a layout is running: what is drawn is about to change
       timings: this.timings || null,
     };
   }
@@ -204,7 +204,11 @@ export class GraphsView {
   // ---- pickers and loading --------------------------------------------------------------
 
   fillRuns() {
-    const runs = Object.keys(this.info).filter((r) => graphChoices(r, this.info[r]).length);
+    // in the run list's order (the server's JSON object order is not one)
+    const order = new Map((this.runs.all || []).map((r, i) => [r, i]));
+    const rank = (r) => (order.has(r) ? order.get(r) : Infinity);
+    const runs = Object.keys(this.info).filter((r) => graphChoices(r, this.info[r]).length)
+      .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
     const keep = runs.includes(this.runSel.value) ? this.runSel.value : runs[0];
     this.runSel.replaceChildren(...runs.map((r) => {
       const o = el('option', null, r);
@@ -237,7 +241,17 @@ export class GraphsView {
     const choice = params ? { params } : graphChoices(this.run, this.info[this.run] || {}).find((c) => c.key === this.kindSel.value);
     if (!choice) return;
     const seq = (this.loadSeq = (this.loadSeq || 0) + 1);
+    this.loading = true;
+    try {
+      await this.fetchAndShow(choice, seq);
+    } finally {
+      if (seq === this.loadSeq) this.loading = false;
+    }
+  }
+
+  async fetchAndShow(choice, seq) {
     this.clear();
+    this.model = null;
     this.setNote('Loading the graph…');
     const t0 = performance.now();
     let text, meta = null;

@@ -1,12 +1,9 @@
 // graphs.test.mjs - the Graphs tab in a real browser against a real tbserve on
 // tests/data/real (the run names of the recorded TensorBoard answers).
 //
-// When this tbserve does not answer data/plugin/graphs/info (the graphs API
-// is built separately), the page's graphs requests are answered from
-// TensorBoard's own recorded bodies in tests/data/golden-real-plugins, so the
-// page is always tested on real graphs, byte for byte as TensorBoard sends
-// them. Also: pbtxt.js on every recorded graph body under node, a hostile
-// node name, and the 10,000-node synthetic graph that must open in under 2 s.
+// Also: pbtxt.js on every graph and run_metadata body TensorBoard answered
+// (tests/data/golden-real*-plugins), under node; a hostile node name; and
+// the 10,000-node synthetic graph that must open in under 2 s.
 // Screenshots go to tests/browser/out/graphs-*.png.
 
 import { describe, it, before, after } from 'node:test';
@@ -35,22 +32,6 @@ async function settled(page, pred, arg, timeout = 30000) {
     if (Date.now() - t0 > timeout) throw new Error(`graph never settled: ${JSON.stringify({ ...d, expanded: d.expanded.slice(0, 5) })}`);
     await sleep(25);
   }
-}
-
-/** The recorded graphs answers of golden-real-plugins: normalised request -> {status, type, file}. */
-function recorded(dir) {
-  const out = new Map();
-  for (const e of JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8'))) {
-    if (!e.path.startsWith('/data/plugin/graphs/')) continue;
-    const type = (e.headers.find(([k]) => k.toLowerCase() === 'content-type') || [])[1];
-    out.set(normalise(e.path), { status: e.status, type, file: path.join(dir, e.file) });
-  }
-  return out;
-}
-function normalise(p) {
-  const u = new URL(p, 'http://x');
-  const q = [...u.searchParams.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return `${u.pathname.replace(/^.*\/data\//, '/data/')}?${new URLSearchParams(q)}`;
 }
 
 /** GraphDef text for a synthetic graph (what Python's text_format prints). */
@@ -130,29 +111,15 @@ describe('the Graphs tab in Chromium', () => {
   let server;
   let browser;
   let P;
-  let replayed = false;
 
   before(async () => {
     server = await startServer(LOGDIR);
     const r = await fetch(`${server.url}data/plugin/graphs/info`);
-    replayed = r.status !== 200;
+    assert.equal(r.status, 200, 'this tbserve serves the graphs API');
     browser = await launch();
-    const allow = (text, where) => /\/favicon\.ico$/.test(where) || /data\/live/.test(where) ||
-      // the page's preload of scalars/tags on this big logdir can lose a race with the tab switch
-      /preload/.test(text);
+    // Chromium's own favicon probe (404, as TensorBoard answers it)
+    const allow = (text, where) => /\/favicon\.ico$/.test(where);
     P = await openPage(browser, server.url, { allow });
-    if (replayed) {
-      console.log('# this tbserve does not serve the graphs API: replaying TensorBoard\'s recorded answers');
-      const rec = recorded(GOLDENS[0]);
-      await P.page.context().route('**/data/plugin/graphs/**', (route) => {
-        const hit = rec.get(normalise(route.request().url()));
-        if (!hit) return route.fulfill({ status: 404, contentType: 'text/plain', body: 'not recorded' });
-        return route.fulfill({ status: hit.status, contentType: hit.type, body: fs.readFileSync(hit.file) });
-      });
-      await P.page.reload();
-      await P.page.waitForFunction(() => window.__tbserveGraphs !== undefined);
-      P.errors.length = 0; // the first load's graphs/info, asked before the replay was set up
-    }
   });
 
   after(async () => {
@@ -160,11 +127,15 @@ describe('the Graphs tab in Chromium', () => {
     if (server) await server.stop();
   });
 
-  it('shows the tab, draws the first run\'s 7 MB op graph with scopes collapsed', async () => {
+  it('shows the tab, draws a 7 MB op graph with scopes collapsed', async () => {
     const { page } = P;
     await page.waitForSelector('.tabs [data-tab=graphs]:not([hidden])', { timeout: 20000 });
     await page.click('.tabs [data-tab=graphs]');
-    await settled(page, (d) => d.nodes > 0);
+    await settled(page, (d) => d.nodes > 0); // the first run's
+    const runs = await page.locator('.graph-run option').allTextContents();
+    assert.equal(runs.length, 14, runs.join(' | ')); // every run graphs/info lists with a graph
+    await page.selectOption('.graph-run', BIG_RUN);
+    await settled(page, (d, r) => d.run === r && d.ops > 0, BIG_RUN);
     const d = await describeGraph(page);
     assert.equal(d.run, BIG_RUN);
     assert.equal(d.ops, 7660);
