@@ -160,6 +160,13 @@ describe('the Graphs tab in Chromium', () => {
     await page.locator('.graph-cluster text').first().click();
     await settled(page, (d, n) => d.expanded.length === 0 && d.nodes === n, before.nodes);
     assert.equal((await describeGraph(page)).nodes, before.nodes);
+    // the keyboard does the same: Enter on a focused scope opens it, and the focus stays on it
+    await page.locator('.graph-node.scope', { hasText: 'block2' }).first().focus();
+    await page.keyboard.press('Enter');
+    await settled(page, (d) => d.expanded.length === 1 && d.expanded[0] === 'block2/');
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('data-id')), 'block2/');
+    await page.keyboard.press('Enter');
+    await settled(page, (d, n) => d.expanded.length === 0 && d.nodes === n, before.nodes);
   });
 
   it('finds a node by name and shows its op, attributes, inputs and outputs', async () => {
