@@ -19,6 +19,8 @@ const SVG = 'http://www.w3.org/2000/svg';
 // cost grows faster than linearly, and no one reads 3,000 boxes at once.
 const MAX_VISIBLE = 3000;
 const SEARCH_SHOWN = 50;
+// Attributes, inputs and outputs listed in the side panel (a hostile node may hold millions).
+const LIST_SHOWN = 500;
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -144,6 +146,14 @@ export class GraphsView {
     this.runSel.addEventListener('change', () => this.pickRun(this.runSel.value));
     this.kindSel.addEventListener('change', () => this.load());
     this.search.addEventListener('input', () => this.showResults());
+    this.search.addEventListener('focus', () => this.showResults());
+    // the list closes on a click elsewhere or on Escape (app.js blurs the box)
+    document.addEventListener('pointerdown', (e) => {
+      if (!searchBox.contains(e.target)) this.results.hidden = true;
+    });
+    this.search.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') this.results.hidden = true;
+    });
     this.search.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') {
         const first = this.results.querySelector('button');
@@ -377,7 +387,8 @@ export class GraphsView {
     for (const c of vis.clusters) {
       const p = res.nodes[c.item.id];
       if (!p) continue;
-      const g = svg('g', { class: 'graph-cluster', 'data-id': c.item.id });
+      const g = svg('g', { class: 'graph-cluster', 'data-id': c.item.id, tabindex: 0, role: 'button' });
+      g.setAttribute('aria-label', `Scope ${c.item.label}: collapse`);
       g.append(svg('rect', { x: p.x - p.w / 2, y: p.y - p.h / 2, width: p.w, height: p.h, rx: 6 }));
       const t = svg('text', { x: p.x - p.w / 2 + 8, y: p.y - p.h / 2 + 14 });
       t.textContent = `▾ ${clip(c.item.label, 60)}`;
@@ -409,7 +420,8 @@ export class GraphsView {
       const item = n.item;
       const p = res.nodes[item.id];
       if (!p) continue;
-      const g = svg('g', { class: item.isScope ? 'graph-node scope' : 'graph-node op', 'data-id': item.id });
+      const g = svg('g', { class: item.isScope ? 'graph-node scope' : 'graph-node op', 'data-id': item.id, tabindex: 0, role: 'button' });
+      g.setAttribute('aria-label', item.isScope ? `Scope ${item.label}, ${item.ops} ops: expand` : `${item.name}${item.op ? `, ${item.op}` : ''}`);
       g.append(svg('rect', { x: p.x - p.w / 2, y: p.y - p.h / 2, width: p.w, height: p.h, rx: item.isScope ? 6 : p.h / 2 }));
       const t = svg('text', { x: p.x, y: item.isScope ? p.y - 2 : p.y + 4, 'text-anchor': 'middle' });
       t.textContent = clip(`${item.isScope ? '▸ ' : ''}${item.label}`, 32);
@@ -430,7 +442,14 @@ export class GraphsView {
       nodeLayer.append(g);
     }
     frag.append(clusterLayer, edgeLayer, nodeLayer);
+    // the keyboard focus stays on the same node (or the scope just opened)
+    const active = document.activeElement;
+    const focusedId = active && this.stage.contains(active) ? active.getAttribute('data-id') : null;
     this.stage.replaceChildren(frag);
+    if (focusedId) {
+      const again = [...this.stage.querySelectorAll('[data-id]')].find((x) => x.getAttribute('data-id') === focusedId);
+      if (again) again.focus({ preventScroll: true });
+    }
     this.size = { w: res.width, h: res.height };
     this.positions = res.nodes;
     this.drawn = { nodes: vis.nodes.length, clusters: vis.clusters.length, edges: res.edges.length, ms: res.ms };
@@ -463,6 +482,12 @@ export class GraphsView {
     };
     this.svg.addEventListener('pointerup', end);
     this.svg.addEventListener('pointercancel', end);
+    // keyboard: Tab moves between boxes, Enter or Space acts as a click
+    this.svg.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      e.preventDefault();
+      this.clickAt(e.target);
+    });
     this.svg.addEventListener('wheel', (e) => {
       e.preventDefault();
       const r = this.svg.getBoundingClientRect();
@@ -582,12 +607,13 @@ export class GraphsView {
     if (item.attrs.length) {
       parts.push(el('h4', null, `Attributes (${item.attrs.length})`));
       const table = el('table', 'graph-attrs');
-      for (const a of item.attrs) {
+      for (const a of item.attrs.slice(0, LIST_SHOWN)) {
         const tr = el('tr');
         tr.append(el('th', null, a.key), el('td', null, attrText(a.value)));
         table.append(tr);
       }
       parts.push(table);
+      if (item.attrs.length > LIST_SHOWN) parts.push(el('p', 'muted', `and ${item.attrs.length - LIST_SHOWN} more`));
     }
     parts.push(this.linkList(`Inputs (${item.inputs.length})`, item.inputs));
     parts.push(this.linkList(`Outputs (${item.outputs.length})`, item.outputs));
@@ -598,7 +624,7 @@ export class GraphsView {
     const box = el('div', 'graph-links');
     box.append(el('h4', null, title));
     const ul = el('ul');
-    for (const x of list.slice(0, 500)) {
+    for (const x of list.slice(0, LIST_SHOWN)) {
       const li = el('li');
       const target = this.model.ops.get(x.name);
       const label = `${x.control ? '^' : ''}${x.name}${x.port ? `:${x.port}` : ''}`;
@@ -610,7 +636,7 @@ export class GraphsView {
       } else li.append(el('span', 'muted', `${label} (not in this graph)`));
       ul.append(li);
     }
-    if (list.length > 500) ul.append(el('li', 'muted', `and ${list.length - 500} more`));
+    if (list.length > LIST_SHOWN) ul.append(el('li', 'muted', `and ${list.length - LIST_SHOWN} more`));
     box.append(ul);
     return box;
   }
