@@ -5,14 +5,17 @@
 //
 // The server answers protobuf text format; pbtxt.js parses it, graphmodel.js
 // turns it into a scope tree and the visible (collapsed) graph, and
-// graphlayout.js has dagre lay out only that, in a worker. Drawn as SVG with
-// pan (drag) and zoom (wheel). Every node name, op and attribute comes from
+// graphlayout.js has dagre lay out only that, in a worker; graphstats.js reads
+// a run metadata's per-node compute time and memory (boxes are shaded by
+// it). Drawn as SVG with pan (drag) and zoom (wheel); boxes are buttons for
+// the keyboard too. Every node name, op and attribute comes from
 // a file anyone can write: they are set as textContent, never as HTML.
 
 import { url } from './api.js';
 import { parsePbtxt } from './pbtxt.js';
 import { buildGraph, visibleGraph, searchOps, revealIn, attrText } from './graphmodel.js';
 import { GraphLayout } from './graphlayout.js';
+import { nodeStats, formatMicros, formatBytes } from './graphstats.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 // More visible nodes than this and one more expansion is refused: dagre's
@@ -43,39 +46,6 @@ async function getText(path, params) {
   const body = await r.text();
   if (!r.ok) throw new Error(`${r.status}: ${body.slice(0, 200)}`);
   return body;
-}
-
-function formatMicros(us) {
-  return us >= 1000 ? `${(us / 1000).toFixed(us >= 100000 ? 0 : 2)} ms` : `${us} µs`;
-}
-function formatBytes(b) {
-  const u = ['B', 'KB', 'MB', 'GB'];
-  let k = 0;
-  while (b >= 1024 && k < u.length - 1) { b /= 1024; k++; }
-  return `${k ? b.toFixed(1) : b} ${u[k]}`;
-}
-
-/**
- * Per-node statistics of a RunMetadata: name -> {micros, bytes, device}, as
- * TensorBoard reads them (all_end_rel_micros; the allocators' total_bytes,
- * else the outputs' requested_bytes), summed when a node ran more than once.
- */
-export function nodeStats(meta) {
-  const out = new Map();
-  for (const dev of (meta.step_stats && meta.step_stats.dev_stats) || []) {
-    for (const ns of dev.node_stats || []) {
-      const name = String(ns.node_name || '');
-      if (!name) continue;
-      let bytes = 0;
-      for (const m of [].concat(ns.memory || [])) bytes += Number(m.total_bytes || 0);
-      if (!bytes) for (const o of [].concat(ns.output || [])) bytes += Number(o.tensor_description?.allocation_description?.requested_bytes || 0);
-      const s = out.get(name) || { micros: 0, bytes: 0, device: String(dev.device || '') };
-      s.micros += Number(ns.all_end_rel_micros || 0);
-      s.bytes += bytes;
-      out.set(name, s);
-    }
-  }
-  return out;
 }
 
 /** The graphs a run offers, from one entry of graphs/info: [{key, label, params}]. */

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { ROOT, OUT, startServer, launch, openPage, sleep } from './harness.mjs';
 import { parsePbtxt } from '../../static/pbtxt.js';
 import { buildGraph, visibleGraph, syntheticGraph, MAX_CHILDREN } from '../../static/graphmodel.js';
+import { nodeStats, formatMicros, formatBytes } from '../../static/graphstats.js';
 
 const LOGDIR = path.join(ROOT, 'tests/data/real');
 const GOLDENS = ['golden-real-plugins', 'golden-real-more-plugins'].map((d) => path.join(ROOT, 'tests/data', d));
@@ -104,6 +105,21 @@ describe('pbtxt.js and graphmodel.js on the recorded bodies', () => {
     assert.ok(v.edges.some((e) => e.v === 'a' && e.w === 'a/x'));
     const flat = buildGraph({ node: Array.from({ length: 5000 }, (_, k) => ({ name: `n${k}` })) });
     assert.ok(visibleGraph(flat, new Set()).nodes.length <= MAX_CHILDREN);
+  });
+
+  it('joins run metadata stats to the graph as TensorBoard reads them', () => {
+    const dir = GOLDENS[0];
+    const graph = buildGraph(parsePbtxt(fs.readFileSync(path.join(dir, '1291_graphs_graph.pbtxt'), 'utf8')));
+    const stats = nodeStats(parsePbtxt(fs.readFileSync(path.join(dir, '1292_graphs_run_metadata.pbtxt'), 'utf8')));
+    const joined = [...stats.keys()].filter((n) => graph.ops.has(n));
+    assert.equal(joined.length, 781); // of 815: _SOURCE, _arg_*, _retval_* are runtime nodes
+    const conv = stats.get('CONV/Conv2D');
+    assert.ok(conv.micros > 0 && conv.bytes > 0, JSON.stringify(conv));
+    assert.equal(conv.device, '/job:localhost/replica:0/task:0/gpu:0');
+    assert.equal(nodeStats({}).size, 0);
+    assert.equal(formatMicros(276), '276 µs');
+    assert.equal(formatMicros(2570), '2.57 ms');
+    assert.equal(formatBytes(65.5 * 1024 * 1024), '65.5 MB');
   });
 });
 
