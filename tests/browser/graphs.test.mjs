@@ -117,6 +117,11 @@ describe('pbtxt.js and graphmodel.js on the recorded bodies', () => {
     assert.ok(conv.micros > 0 && conv.bytes > 0, JSON.stringify(conv));
     assert.equal(conv.device, '/job:localhost/replica:0/task:0/gpu:0');
     assert.equal(nodeStats({}).size, 0);
+    // no allocator totals: the outputs' requested bytes; a node that ran twice sums
+    const twice = nodeStats({ step_stats: { dev_stats: [{ device: 'd', node_stats: [
+      { node_name: 'x', all_end_rel_micros: 5, output: [{ tensor_description: { allocation_description: { requested_bytes: 64 } } }] },
+      { node_name: 'x', all_end_rel_micros: 7 }] }] } });
+    assert.deepEqual(twice.get('x'), { micros: 12, bytes: 64, device: 'd' });
     assert.equal(formatMicros(276), '276 µs');
     assert.equal(formatMicros(2570), '2.57 ms');
     assert.equal(formatBytes(65.5 * 1024 * 1024), '65.5 MB');
