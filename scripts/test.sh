@@ -84,6 +84,8 @@ TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-con
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/access.test.mjs
 # PR curves and custom scalars (h5): both tabs on logdir-small and the real fixtures.
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/prcurves.test.mjs
+# graphs plugin: the Graphs tab on the real fixtures, pbtxt.js on every recorded body, 10k-node timing.
+TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/graphs.test.mjs
 
 # Mutation check: deliberate breakages, each of which some test above must
 # catch (scripts/mutation.sh; reuses build-mutation/, about 2 minutes).

@@ -18,6 +18,7 @@ import { PrCurvesView } from './prcurves.js';
 import { CustomScalarsView } from './customscalars.js';
 import { ImagesView } from './images.js';
 import { AudioView } from './audio.js';
+import { GraphsView } from './graphs.js';
 import { hoverTimes } from './charts.js';
 import { icon } from './icons.js';
 import { userRegex } from './format.js';
@@ -150,6 +151,22 @@ function infoSoon() {
   state.subscribe(sync);
   sync();
 }
+
+// ---- graphs plugin (graphs.js): its view and its "tags" (graphs/info); its tab
+// is shown by the plugins_listing rule above, as every tab.
+views.graphs = new GraphsView($('[data-view=graphs]'), runs);
+tagLoaders.graphs = async () => {
+  const r = await fetch('data/plugin/graphs/info');
+  if (!r.ok) throw new HttpError(r.status, 'data/plugin/graphs/info', await r.text().catch(() => ''));
+  return r.json();
+};
+window.__tbserveGraphs = Object.freeze({
+  describe: () => views.graphs.describe(),
+  /** Draw a graph from a pbtxt body (the 10k-node benchmark); resolves once drawn. */
+  showText: (text) => views.graphs.setText(text),
+  reveal: (name) => views.graphs.reveal(views.graphs.model.ops.get(name)),
+});
+
 
 // ---- loading -------------------------------------------------------------------------
 

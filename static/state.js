@@ -38,6 +38,7 @@ export const DEFAULTS = Object.freeze({
 
 const TABS = ['scalars', 'histograms', 'distributions', 'text', 'images', 'audio'];
 TABS.push('prcurves', 'customscalars'); // PR curves and custom scalars (h5)
+TABS.push('graphs'); // the Graphs tab (graphs.js)
 // key -> [URL parameter, kept in localStorage]
 const URL_KEYS = {
   tab: 'tab', smoothing: 'smoothing', yScale: 'yScale', xAxis: 'xAxis',
