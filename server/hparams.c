@@ -502,11 +502,14 @@ static int collect_run(void *arg, tb_run *r)
 {
 	struct collect *c = arg;
 	tb_arena *a = &c->d->arena;
-	if (!c->have_exp) {
+	{
+		/* the last experiment summary in run order wins (TensorBoard
+		 * takes the first its os.walk found: no stable order) */
 		Tensorboard__HParamsPluginData *p = unpack(r, TAG_EXPERIMENT);
 		if (p && p->data_case == TENSORBOARD__HPARAMS_PLUGIN_DATA__DATA_EXPERIMENT &&
 		    p->experiment) {
 			c->have_exp = true;
+			memset(&c->d->exp, 0, sizeof c->d->exp);
 			int rc = copy_experiment(a, p->experiment, &c->d->exp);
 			if (rc) {
 				tensorboard__hparams_plugin_data__free_unpacked(p, NULL);

@@ -4,8 +4,9 @@
  * and metric aggregation, and the protobuf-JSON requests that ask for them.
  *
  * A session is a run holding `_hparams_/session_start_info` (its status and
- * end time from `_hparams_/session_end_info`). The experiment is the first
- * `_hparams_/experiment` found in TensorBoard's run order, else it is
+ * end time from `_hparams_/session_end_info`). The experiment is the last
+ * `_hparams_/experiment` in TensorBoard's run order (the newest; TensorBoard
+ * takes whichever its directory walk met first), else it is
  * inferred from every session's hparams (discrete domains sorted, where
  * TensorBoard lists a Python set) and from the scalar tags of the sessions'
  * runs and sub-runs. A metric value is the last scalar point of tag `tag`
