@@ -357,7 +357,7 @@ static size_t included_hparams(const tb_hp_request *rq, const tb_hp_group *g)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < g->n_hparams; i++)
-		n += tb_hp_included(rq, g->hparams[i].name);
+		n += g->hparams[i].v.t != TB_HP_NONE && tb_hp_included(rq, g->hparams[i].name);
 	return n;
 }
 
@@ -372,7 +372,8 @@ static void emit_group(tb_buf *b, const void *msg, int f, int depth, const void 
 		bool first = true;
 		tb_buf_putc(b, '{');
 		for (size_t i = 0; i < g->n_hparams; i++) {
-			if (!tb_hp_included(c->rq, g->hparams[i].name))
+			if (g->hparams[i].v.t == TB_HP_NONE ||
+			    !tb_hp_included(c->rq, g->hparams[i].name))
 				continue;
 			if (!first)
 				tb_buf_putc(b, ',');

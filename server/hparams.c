@@ -17,6 +17,7 @@
 #include "plugin_data.pb-c.h"
 #include "query.h"
 #include "tblimits.h"
+#include "wandb.h"
 
 static const char TAG_EXPERIMENT[] = "_hparams_/experiment";
 static const char TAG_START[] = "_hparams_/session_start_info";
@@ -491,6 +492,125 @@ static Tensorboard__HParamsPluginData *unpack(const tb_run *r, const char *tag)
 	return tensorboard__hparams_plugin_data__unpack(NULL, se->content_len, se->content);
 }
 
+/* A JSON value text of W&B's config or summary as an hparam value:
+ * numbers, strings and bools as themselves, anything else as its text. */
+static int wandb_value(tb_arena *a, const char *json, tb_hp_value *out)
+{
+	memset(out, 0, sizeof *out);
+	cJSON *v = cJSON_Parse(json);
+	if (v && cJSON_IsNumber(v)) {
+		out->t = TB_HP_NUM;
+		out->num = v->valuedouble;
+	} else if (v && cJSON_IsBool(v)) {
+		out->t = TB_HP_BOOL;
+		out->b = cJSON_IsTrue(v);
+	} else if (v && cJSON_IsString(v)) {
+		out->t = TB_HP_STR;
+		out->str = adup(a, v->valuestring);
+	} else if (v && (!strcmp(json, "\"NaN\"") || !strcmp(json, "NaN"))) {
+		out->t = TB_HP_NUM;
+		out->num = NAN;
+	} else if (!cJSON_IsNull(v)) {
+		out->t = TB_HP_STR;
+		out->str = adup(a, json);
+	}
+	cJSON_Delete(v);
+	return out->t == TB_HP_STR && !out->str ? -ENOMEM : 0;
+}
+
+struct wb_kvs {
+	tb_arena *a;
+	tb_hp_kv *v;
+	size_t n, cap;
+	tb_hp_session *s;
+	bool summary;
+	const char **media;  /* summary: prefixes of media values ("key/") */
+	size_t n_media, cap_media;
+};
+
+static int wandb_kv(void *ctx, const char *key, const char *json)
+{
+	struct wb_kvs *k = ctx;
+	tb_hp_value val;
+	if (wandb_value(k->a, json, &val))
+		return -ENOMEM;
+	size_t kl = strlen(key);
+	if (k->summary && kl > 6 && !strcmp(key + kl - 6, "/_type")) {
+		/* a media value ({"_type": "images/separated", "count": ...}):
+		 * none of its numbers is a metric */
+		if (k->n_media == k->cap_media) {
+			size_t cap = k->cap_media ? 2 * k->cap_media : 8;
+			const char **n = tb_arena_alloc(k->a, cap * sizeof *n);
+			if (!n)
+				return -ENOMEM;
+			if (k->n_media)
+				memcpy(n, k->media, k->n_media * sizeof *n);
+			k->media = n;
+			k->cap_media = cap;
+		}
+		char *prefix = adup(k->a, key);
+		if (!prefix)
+			return -ENOMEM;
+		prefix[kl - 5] = 0;  /* keeps the '/' */
+		k->media[k->n_media++] = prefix;
+		return 0;
+	}
+	if (k->summary) {
+		if (!strcmp(key, "_step") && val.t == TB_HP_NUM)
+			k->s->summary_step = (int64_t)val.num;
+		if (!strcmp(key, "_timestamp") && val.t == TB_HP_NUM)
+			k->s->summary_wall = val.num;
+		if (key[0] == '_' || val.t != TB_HP_NUM)
+			return 0;
+	}  /* a null config value stays, as a missing value */
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 16;
+		tb_hp_kv *n = tb_arena_alloc(k->a, cap * sizeof *n);
+		if (!n)
+			return -ENOMEM;
+		if (k->n)
+			memcpy(n, k->v, k->n * sizeof *n);
+		k->v = n;
+		k->cap = cap;
+	}
+	k->v[k->n].name = adup(k->a, key);
+	k->v[k->n].v = val;
+	return k->v[k->n++].name ? 0 : -ENOMEM;
+}
+
+/* A W&B run as a session (its lock held). */
+static int wandb_session(tb_arena *a, const tb_run *r, const tb_wandb_info *w, tb_hp_session *s)
+{
+	memset(s, 0, sizeof *s);
+	s->wandb = true;
+	s->name = adup(a, r->name);
+	s->group_name = s->model_uri = s->monitor_url = "";
+	s->start_time = w->start_time;
+	if (w->has_exit) {
+		s->status = w->exit_code ? TB_HP_STATUS_FAILURE : TB_HP_STATUS_SUCCESS;
+		s->end_time = w->start_time + (double)w->exit_runtime;
+	} else {
+		s->status = TB_HP_STATUS_RUNNING;
+	}
+	struct wb_kvs k = { .a = a, .s = s };
+	int rc = s->name ? tb_wandb_info_config(w, wandb_kv, &k) : -ENOMEM;
+	s->hparams = k.v;
+	s->n_hparams = k.n;
+	struct wb_kvs m = { .a = a, .s = s, .summary = true };
+	rc = rc ? rc : tb_wandb_info_summary(w, wandb_kv, &m);
+	size_t kept = 0;
+	for (size_t i = 0; i < m.n; i++) {
+		bool media = false;
+		for (size_t j = 0; j < m.n_media && !media; j++)
+			media = !strncmp(m.v[i].name, m.media[j], strlen(m.media[j]));
+		if (!media)
+			m.v[kept++] = m.v[i];
+	}
+	s->summary = m.v;
+	s->n_summary = kept;
+	return rc;
+}
+
 struct collect {
 	tb_hp_data *d;
 	bool have_exp;
@@ -519,11 +639,12 @@ static int collect_run(void *arg, tb_run *r)
 		if (p)
 			tensorboard__hparams_plugin_data__free_unpacked(p, NULL);
 	}
-	Tensorboard__HParamsPluginData *p = unpack(r, TAG_START);
-	if (!p)
+	const tb_wandb_info *w = tb_wandb_info_of(r);
+	Tensorboard__HParamsPluginData *p = w ? NULL : unpack(r, TAG_START);
+	if (!p && !w)
 		return 0;
-	if (p->data_case != TENSORBOARD__HPARAMS_PLUGIN_DATA__DATA_SESSION_START_INFO ||
-	    !p->session_start_info) {
+	if (p && (p->data_case != TENSORBOARD__HPARAMS_PLUGIN_DATA__DATA_SESSION_START_INFO ||
+		  !p->session_start_info)) {
 		tensorboard__hparams_plugin_data__free_unpacked(p, NULL);
 		return 0;
 	}
@@ -540,6 +661,12 @@ static int collect_run(void *arg, tb_run *r)
 			memcpy(n, d->sessions, d->n_sessions * sizeof *n);
 		d->sessions = n;
 		c->cap = cap;
+	}
+	if (w) {
+		rc = wandb_session(a, r, w, &d->sessions[d->n_sessions]);
+		if (!rc)
+			d->n_sessions++;
+		return rc;
 	}
 	const Tensorboard__HParamsSessionStartInfo *si = p->session_start_info;
 	tb_hp_session *s = &d->sessions[d->n_sessions];
@@ -572,7 +699,8 @@ static int collect_run(void *arg, tb_run *r)
 		tensorboard__hparams_plugin_data__free_unpacked(e, NULL);
 	d->n_sessions++;
 out:
-	tensorboard__hparams_plugin_data__free_unpacked(p, NULL);
+	if (p)
+		tensorboard__hparams_plugin_data__free_unpacked(p, NULL);
 	return rc;
 }
 
@@ -603,8 +731,9 @@ static const char *value_string(tb_arena *a, const tb_hp_value *v)
 	return adup(a, tmp);
 }
 
-/* backend_context._compute_hparam_infos, with sorted discrete domains. */
-static int infer_hparams(tb_hp_data *d)
+/* backend_context._compute_hparam_infos, with sorted discrete domains,
+ * into out (of every session, or of the W&B ones only). */
+static int infer_hparams(tb_hp_data *d, tb_hp_experiment *out, bool wandb_only)
 {
 	tb_arena *a = &d->arena;
 	size_t total = 0;
@@ -617,6 +746,8 @@ static int infer_hparams(tb_hp_data *d)
 	size_t n_names = 0;
 	for (size_t i = 0; i < d->n_sessions; i++)
 		for (size_t j = 0; j < d->sessions[i].n_hparams; j++) {
+			if (wandb_only && !d->sessions[i].wandb)
+				continue;
 			const char *nm = d->sessions[i].hparams[j].name;
 			size_t k = 0;
 			while (k < n_names && strcmp(names[k], nm))
@@ -624,10 +755,10 @@ static int infer_hparams(tb_hp_data *d)
 			if (k == n_names)
 				names[n_names++] = nm;
 		}
-	d->exp.hparams = azalloc(a, n_names * sizeof *d->exp.hparams);
+	out->hparams = azalloc(a, n_names * sizeof *out->hparams);
 	const char **strs = azalloc(a, d->n_sessions * sizeof *strs);
 	double *nums = azalloc(a, d->n_sessions * sizeof *nums);
-	if (!d->exp.hparams || !strs || !nums)
+	if (!out->hparams || !strs || !nums)
 		return -ENOMEM;
 	for (size_t k = 0; k < n_names; k++) {
 		int type = TB_HP_TYPE_UNSET;
@@ -635,6 +766,8 @@ static int infer_hparams(tb_hp_data *d)
 		bool has_false = false, has_true = false;
 		for (size_t i = 0; i < d->n_sessions; i++)
 			for (size_t j = 0; j < d->sessions[i].n_hparams; j++) {
+				if (wandb_only && !d->sessions[i].wandb)
+					continue;
 				const tb_hp_kv *kv = &d->sessions[i].hparams[j];
 				if (strcmp(kv->name, names[k]) || kv->v.t == TB_HP_NONE)
 					continue;
@@ -655,7 +788,7 @@ static int infer_hparams(tb_hp_data *d)
 			}
 		if (type == TB_HP_TYPE_UNSET)
 			continue;
-		tb_hp_hparam_info *h = &d->exp.hparams[d->exp.n_hparams++];
+		tb_hp_hparam_info *h = &out->hparams[out->n_hparams++];
 		h->name = names[k];
 		h->display_name = h->description = "";
 		h->type = type;
@@ -709,6 +842,8 @@ static int metric_names_run(void *arg, const tb_run *r, const tb_series **tags, 
 {
 	struct metric_names *m = arg;
 	tb_arena *a = &m->d->arena;
+	if (tb_wandb_info_of(r))
+		return 0;  /* a W&B run's metrics are its summary */
 	/* _find_longest_parent_path: the run itself, then its dirnames */
 	size_t len = strlen(r->name);
 	char *path = malloc(len + 1);
@@ -767,8 +902,9 @@ static int cmp_mn(const void *a, const void *b)
 	return c ? c : strcmp(x->group, y->group);
 }
 
-/* backend_context._compute_metric_infos_from_runs */
-static int infer_metrics(tb_store *s, tb_hp_data *d)
+/* backend_context._compute_metric_infos_from_runs, plus the W&B runs'
+ * summary keys (only those when wandb_only), into d->exp. */
+static int infer_metrics(tb_store *s, tb_hp_data *d, bool wandb_only)
 {
 	struct metric_names m = { .d = d };
 	m.sessions = azalloc(&d->arena, d->n_sessions * sizeof *m.sessions);
@@ -777,7 +913,22 @@ static int infer_metrics(tb_store *s, tb_hp_data *d)
 	for (size_t i = 0; i < d->n_sessions; i++)
 		m.sessions[i] = d->sessions[i].name;
 	qsort(m.sessions, d->n_sessions, sizeof *m.sessions, cmp_str);
-	int rc = d->n_sessions ? tb_query_tags(s, TB_KIND_SCALAR, metric_names_run, &m) : 0;
+	int rc = d->n_sessions && !wandb_only ?
+		 tb_query_tags(s, TB_KIND_SCALAR, metric_names_run, &m) : 0;
+	for (size_t i = 0; i < d->n_sessions && !rc; i++)
+		for (size_t j = 0; j < d->sessions[i].n_summary && !rc; j++) {
+			if (m.n == m.cap) {
+				size_t cap = m.cap ? 2 * m.cap : 64;
+				struct mn *v = realloc(m.v, cap * sizeof *v);
+				if (!v) {
+					rc = -ENOMEM;
+					break;
+				}
+				m.v = v;
+				m.cap = cap;
+			}
+			m.v[m.n++] = (struct mn){ d->sessions[i].summary[j].name, "" };
+		}
 	if (!rc) {
 		qsort(m.v, m.n, sizeof *m.v, cmp_mn);
 		d->exp.metrics = azalloc(&d->arena, m.n * sizeof *d->exp.metrics);
@@ -859,7 +1010,13 @@ static int metric_values(tb_store *s, tb_hp_data *d)
 		se->metrics = azalloc(&d->arena, d->exp.n_metrics * sizeof *se->metrics);
 		if (!se->metrics)
 			return -ENOMEM;
-		for (size_t m = 0; m < d->exp.n_metrics; m++) {
+		for (size_t m = 0; m < d->exp.n_metrics && se->wandb; m++)
+			for (size_t k = 0; k < se->n_summary; k++)
+				if (!*d->exp.metrics[m].group &&
+				    !strcmp(se->summary[k].name, d->exp.metrics[m].tag))
+					se->metrics[m] = (tb_hp_mv){ true, se->summary[k].v.num,
+								     se->summary_step, se->summary_wall };
+		for (size_t m = 0; m < d->exp.n_metrics && !se->wandb; m++) {
 			char *run = tb_hp_metric_run(se->name, d->exp.metrics[m].group);
 			if (!run)
 				return -ENOMEM;
@@ -885,6 +1042,56 @@ static int metric_values(tb_store *s, tb_hp_data *d)
 	return 0;
 }
 
+/* An experiment summary and W&B runs: the W&B runs' hparams and metrics
+ * the summary does not name are appended to it. */
+static int add_wandb_infos(tb_store *s, tb_hp_data *d, bool include_metrics)
+{
+	bool any = false;
+	for (size_t i = 0; i < d->n_sessions; i++)
+		any |= d->sessions[i].wandb;
+	if (!any)
+		return 0;
+	tb_hp_experiment x = { 0 };
+	tb_hp_data w = *d;
+	w.exp = x;
+	int rc = infer_hparams(&w, &w.exp, true);
+	if (!rc && include_metrics)
+		rc = infer_metrics(s, &w, true);
+	d->arena = w.arena;  /* infer_* allocated from w's copy of the arena */
+	if (rc)
+		return rc;
+	tb_hp_experiment *e = &d->exp;
+	tb_hp_hparam_info *h = tb_arena_alloc(&d->arena,
+					      (e->n_hparams + w.exp.n_hparams + 1) * sizeof *h);
+	tb_hp_metric_info *m = tb_arena_alloc(&d->arena,
+					      (e->n_metrics + w.exp.n_metrics + 1) * sizeof *m);
+	if (!h || !m)
+		return -ENOMEM;
+	memcpy(h, e->hparams, e->n_hparams * sizeof *h);
+	memcpy(m, e->metrics, e->n_metrics * sizeof *m);
+	size_t nh = e->n_hparams, nm = e->n_metrics;
+	for (size_t i = 0; i < w.exp.n_hparams; i++) {
+		size_t k = 0;
+		while (k < e->n_hparams && strcmp(e->hparams[k].name, w.exp.hparams[i].name))
+			k++;
+		if (k == e->n_hparams)
+			h[nh++] = w.exp.hparams[i];
+	}
+	for (size_t i = 0; i < w.exp.n_metrics; i++) {
+		size_t k = 0;
+		while (k < e->n_metrics && (strcmp(e->metrics[k].tag, w.exp.metrics[i].tag) ||
+					    *e->metrics[k].group))
+			k++;
+		if (k == e->n_metrics)
+			m[nm++] = w.exp.metrics[i];
+	}
+	e->hparams = h;
+	e->n_hparams = nh;
+	e->metrics = m;
+	e->n_metrics = nm;
+	return 0;
+}
+
 int tb_hp_collect(tb_store *s, bool include_metrics, tb_hp_data *d)
 {
 	memset(d, 0, sizeof *d);
@@ -895,11 +1102,13 @@ int tb_hp_collect(tb_store *s, bool include_metrics, tb_hp_data *d)
 	if (rc)
 		return rc;
 	if (!c.have_exp) {
-		rc = infer_hparams(d);
+		rc = infer_hparams(d, &d->exp, false);
 		if (!rc && include_metrics && d->exp.n_hparams)
-			rc = infer_metrics(s, d);
-	} else if (!include_metrics) {
-		d->exp.n_metrics = 0;
+			rc = infer_metrics(s, d, false);
+	} else {
+		if (!include_metrics)
+			d->exp.n_metrics = 0;
+		rc = add_wandb_infos(s, d, include_metrics);
 	}
 	if (!rc)
 		rc = metric_values(s, d);

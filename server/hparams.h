@@ -10,7 +10,9 @@
  * inferred from every session's hparams (discrete domains sorted, where
  * TensorBoard lists a Python set) and from the scalar tags of the sessions'
  * runs and sub-runs. A metric value is the last scalar point of tag `tag`
- * in run `session[/group]`.
+ * in run `session[/group]`. W&B runs (wandb.h) are sessions too: config
+ * keys as hparams, summary numbers as metrics; their infos are added to
+ * an experiment summary's when it lacks them.
  *
  * tb_hp_collect() reads the store through the query layer once per request
  * and keeps copies (nothing borrowed survives it); the rest is pure and
@@ -93,6 +95,14 @@ typedef struct tb_hp_session {
 	tb_hp_kv *hparams;     /* in the start info's order */
 	size_t n_hparams;
 	tb_hp_mv *metrics;     /* one per experiment metric */
+	/* a W&B run (issue 14): config keys are its hparams; its summary's
+	 * numbers (keys not starting '_') its metrics, at the summary's
+	 * _step and _timestamp */
+	bool wandb;
+	tb_hp_kv *summary;
+	size_t n_summary;
+	int64_t summary_step;
+	double summary_wall;
 } tb_hp_session;
 
 typedef struct tb_hp_data {

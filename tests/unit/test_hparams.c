@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "api.h"
 #include "app.h"
@@ -452,6 +453,95 @@ static void test_inferred(void **state)
 	tb_store_release(&s);
 }
 
+
+/* ---- W&B runs as sessions (issue 14) ------------------------------------- */
+
+static bool has_prefix_key(const tb_hp_kv *kv, size_t n, const char *key)
+{
+	size_t kl = strlen(key);
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(kv[i].name, key, kl) && (!kv[i].name[kl] || kv[i].name[kl] == '.'))
+			return true;
+	return false;
+}
+
+static void test_wandb(void **state)
+{
+	(void)state;
+	char logdir[4096], err[512];
+	snprintf(logdir, sizeof logdir, "%s", tu_path("wandb"));
+	char a0[] = "tbserve", a1[] = "--logdir";
+	char *argv[] = { a0, a1, logdir, NULL };
+	tb_flags f;
+	tb_app w;
+	tb_log_level = TB_LOG_ERROR;
+	assert_int_equal(tb_flags_parse(&f, 3, argv, err, sizeof err), 0);
+	assert_int_equal(tb_app_init(&w, &f, err, sizeof err), 0);
+	assert_int_equal(tb_app_load(&w), 0);
+	tb_hp_data d;
+	assert_int_equal(tb_hp_collect(&w.store, true, &d), 0);
+	char *text = tu_read_file(tu_path("wandb/SUMMARY.json"), NULL);
+	cJSON *root = cJSON_Parse(text);
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(root, "files");
+	size_t checked = 0;
+	for (const cJSON *e = files ? files->child : NULL; e; e = e->next) {
+		/* the session is the run folder: the file's directory */
+		char run[1024];
+		if (strstr(e->string, "/_snapshots/"))
+			continue;  /* growth states of another run, not runs */
+		snprintf(run, sizeof run, "%s", e->string);
+		*strrchr(run, '/') = 0;
+		const tb_hp_session *s = NULL;
+		for (size_t i = 0; i < d.n_sessions; i++)
+			if (!strcmp(d.sessions[i].name, run))
+				s = &d.sessions[i];
+		if (!s)
+			fail_msg("W&B run %s is not a session", run);
+		assert_true(s->wandb);
+		/* status from the exit record */
+		const cJSON *has_exit = cJSON_GetObjectItemCaseSensitive(e, "has_exit");
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "exit_code");
+		int want = !cJSON_IsTrue(has_exit) ? TB_HP_STATUS_RUNNING :
+			   (cJSON_IsNumber(code) && code->valuedouble != 0) ? TB_HP_STATUS_FAILURE :
+									   TB_HP_STATUS_SUCCESS;
+		if (s->status != want)
+			fail_msg("%s: status %d, want %d", run, s->status, want);
+		/* every config key but _wandb is an hparam (nested ones flattened) */
+		const cJSON *ck = cJSON_GetObjectItemCaseSensitive(e, "config_keys");
+		for (const cJSON *k = ck ? ck->child : NULL; k; k = k->next) {
+			if (!strcmp(k->valuestring, "_wandb"))
+				continue;
+			if (!has_prefix_key(s->hparams, s->n_hparams, k->valuestring))
+				fail_msg("%s: config key %s is not an hparam", run, k->valuestring);
+		}
+		/* every metric comes from a summary key, with a value in the
+		 * experiment's metric list */
+		const cJSON *sk = cJSON_GetObjectItemCaseSensitive(e, "summary_keys");
+		for (size_t i = 0; i < s->n_summary; i++) {
+			bool found = false;
+			for (const cJSON *k = sk ? sk->child : NULL; k && !found; k = k->next)
+				found = !strncmp(s->summary[i].name, k->valuestring,
+						 strlen(k->valuestring));
+			if (!found)
+				fail_msg("%s: metric %s is no summary key", run, s->summary[i].name);
+			size_t m = 0;
+			while (m < d.exp.n_metrics && strcmp(d.exp.metrics[m].tag, s->summary[i].name))
+				m++;
+			assert_true(m < d.exp.n_metrics);
+			assert_true(s->metrics[m].has);
+			assert_true(s->metrics[m].value == s->summary[i].v.num ||
+				    (isnan(s->metrics[m].value) && isnan(s->summary[i].v.num)));
+		}
+		checked++;
+	}
+	assert_true(checked >= 30);
+	cJSON_Delete(root);
+	free(text);
+	tb_hp_data_release(&d);
+	tb_app_release(&w);
+	tb_flags_release(&f);
+}
+
 /* ---- the handlers on logdir-small ---------------------------------------- */
 
 static tb_flags flags;
@@ -568,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_aggregate),
 		cmocka_unit_test(test_metric_run),
 		cmocka_unit_test(test_inferred),
+		cmocka_unit_test(test_wandb),
 		cmocka_unit_test_setup_teardown(test_handlers, setup_app, teardown_app),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
