@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "store.h"
 
 /* google.protobuf.Value kinds an hparam may hold. */
@@ -202,5 +203,17 @@ bool tb_hp_included(const tb_hp_request *rq, const char *name);
 /* Python's os.path.normpath(os.path.join(session, group)) into a new
  * string (malloc; NULL on OOM). */
 char *tb_hp_metric_run(const char *session, const char *group);
+
+/* ---- export: hparams as columns ----------------------------------------
+ * Every exported point of a session's run (or of a sub-run of it) carries
+ * the session's hparams: CSV columns `hparams/<name>` after `count`, one
+ * per experiment hparam, and a JSON Lines "hparams" object. A logdir
+ * without sessions exports exactly as before (open gives NULL). */
+typedef struct tb_hp_export tb_hp_export;
+int tb_hp_export_open(tb_hp_export **out, tb_store *s);  /* 0 or -ENOMEM */
+void tb_hp_export_close(tb_hp_export *x);
+void tb_hp_export_csv_header(const tb_hp_export *x, tb_buf *b);
+/* Adds run's hparams to the rows (csv) or objects written to b since mark. */
+int tb_hp_export_rows(const tb_hp_export *x, tb_buf *b, size_t mark, const char *run, bool csv);
 
 #endif

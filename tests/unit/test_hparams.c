@@ -17,6 +17,7 @@
 
 #include "api.h"
 #include "app.h"
+#include "export.h"
 #include "flags.h"
 #include "hparams.h"
 #include "plugin_data.pb-c.h"
@@ -649,6 +650,58 @@ static void test_handlers(void **state)
 	tb_response_release(&r);
 }
 
+
+/* export: every row gets the session's hparams as columns (quoted line
+ * breaks inside text cells are not row ends); JSON Lines an object */
+static void test_export(void **state)
+{
+	(void)state;
+	for (int csv = 0; csv < 2; csv++) {
+		tb_export_cursor *e;
+		assert_int_equal(tb_export_open(&e, &app.store, csv ? "csv" : "jsonl", NULL, NULL), 0);
+		tb_buf b = TB_BUF_INIT;
+		bool done = false;
+		while (!done)
+			assert_int_equal(tb_export_next(e, &b, b.len + 4096, &done), 0);
+		tb_export_close(e);
+		tb_buf_putc(&b, 0);
+		if (!csv) {
+			assert_non_null(strstr(b.data, "\"run\": \"hp_search/trial_1\", \"tag\": "
+					       "\"hparam/accuracy\", \"plugin\": \"scalars\", \"wall_time\": "
+					       "1795322827.4225006, \"step\": 0, \"value\": 0.8999999761581421, "
+					       "\"hparams\": {\"batch\": 64.0, \"lr\": 0.01, \"optimizer\": "
+					       "\"adam\", \"use_bn\": 0.0}}\n"));
+			assert_null(strstr(b.data, "\"run\": \"baseline\", \"tag\": \"loss\", \"plugin\": "
+					       "\"scalars\", \"wall_time\": 1700000000.0, \"step\": 0, "
+					       "\"value\": 2.0, \"hparams\""));
+			tb_buf_release(&b);
+			continue;
+		}
+		assert_true(!strncmp(b.data, "run,tag,plugin,wall_time,step,value,left,right,count,"
+				     "hparams/batch,hparams/lr,hparams/optimizer,hparams/use_bn\r\n", 97));
+		assert_non_null(strstr(b.data, "\r\nhp_search/trial_1,hparam/accuracy,scalars,"
+				       "1795322827.4225006,0,0.8999999761581421,,,,64.0,0.01,adam,0.0\r\n"));
+		/* every row has 13 fields */
+		size_t fields = 1, rows = 0;
+		bool quoted = false;
+		for (const char *p = b.data; *p; p++) {
+			if (*p == '"')
+				quoted = !quoted;
+			else if (!quoted && *p == ',')
+				fields++;
+			else if (!quoted && p[0] == '\r' && p[1] == '\n') {
+				if (fields != 13)
+					fail_msg("row %zu has %zu fields", rows, fields);
+				fields = 1;
+				rows++;
+				p++;
+			}
+		}
+		assert_true(rows > 10000);
+		tb_buf_release(&b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -660,6 +713,7 @@ int main(void)
 		cmocka_unit_test(test_inferred),
 		cmocka_unit_test(test_wandb),
 		cmocka_unit_test_setup_teardown(test_handlers, setup_app, teardown_app),
+		cmocka_unit_test_setup_teardown(test_export, setup_app, teardown_app),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
