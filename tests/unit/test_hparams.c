@@ -447,6 +447,19 @@ static void test_inferred(void **state)
 	assert_true(t1->metrics[1].has && t1->metrics[1].value == 0.5 && t1->metrics[1].step == 5);
 	assert_true(t1->metrics[1].wall == 1005.0);
 	tb_hp_data_release(&d);
+	/* export rows: a quoted line break is inside a field, not a row end */
+	tb_hp_export *x;
+	assert_int_equal(tb_hp_export_open(&x, &s), 0);
+	assert_non_null(x);
+	tb_buf b = TB_BUF_INIT;
+	tb_buf_puts(&b, "keep\r\n");
+	tb_buf_puts(&b, "exp/t1/eval,\"a\r\nb\",1\r\nexp/t1/eval,c,2\r\n");
+	assert_int_equal(tb_hp_export_rows(x, &b, 6, "exp/t1/eval", true), 0);
+	tb_buf_putc(&b, 0);
+	assert_string_equal(b.data, "keep\r\nexp/t1/eval,\"a\r\nb\",1,0.1,sgd,true\r\n"
+				    "exp/t1/eval,c,2,0.1,sgd,true\r\n");
+	tb_buf_release(&b);
+	tb_hp_export_close(x);
 	/* without metrics: none inferred */
 	assert_int_equal(tb_hp_collect(&s, false, &d), 0);
 	assert_int_equal(d.exp.n_metrics, 0);
