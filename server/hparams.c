@@ -1004,43 +1004,92 @@ char *tb_hp_metric_run(const char *session, const char *group)
 	return out;
 }
 
+/* Metric values: one walk over the runs' scalar series (a lookup per
+ * session and metric would cost a run-list scan each). A run R holds the
+ * metrics of group g of each session S among R and its ancestors, with
+ * R = S/g (TensorBoard: run normpath(join(S, g)), then the last point). */
+struct mv_walk {
+	tb_hp_data *d;
+	const tb_hp_session **by_name;  /* TensorBoard sessions, sorted by name */
+	size_t n;
+};
+
+static int cmp_session_ptr(const void *a, const void *b)
+{
+	return strcmp((*(const tb_hp_session *const *)a)->name,
+		      (*(const tb_hp_session *const *)b)->name);
+}
+
+static const tb_hp_session *find_session(const struct mv_walk *w, const char *name)
+{
+	tb_hp_session key = { .name = name };
+	const tb_hp_session *kp = &key;
+	const tb_hp_session **f = bsearch(&kp, w->by_name, w->n, sizeof *w->by_name,
+					  cmp_session_ptr);
+	return f ? *f : NULL;
+}
+
+static int mv_run(void *arg, const tb_run *r, const tb_series **tags, size_t n)
+{
+	struct mv_walk *w = arg;
+	const tb_hp_experiment *e = &w->d->exp;
+	size_t len = strlen(r->name);
+	char *path = malloc(len + 1);
+	if (!path)
+		return -ENOMEM;
+	memcpy(path, r->name, len + 1);
+	for (;;) {
+		tb_hp_session *s = (tb_hp_session *)find_session(w, path);
+		size_t pl = strlen(path);
+		const char *group = r->name + pl + (r->name[pl] == '/');
+		for (size_t m = 0; s && m < e->n_metrics; m++) {
+			if (strcmp(e->metrics[m].group, group))
+				continue;
+			for (size_t t = 0; t < n; t++) {
+				const tb_series *se = tags[t];
+				if (strcmp(se->tag, e->metrics[m].tag) || !se->n)
+					continue;
+				size_t k = se->n - 1;
+				tb_scalar sc = tb_series_scalar(se, k);
+				s->metrics[m] = (tb_hp_mv){ true,
+					sc.type == TB_NUM_F32 || sc.type == TB_NUM_F64 ? sc.f : (double)sc.i,
+					tb_series_step(se, k), tb_series_wall(se, k) };
+				break;
+			}
+		}
+		char *slash = strrchr(path, '/');
+		if (!slash)
+			break;
+		*slash = 0;
+	}
+	free(path);
+	return 0;
+}
+
 static int metric_values(tb_store *s, tb_hp_data *d)
 {
+	struct mv_walk w = { .d = d };
+	w.by_name = azalloc(&d->arena, d->n_sessions * sizeof *w.by_name);
+	if (!w.by_name)
+		return -ENOMEM;
 	for (size_t i = 0; i < d->n_sessions; i++) {
 		tb_hp_session *se = &d->sessions[i];
 		se->metrics = azalloc(&d->arena, d->exp.n_metrics * sizeof *se->metrics);
 		if (!se->metrics)
 			return -ENOMEM;
+		if (!se->wandb)
+			w.by_name[w.n++] = se;
 		for (size_t m = 0; m < d->exp.n_metrics && se->wandb; m++)
 			for (size_t k = 0; k < se->n_summary; k++)
 				if (!*d->exp.metrics[m].group &&
 				    !strcmp(se->summary[k].name, d->exp.metrics[m].tag))
 					se->metrics[m] = (tb_hp_mv){ true, se->summary[k].v.num,
 								     se->summary_step, se->summary_wall };
-		for (size_t m = 0; m < d->exp.n_metrics && !se->wandb; m++) {
-			char *run = tb_hp_metric_run(se->name, d->exp.metrics[m].group);
-			if (!run)
-				return -ENOMEM;
-			tb_view v;
-			int rc = tb_view_open(&v, s, run, d->exp.metrics[m].tag, TB_KIND_SCALAR);
-			free(run);
-			if (rc == -ENOMEM)
-				return rc;
-			if (rc)
-				continue;
-			if (v.end > v.first) {
-				size_t k = v.end - 1;
-				tb_scalar sc = tb_series_scalar(v.se, k);
-				se->metrics[m].has = true;
-				se->metrics[m].value = sc.type == TB_NUM_F32 || sc.type == TB_NUM_F64 ?
-						       sc.f : (double)sc.i;
-				se->metrics[m].step = tb_series_step(v.se, k);
-				se->metrics[m].wall = tb_series_wall(v.se, k);
-			}
-			tb_view_release(&v);
-		}
 	}
-	return 0;
+	if (!w.n || !d->exp.n_metrics)
+		return 0;
+	qsort(w.by_name, w.n, sizeof *w.by_name, cmp_session_ptr);
+	return tb_query_tags(s, TB_KIND_SCALAR, mv_run, &w);
 }
 
 /* An experiment summary and W&B runs: the W&B runs' hparams and metrics
@@ -1493,12 +1542,6 @@ struct tb_hp_export {
 	tb_hp_data d;
 	const tb_hp_session **by_name;  /* sorted by name */
 };
-
-static int cmp_session_ptr(const void *a, const void *b)
-{
-	return strcmp((*(const tb_hp_session *const *)a)->name,
-		      (*(const tb_hp_session *const *)b)->name);
-}
 
 int tb_hp_export_open(tb_hp_export **out, tb_store *s)
 {
