@@ -14,9 +14,10 @@
  * keys as hparams, summary numbers as metrics; their infos are added to
  * an experiment summary's when it lacks them.
  *
- * tb_hp_collect() reads the store through the query layer once per request
- * and keeps copies (nothing borrowed survives it); the rest is pure and
- * unit-tested (tests/unit/test_hparams.c). Errors: 0 or a negative errno;
+ * tb_hp_collect() (hparams.c) reads the store through the query layer once
+ * per request and keeps copies (nothing borrowed survives it); parsing
+ * (hparams_request.c), grouping (hparams_groups.c) and export columns
+ * (hparams_export.c) are pure and unit-tested (tests/unit/test_hparams.c). Errors: 0 or a negative errno;
  * -EINVAL from the parsers and tb_hp_groups comes with a message in err.
  */
 #ifndef TB_HPARAMS_H
