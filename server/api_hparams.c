@@ -518,14 +518,12 @@ void tb_api_hparams_session_groups(const tb_request *req, tb_response *resp)
 		if (!idx) {
 			tb_resp_oom(resp);
 		} else {
-			static const char *const keys[] = { "sessionGroups", "", "totalSize" };
+			/* session_groups = 1, total_size = 3 */
+			static const char *const keys[] = { "sessionGroups", "totalSize" };
 			struct response r = { gs.g + first, end - first, gs.n, { &d.exp, &rq, idx } };
-			int st[] = { r.n ? PJ_SET : PJ_DEFAULT, PJ_OMIT, r.total ? PJ_SET : PJ_DEFAULT };
+			int st[] = { r.n ? PJ_SET : PJ_DEFAULT, r.total ? PJ_SET : PJ_DEFAULT };
 			tb_resp_json(resp);
-			/* field 3 is the second index here: keys[1] is never printed */
-			int st2[] = { st[0], st[2] };
-			const char *const keys2[] = { keys[0], keys[2] };
-			pj_msg(&resp->body, &r, keys2, st2, 2, NULL, emit_response, 0, NULL);
+			pj_msg(&resp->body, &r, keys, st, 2, NULL, emit_response, 0, NULL);
 			free(idx);
 		}
 	}

@@ -790,8 +790,8 @@ static int cmp_hparam_info(const void *a, const void *b)
 
 void tb_hp_sort_hparams(tb_hp_experiment *e, int64_t limit)
 {
-	/* names are unique in practice; equal keys would make qsort's order
-	 * unspecified, so break ties by position */
+	/* hparam names are unique within an experiment (TensorBoard's writers
+	 * make them map keys), so qsort's unstable order cannot show */
 	qsort(e->hparams, e->n_hparams, sizeof *e->hparams, cmp_hparam_info);
 	if (limit > 0 && (uint64_t)limit < e->n_hparams)
 		e->n_hparams = (size_t)limit;

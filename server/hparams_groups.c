@@ -40,6 +40,17 @@ static int cmp_session_name(const void *a, const void *b, const void *ctx)
 	return strcmp(((const tb_hp_session *)a)->name, ((const tb_hp_session *)b)->name);
 }
 
+static const char *group_key(const tb_hp_session *s)
+{
+	return *s->group_name ? s->group_name : s->name;
+}
+
+static int cmp_group_key(const void *a, const void *b, const void *ctx)
+{
+	(void)ctx;
+	return strcmp(group_key(a), group_key(b));
+}
+
 static int cmp_group_name(const void *a, const void *b, const void *ctx)
 {
 	(void)ctx;
@@ -236,17 +247,19 @@ int tb_hp_groups_make(const tb_hp_data *d, const tb_hp_request *rq, tb_hp_groups
 	out->g = azalloc(a, (ns + 1) * sizeof *out->g);
 	if (!tmp || !order || !out->g)
 		return -ENOMEM;
-	/* sessions of the allowed statuses, clustered by group name with the
-	 * first one met first (stable sort) */
+	/* sessions of the allowed statuses, clustered by group name (the
+	 * group_name, else the session's own name) with a stable sort, so the
+	 * first one met leads its group */
 	size_t n = 0;
 	for (size_t i = 0; i < ns; i++) {
 		const tb_hp_session *s = &d->sessions[i];
 		if (s->status >= 0 && s->status < 32 && (rq->allowed_statuses >> s->status) & 1)
 			order[n++] = (void *)s;
 	}
+	msort(order, tmp, n, cmp_group_key, NULL);
 	for (size_t i = 0; i < n;) {
 		const tb_hp_session *first = order[i];
-		const char *gname = *first->group_name ? first->group_name : first->name;
+		const char *gname = group_key(first);
 		tb_hp_group *g = azalloc(a, sizeof *g);
 		if (!g)
 			return -ENOMEM;
@@ -254,19 +267,9 @@ int tb_hp_groups_make(const tb_hp_data *d, const tb_hp_request *rq, tb_hp_groups
 		g->hparams = first->hparams;
 		g->n_hparams = first->n_hparams;
 		g->monitor_url = first->monitor_url;
-		/* gather the group's sessions: those after i with the same name */
 		size_t k = i + 1;
-		if (*first->group_name) {
-			for (size_t j = i + 1; j < n; j++) {
-				const tb_hp_session *s = order[j];
-				const char *sn = *s->group_name ? s->group_name : s->name;
-				if (!strcmp(sn, gname)) {
-					void *t = order[j];
-					memmove(order + k + 1, order + k, (j - k) * sizeof *order);
-					order[k++] = t;
-				}
-			}
-		}
+		while (k < n && !strcmp(group_key(order[k]), gname))
+			k++;
 		g->n_sessions = k - i;
 		g->sessions = azalloc(a, g->n_sessions * sizeof *g->sessions);
 		if (!g->sessions)

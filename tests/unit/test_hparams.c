@@ -249,6 +249,35 @@ static void test_filter(void **state)
 				    got, sizeof got, NULL), -EINVAL);
 }
 
+
+/* A session whose group_name is another session's name joins that
+ * session's group (TensorBoard: group_name or session name), wherever it
+ * comes in run order. */
+static void test_group_by_name(void **state)
+{
+	(void)state;
+	tb_hp_data d;
+	tb_hp_request rq;
+	tb_hp_groups gs;
+	char err[256];
+	make_data(&d);
+	sessions[0].group_name = "s4";   /* s0 comes before s4 */
+	assert_int_equal(parse(&rq, TB_HP_REQ_SESSION_GROUPS, "{" ALL "}", err, sizeof err), 0);
+	assert_int_equal(tb_hp_groups_make(&d, &rq, &gs, err, sizeof err), 0);
+	assert_int_equal(gs.n, 4);  /* g, s3, s4 (s0 + s4), s5 */
+	const tb_hp_group *g = gs.g[2];
+	assert_string_equal(g->name, "s4");
+	assert_int_equal(g->n_sessions, 2);
+	assert_string_equal(g->sessions[0]->name, "s0");
+	assert_string_equal(g->sessions[1]->name, "s4");
+	/* its hparams are those of the first session met: s0's lr */
+	assert_string_equal(g->hparams[1].name, "lr");
+	assert_true(g->hparams[1].v.num == 0.1);
+	tb_hp_groups_release(&gs);
+	tb_hp_request_release(&rq);
+	tb_hp_data_release(&d);
+}
+
 static void test_sort_and_page(void **state)
 {
 	(void)state;
@@ -720,6 +749,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_group_by_name),
 		cmocka_unit_test(test_sort_and_page),
 		cmocka_unit_test(test_aggregate),
 		cmocka_unit_test(test_metric_run),
