@@ -212,5 +212,36 @@ mutate request-deadline server/conns.c mt access <<'EOF'
 				(void)0;
 EOF
 
+# --- W&B logs (issue #14) ------------------------------------------------------
+
+mutate wandb-crc server/wandb_log.c mt wandb <<'EOF'
+		if (c != crc)
+			return damage(lg, -EBADMSG);
+=====
+		(void)c;
+EOF
+
+mutate wandb-nested-key server/wandb_value.c mt wandb <<'EOF'
+		tb_buf_putc(tag, '/');
+		tb_buf_puts(tag, e->string ? e->string : "");
+=====
+		tb_buf_putc(tag, '.');
+		tb_buf_puts(tag, e->string ? e->string : "");
+EOF
+
+mutate wandb-system-names server/wandb.c mt wandb <<'EOF'
+	if (!strcmp(key, "memory"))
+		return "memory_percent";
+=====
+EOF
+
+mutate wandb-console-cr server/wandb_console.c mt wandb <<'EOF'
+		else if (ch == '\r')
+			c->cursor = 0;
+=====
+		else if (ch == '\r')
+			(void)0;
+EOF
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

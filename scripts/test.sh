@@ -56,6 +56,7 @@ run python3 tests/http/static_dir_test.py build-test/server/tbserve
 # Hostile logdirs and resource holes: 20,000 runs under RLIMIT_NOFILE 1024,
 # symlink fan-out, declared-but-absent tensor elements, timeSeries replies.
 run python3 tests/http/hostile_logdir.py build-test/server/tbserve
+run python3 tests/http/hostile_blobs.py build-test/server/tbserve
 # The command line (export, --inspect) against the API on the same logdir.
 run python3 tests/cli/cli_test.py build-test/server/tbserve
 
@@ -77,8 +78,12 @@ run node --test --test-reporter=tap tests/browser/smoothing.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap tests/browser/binary.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/dashboard.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/charts.test.mjs
+# Images and Audio tabs, pinning, tabs only with data (h2)
+TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/images.test.mjs
 # The page behind the token login (?token= once, then the cookie) and over HTTPS.
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/access.test.mjs
+# PR curves and custom scalars (h5): both tabs on logdir-small and the real fixtures.
+TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/prcurves.test.mjs
 
 # Mutation check: deliberate breakages, each of which some test above must
 # catch (scripts/mutation.sh; reuses build-mutation/, about 2 minutes).

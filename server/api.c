@@ -58,6 +58,11 @@ static const struct route {
 	{ "/data/plugin/distributions/distributions", M_TB, tb_api_distributions },
 	{ "/data/plugin/text/tags", M_TB, tb_api_text_tags },
 	{ "/data/plugin/text/text", M_TB, tb_api_text },
+	/* PR curves and custom scalars (h5) */
+	{ "/data/plugin/pr_curves/tags", M_TB, tb_api_pr_curves_tags },
+	{ "/data/plugin/pr_curves/pr_curves", M_TB, tb_api_pr_curves },
+	{ "/data/plugin/custom_scalars/layout", M_TB, tb_api_custom_scalars_layout },
+	{ "/data/plugin/custom_scalars/scalars", M_TB, tb_api_custom_scalars_scalars },
 	{ "/data/plugin/timeseries/tags", M_TB, tb_api_timeseries_tags },
 	{ "/data/plugin/timeseries/timeSeries", M_TB, tb_api_timeseries },
 	/* hparams (h3) */
@@ -65,6 +70,18 @@ static const struct route {
 	{ "/data/plugin/hparams/session_groups", M_TB, tb_api_hparams_session_groups },
 	{ "/data/plugin/hparams/metric_evals", M_TB, tb_api_hparams_metric_evals },
 	{ "/data/plugin/hparams/download_data", M_TB, tb_api_hparams_download_data },
+	/* images and audio (api_images.c) */
+	{ "/data/plugin/images/tags", M_TB, tb_api_images_tags },
+	{ "/data/plugin/images/images", M_TB, tb_api_images_images },
+	{ "/data/plugin/images/individualImage", M_TB, tb_api_images_individual },
+	{ "/data/plugin/timeseries/imageData", M_TB, tb_api_timeseries_image_data },
+	{ "/data/plugin/audio/tags", M_TB, tb_api_audio_tags },
+	{ "/data/plugin/audio/audio", M_TB, tb_api_audio_audio },
+	{ "/data/plugin/audio/individualAudio", M_TB, tb_api_audio_individual },
+	/* graphs plugin */
+	{ "/data/plugin/graphs/info", M_TB, tb_api_graphs_info },
+	{ "/data/plugin/graphs/graph", M_TB, tb_api_graphs_graph },
+	{ "/data/plugin/graphs/run_metadata", M_TB, tb_api_graphs_run_metadata },
 	{ "/data/export", M_GET, tb_api_export },
 	{ "/data/live", M_GET, tb_api_live },
 	{ "/favicon.ico", M_TB, h_not_found },

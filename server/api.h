@@ -48,6 +48,11 @@ void tb_api_distributions_tags(const tb_request *req, tb_response *resp);
 void tb_api_distributions(const tb_request *req, tb_response *resp);
 void tb_api_text_tags(const tb_request *req, tb_response *resp);
 void tb_api_text(const tb_request *req, tb_response *resp);
+/* PR curves and custom scalars (h5) */
+void tb_api_pr_curves_tags(const tb_request *req, tb_response *resp);
+void tb_api_pr_curves(const tb_request *req, tb_response *resp);
+void tb_api_custom_scalars_layout(const tb_request *req, tb_response *resp);
+void tb_api_custom_scalars_scalars(const tb_request *req, tb_response *resp);
 void tb_api_timeseries_tags(const tb_request *req, tb_response *resp);
 void tb_api_timeseries(const tb_request *req, tb_response *resp);
 /* hparams (h3): api_hparams.c */
@@ -55,6 +60,18 @@ void tb_api_hparams_experiment(const tb_request *req, tb_response *resp);
 void tb_api_hparams_session_groups(const tb_request *req, tb_response *resp);
 void tb_api_hparams_metric_evals(const tb_request *req, tb_response *resp);
 void tb_api_hparams_download_data(const tb_request *req, tb_response *resp);
+/* images and audio (api_images.c) */
+void tb_api_images_tags(const tb_request *req, tb_response *resp);
+void tb_api_images_images(const tb_request *req, tb_response *resp);
+void tb_api_images_individual(const tb_request *req, tb_response *resp);
+void tb_api_timeseries_image_data(const tb_request *req, tb_response *resp);
+void tb_api_audio_tags(const tb_request *req, tb_response *resp);
+void tb_api_audio_audio(const tb_request *req, tb_response *resp);
+void tb_api_audio_individual(const tb_request *req, tb_response *resp);
+/* graphs plugin (api_graphs.c) */
+void tb_api_graphs_info(const tb_request *req, tb_response *resp);
+void tb_api_graphs_graph(const tb_request *req, tb_response *resp);
+void tb_api_graphs_run_metadata(const tb_request *req, tb_response *resp);
 
 /* {run: {tag: {displayName, description}}} for the visible series of kind
  * (scalars, histograms and distributions tags). */

@@ -3,15 +3,18 @@
  * dashboard tab uses (reference §4.8).
  *
  *   tags        {"scalars":    {"runTagInfo": {run: [tag, ...]}, "tagDescriptions": {tag: html}},
- *                "histograms": {same}}
+ *                "histograms": {same},
+ *                "images": {"tagDescriptions", "tagRunSampledInfo": {tag: {run: {"maxSamplesPerStep"}}}}}
  *   timeSeries  form field (POST) or query parameter (GET) "requests": a
  *               JSON array of {"plugin", "tag", "run"?, "sample"?}; the
  *               answer is one object per item, in order, each either with
  *               "runToSeries" or, for an invalid item, an "error" string
  *               (HTTP 200 all the same, as in TensorBoard).
  *
- * Images are not served yet: "images" is left out of tags, and a valid
- * images item answers an empty runToSeries. Points are all sent, or the
+ * Images (api_images.c owns their blob keys): tags has "images" with
+ * tagRunSampledInfo, an images item answers {"step", "wallTime", "imageId"}
+ * for the steps having more than `sample` images (the first event of a
+ * step only, as TensorBoard's Python loader). Points are all sent, or the
  * newest N when --samples_per_plugin caps the plugin.
  *
  * Untrusted input: the requests JSON is parsed by cJSON (nesting bounded by
@@ -240,6 +243,110 @@ static int basic_mapping(tb_buf *b, tb_store *s, tb_kind kind)
 	return rc;
 }
 
+/* ---- images (h1): {"tagDescriptions", "tagRunSampledInfo": {tag: {run:
+ * {"maxSamplesPerStep": n}}}}, tags in the order a walk of the runs first
+ * meets them, as TensorBoard builds its dict. */
+struct img_entry {
+	const char *run;      /* borrowed while the walk holds the store lock */
+	char *tag;
+	size_t tag_len, seq, group;
+	int64_t max;
+};
+
+struct img_walk {
+	TB_VEC(struct img_entry) e;
+	struct desc_list *descs;
+};
+
+static int img_run(void *arg, const tb_run *r, const tb_series **vis, size_t nv)
+{
+	struct img_walk *w = arg;
+	for (size_t k = 0; k < nv; k++) {
+		const tb_series *se = vis[k];
+		struct img_entry x = { NULL, malloc(se->tag_len + 1), se->tag_len, w->e.n, 0, 0 };
+		x.run = strdup(r->name);
+		if (!x.tag || !x.run || tb_vec_push(&w->e, x)) {
+			free(x.tag);
+			free((char *)x.run);
+			return -ENOMEM;
+		}
+		memcpy(x.tag, se->tag, se->tag_len);
+		x.tag[se->tag_len] = '\0';
+		int64_t max = 0;
+		for (size_t i = 0; i < se->n; i++) {
+			int64_t n = tb_image_samples(tb_series_blob(se, i));
+			if (n > max)
+				max = n;
+		}
+		w->e.v[w->e.n - 1].max = max;
+		if (se->description[0] && desc_list_add(w->descs, r->name, se))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int cmp_img_tag(const void *pa, const void *pb)
+{
+	const struct img_entry *a = pa, *b = pb;
+	int c = cmp_bytes(a->tag, a->tag_len, b->tag, b->tag_len);
+	return c ? c : a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int cmp_img_group(const void *pa, const void *pb)
+{
+	const struct img_entry *a = pa, *b = pb;
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int images_mapping(tb_buf *b, tb_store *s)
+{
+	struct desc_list descs = { NULL, 0, 0 };
+	struct img_walk w = { .descs = &descs };
+	int rc = tb_query_tags(s, TB_KIND_IMAGE, img_run, &w);
+	struct img_entry *e = w.e.v;
+	size_t n = w.e.n;
+	if (rc == 0 && n) {
+		/* group by tag; a group sorts where its tag was first met */
+		qsort(e, n, sizeof *e, cmp_img_tag);
+		for (size_t i = 0, g = 0; i < n; i = g) {
+			for (g = i; g < n && !cmp_bytes(e[g].tag, e[g].tag_len, e[i].tag, e[i].tag_len); g++)
+				;
+			for (size_t k = i; k < g; k++)
+				e[k].group = e[i].seq;
+		}
+		qsort(e, n, sizeof *e, cmp_img_group);
+	}
+	tb_buf_puts(b, "{\"tagDescriptions\": ");
+	if (rc == 0)
+		rc = tag_descriptions(b, descs.e, descs.n);
+	tb_buf_puts(b, ", \"tagRunSampledInfo\": {");
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		bool first = i == 0 || e[i].group != e[i - 1].group;
+		if (first) {
+			if (i)
+				tb_buf_puts(b, "}, ");
+			tb_json_str(b, e[i].tag, e[i].tag_len);
+			tb_buf_puts(b, ": {");
+		} else {
+			tb_buf_puts(b, ", ");
+		}
+		tb_json_cstr(b, e[i].run);
+		tb_buf_puts(b, ": {\"maxSamplesPerStep\": ");
+		tb_json_int(b, e[i].max);
+		tb_buf_putc(b, '}');
+	}
+	tb_buf_puts(b, n ? "}}}" : "}}");
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].tag);
+		free((char *)e[i].run);
+	}
+	tb_vec_release(&w.e);
+	desc_list_release(&descs);
+	return rc ? rc : b->oom ? -ENOMEM : 0;
+}
+
 void tb_api_timeseries_tags(const tb_request *req, tb_response *resp)
 {
 	tb_store *s = &req->app->store;
@@ -250,6 +357,9 @@ void tb_api_timeseries_tags(const tb_request *req, tb_response *resp)
 	tb_buf_puts(b, ", \"histograms\": ");
 	if (rc == 0)
 		rc = basic_mapping(b, s, TB_KIND_HISTOGRAM);
+	tb_buf_puts(b, ", \"images\": ");
+	if (rc == 0)
+		rc = images_mapping(b, s);
 	tb_buf_putc(b, '}');
 	if (rc)
 		tb_resp_oom(resp);
@@ -372,11 +482,26 @@ static void write_point(tb_buf *b, const tb_series *se, size_t i)
 	tb_buf_putc(b, '}');
 }
 
+/* An image: {"step": s, "wallTime": w, "imageId": blob key}. */
+static void write_image_point(tb_buf *b, const tb_view *v, size_t i, int64_t sample)
+{
+	int64_t step = tb_series_step(v->se, i);
+	tb_buf_puts(b, "{\"step\": ");
+	tb_json_int(b, step);
+	tb_buf_puts(b, ", \"wallTime\": ");
+	tb_json_double(b, tb_series_wall(v->se, i));
+	tb_buf_puts(b, ", \"imageId\": \"");
+	tb_write_blob_key(b, "images", v->run->name, v->se->tag, v->se->tag_len, step,
+			  sample + 2);
+	tb_buf_puts(b, "\"}");
+}
+
 /* One distinct item of a request, resolved when the request is parsed. */
 struct ts_item {
 	char *head;           /* '{' and the echoed fields, then the error and
 			       * '}', or ', "runToSeries": {' */
 	tb_kind kind;         /* 0: the head is the whole answer */
+	int64_t sample;       /* images: the sample asked for */
 	char *tag;
 	char *only;           /* run filter, or NULL for every run */
 };
@@ -457,9 +582,16 @@ static bool run_points(struct ts_cursor *c, const struct ts_item *it, tb_buf *ou
 	if (c->point < v.first)
 		c->point = v.first;
 	for (; c->point < v.end && out->len < want && !out->oom; c->point++) {
+		if (it->kind == TB_KIND_IMAGE &&
+		    (tb_image_samples(tb_series_blob(v.se, c->point)) <= it->sample ||
+		     !tb_blob_first_at_step(v.se, v.first, c->point)))
+			continue;
 		if (c->points_written++)
 			tb_buf_puts(out, ", ");
-		write_point(out, v.se, c->point);
+		if (it->kind == TB_KIND_IMAGE)
+			write_image_point(out, &v, c->point, it->sample);
+		else
+			write_point(out, v.se, c->point);
 	}
 	bool more = c->point < v.end;
 	tb_view_release(&v);
@@ -551,11 +683,14 @@ static int item_resolve(struct ts_item *it, const cJSON *item)
 		tb_buf_puts(&b, ", \"error\": ");
 		tb_json_cstr(&b, err);
 		tb_buf_putc(&b, '}');
-	} else if (is_str(plugin, "images") || (filter && !only)) {
-		tb_buf_puts(&b, ", \"runToSeries\": {}}");   /* images: not served yet */
+	} else if (filter && !only) {
+		tb_buf_puts(&b, ", \"runToSeries\": {}}");
 	} else {
 		tb_buf_puts(&b, ", \"runToSeries\": {");
-		it->kind = is_str(plugin, "scalars") ? TB_KIND_SCALAR : TB_KIND_HISTOGRAM;
+		it->kind = is_str(plugin, "scalars") ? TB_KIND_SCALAR :
+			   is_str(plugin, "images") ? TB_KIND_IMAGE : TB_KIND_HISTOGRAM;
+		if (it->kind == TB_KIND_IMAGE)
+			it->sample = (int64_t)sample->valuedouble;
 		it->tag = strdup(tag->valuestring);
 		it->only = only ? strdup(only) : NULL;
 		if (!it->tag || (only && !it->only))

@@ -2,7 +2,11 @@
  * api_wandb.c - /data/runs_info: what a person reads about each run.
  *
  *   runs_info   {"runs": [{"name", "source": "tensorboard"|"wandb",
- *                 "start_time", "wandb": {...}}, ...]}
+ *                 "start_time", "plugins": [...], "wandb": {...}}, ...]}
+ *
+ * "plugins" names the dashboards that have data of the run (the plugin of
+ * each kind of its visible series, in tb_kind order), so the run list can
+ * say what a run without scalars holds.
  *
  * TensorBoard's /data/runs stays a plain list of names; W&B runs' display
  * name, project, group, tags, config, summary and reading state are here
@@ -160,6 +164,29 @@ static void put_wandb(tb_buf *b, const tb_wandb_info *w)
 	put_field(b, "console_tag", TB_WANDB_CONSOLE_TAG);
 }
 
+/* "plugins": the dashboards having a visible series of r (run lock held). */
+static void put_plugins(tb_buf *b, const tb_run *r)
+{
+	bool has[TB_KIND_MAX + 1] = { false };
+	for (size_t i = 0; i < r->n_series; i++) {
+		const tb_series *se = r->series[i];
+		if (se->kind <= TB_KIND_MAX && tb_series_visible(se, se->kind))
+			has[se->kind] = true;
+	}
+	tb_buf_puts(b, ", \"plugins\": [");
+	bool first = true;
+	for (int k = TB_KIND_SCALAR; k <= TB_KIND_MAX; k++) {
+		const char *name = tb_kind_plugin((tb_kind)k);
+		if (!has[k] || !*name)
+			continue;
+		if (!first)
+			tb_buf_puts(b, ", ");
+		tb_json_cstr(b, name);
+		first = false;
+	}
+	tb_buf_putc(b, ']');
+}
+
 void tb_api_runs_info(const tb_request *req, tb_response *resp)
 {
 	tb_store *s = &req->app->store;
@@ -187,6 +214,7 @@ void tb_api_runs_info(const tb_request *req, tb_response *resp)
 			tb_json_double(b, r->start_time);
 		else
 			tb_json_null(b);
+		put_plugins(b, r);
 		if (w) {
 			tb_buf_puts(b, ", \"wandb\": {");
 			put_wandb(b, w);

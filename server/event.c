@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "buf.h"
 #include "tblimits.h"
 
 /* ---- fast path ---------------------------------------------------------- */
@@ -157,6 +158,168 @@ int tb_event_fast_scalar(const unsigned char *p, size_t n, tb_fast_scalar *out)
 tb_pb_event *tb_event_decode(tb_arena *a, const unsigned char *p, size_t n)
 {
 	return tensorboard__event__unpack(&a->pb, n, p);
+}
+
+/* ---- lean decoding (media bytes left in the file) ------------------------ */
+
+/* One field: key, then its body written by the caller (LEN) or copied. */
+static void put_varint(tb_buf *o, uint64_t v)
+{
+	while (v >= 0x80) {
+		tb_buf_putc(o, (char)(v | 0x80));
+		v >>= 7;
+	}
+	tb_buf_putc(o, (char)v);
+}
+
+static void put_len_field(tb_buf *o, uint64_t key, const void *body, size_t n)
+{
+	put_varint(o, key);
+	put_varint(o, n);
+	tb_buf_append(o, body, n);
+}
+
+/* Next field of [*pp, end): its key, the bytes it spans from *start, and
+ * for LEN its body. -1 when not wire format. */
+static int next_field(const unsigned char **pp, const unsigned char *end, uint64_t *key,
+		      const unsigned char **start, const unsigned char **body, size_t *blen)
+{
+	*start = *pp;
+	if (read_varint(pp, end, key))
+		return -1;
+	uint64_t v;
+	switch (*key & 7) {
+	case 0: return read_varint(pp, end, &v);
+	case 1: if (end - *pp < 8) return -1; *pp += 8; return 0;
+	case 5: if (end - *pp < 4) return -1; *pp += 4; return 0;
+	case 2: return read_len(pp, end, body, blen);
+	default: return -1;
+	}
+}
+
+/* Summary.Image / Summary.Audio without its encoded bytes (field 4) when
+ * they are at least min bytes; 1 when something was left out. */
+static int lean_media(const unsigned char *p, size_t n, size_t min, tb_buf *o)
+{
+	const unsigned char *end = p + n, *start, *body;
+	size_t blen;
+	uint64_t key;
+	int cut = 0;
+	while (p < end) {
+		if (next_field(&p, end, &key, &start, &body, &blen))
+			return -1;
+		if (key == (4 << 3 | 2) && blen >= min) {
+			put_len_field(o, key, "", 0);
+			cut = 1;
+		} else {
+			tb_buf_append(o, start, (size_t)(p - start));
+		}
+	}
+	return cut;
+}
+
+struct lean {
+	size_t min;
+	tb_buf lens;          /* size_t per value */
+	int cut;
+};
+
+static int lean_value(struct lean *l, const unsigned char *p, size_t n, tb_buf *o)
+{
+	const unsigned char *end = p + n, *start, *body;
+	size_t blen, true_len = 0;
+	uint64_t key;
+	while (p < end) {
+		if (next_field(&p, end, &key, &start, &body, &blen))
+			return -1;
+		if (key == (4 << 3 | 2) || key == (6 << 3 | 2)) { /* image, audio */
+			tb_buf m = TB_BUF_INIT;
+			int cut = lean_media(body, blen, l->min, &m);
+			if (cut > 0) {
+				put_len_field(o, key, m.data, m.len);
+				true_len = blen;
+				l->cut = 1;
+			} else {
+				tb_buf_append(o, start, (size_t)(p - start));
+				true_len = 0;
+			}
+			tb_buf_release(&m);
+			if (cut < 0)
+				return -1;
+		} else {
+			tb_buf_append(o, start, (size_t)(p - start));
+		}
+	}
+	tb_buf_append(&l->lens, &true_len, sizeof true_len);
+	return 0;
+}
+
+static int lean_summary(struct lean *l, const unsigned char *p, size_t n, tb_buf *o)
+{
+	const unsigned char *end = p + n, *start, *body;
+	size_t blen;
+	uint64_t key;
+	while (p < end) {
+		if (next_field(&p, end, &key, &start, &body, &blen))
+			return -1;
+		if (key != (1 << 3 | 2)) {
+			tb_buf_append(o, start, (size_t)(p - start));
+			continue;
+		}
+		tb_buf v = TB_BUF_INIT;
+		int rc = lean_value(l, body, blen, &v);
+		if (rc == 0)
+			put_len_field(o, key, v.data, v.len);
+		tb_buf_release(&v);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+tb_pb_event *tb_event_decode_lean(tb_arena *a, const unsigned char *p, size_t n, size_t min,
+				  size_t **media_len, size_t *n_values)
+{
+	struct lean l = { min, TB_BUF_INIT, 0 };
+	tb_buf o = TB_BUF_INIT;
+	const unsigned char *q = p, *end = p + n, *start, *body;
+	size_t blen;
+	uint64_t key;
+	int bad = 0;
+	*media_len = NULL;
+	*n_values = 0;
+	while (q < end && !bad) {
+		if (next_field(&q, end, &key, &start, &body, &blen)) {
+			bad = 1;
+		} else if (key == (5 << 3 | 2)) {  /* summary */
+			tb_buf sm = TB_BUF_INIT;
+			bad = lean_summary(&l, body, blen, &sm) != 0;
+			if (!bad)
+				put_len_field(&o, key, sm.data, sm.len);
+			tb_buf_release(&sm);
+		} else {
+			tb_buf_append(&o, start, (size_t)(q - start));
+		}
+	}
+	tb_pb_event *ev = NULL;
+	if (bad || !l.cut || o.oom || l.lens.oom) {
+		/* nothing left out (or not wire format: protobuf-c says why) */
+		ev = tb_event_decode(a, p, n);
+	} else {
+		ev = tb_event_decode(a, (const unsigned char *)o.data, o.len);
+		size_t k = l.lens.len / sizeof(size_t);
+		size_t *lens = ev ? tb_arena_alloc(a, k * sizeof *lens) : NULL;
+		if (lens) {
+			memcpy(lens, l.lens.data, k * sizeof *lens);
+			*media_len = lens;
+			*n_values = k;
+		} else {
+			ev = NULL;
+		}
+	}
+	tb_buf_release(&o);
+	tb_buf_release(&l.lens);
+	return ev;
 }
 
 const char *tb_value_tag(const tb_pb_value *v)
@@ -698,5 +861,85 @@ int tb_value_blob(tb_arena *a, const tb_pb_value *v, tb_blob_type *type,
 		return -ENOMEM;
 	*len = protobuf_c_message_pack(m, p);
 	*data = p;
+	return 0;
+}
+
+void tb_value_blob_info(const tb_pb_value *v, tb_blob_type *type, size_t *len,
+			uint32_t *count)
+{
+	const ProtobufCMessage *m = NULL;
+	*count = 1;
+	switch (v->value_case) {
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_TENSOR: {
+		*type = TB_BLOB_TENSOR;
+		m = &v->tensor->base;
+		const Tensorboard__TensorShapeProto *sh = v->tensor->tensor_shape;
+		if (sh && sh->n_dim) {
+			int64_t d = sh->dim[0]->size;
+			*count = d < 0 ? 0 : d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+		}
+		break;
+	}
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_IMAGE:
+		*type = TB_BLOB_IMAGE;
+		m = &v->image->base;
+		break;
+	case TENSORBOARD__SUMMARY__VALUE__VALUE_AUDIO:
+		*type = TB_BLOB_AUDIO;
+		m = &v->audio->base;
+		break;
+	default:
+		*type = TB_BLOB_NONE;
+		*len = 0;
+		return;
+	}
+	*len = protobuf_c_message_get_packed_size(m);
+}
+
+/* ---- tensors read back from blobs (PR curves, custom scalars) ------------- */
+
+int tb_tensor_decode_numbers(tb_arena *a, const unsigned char *p, size_t n, tb_num_tensor *out)
+{
+	tb_pb_tensor *t = tensorboard__tensor_proto__unpack(&a->pb, n, p);
+	if (!t)
+		return -EINVAL;
+	int rank;
+	int64_t elems = tensor_elems(t, &rank);
+	if (elems < 0 || rank > TB_NUM_TENSOR_MAX_RANK || !dtype_size((int)t->dtype))
+		return -EINVAL;
+	/* as make_ndarray: the values the file holds, or one filling the shape */
+	size_t held = t->tensor_content.len ? (size_t)elems : val_count(t);
+	if (held != (size_t)elems && held != 1)
+		return -EINVAL;
+	/* a few bytes must not become millions of values (as for histograms) */
+	if (held != (size_t)elems && (size_t)elems > TB_MAX_TENSOR_PADDING)
+		return -EINVAL;
+	double *v = tb_arena_alloc(a, (elems ? (size_t)elems : 1) * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	out->type = TB_NUM_F64;
+	for (size_t i = 0; i < (size_t)elems; i++) {
+		tb_scalar s;
+		if (tensor_elem(t, elems, i, &s))
+			return -EINVAL;
+		v[i] = scalar_as_double(&s);
+		out->type = s.type;
+	}
+	out->rank = rank;
+	for (int i = 0; i < rank; i++)
+		out->dims[i] = t->tensor_shape->dim[i]->size;
+	out->count = (size_t)elems;
+	out->v = v;
+	return 0;
+}
+
+int tb_tensor_decode_string(tb_arena *a, const unsigned char *p, size_t n,
+			    const unsigned char **s, size_t *len)
+{
+	tb_pb_tensor *t = tensorboard__tensor_proto__unpack(&a->pb, n, p);
+	if (!t || t->dtype != TENSORBOARD__DATA_TYPE__DT_STRING || !t->n_string_val)
+		return -EINVAL;
+	*s = t->string_val[0].data;
+	*len = t->string_val[0].len;
 	return 0;
 }

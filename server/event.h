@@ -43,6 +43,17 @@ int tb_event_fast_scalar(const unsigned char *p, size_t n, tb_fast_scalar *out);
 /* General decoder; NULL when the payload is not a valid Event. */
 tb_pb_event *tb_event_decode(tb_arena *a, const unsigned char *p, size_t n);
 
+/* The general decoder for a record whose media bytes are kept in the file
+ * (the blob index): the encoded bytes of every legacy Summary.Image /
+ * Summary.Audio of at least min bytes are left out before decoding (a
+ * 200 MB clip is not copied by protobuf-c), and media_len[i] (arena array
+ * of *n_values entries, or NULL when nothing was left out) is the true
+ * serialized size of value i's image or audio message, 0 for a value left
+ * whole. Values keep their indices. NULL when the payload is not a valid
+ * Event (or, with a->oom, out of memory). */
+tb_pb_event *tb_event_decode_lean(tb_arena *a, const unsigned char *p, size_t n, size_t min,
+				  size_t **media_len, size_t *n_values);
+
 /* Tag of a value: tag, or node_name when tag is empty (legacy). */
 const char *tb_value_tag(const tb_pb_value *v);
 
@@ -65,6 +76,30 @@ int tb_value_histogram(tb_arena *a, const tb_pb_value *v, double **buckets, size
 int tb_value_text(tb_arena *a, const tb_pb_value *v, tb_text_view *out);
 int tb_value_blob(tb_arena *a, const tb_pb_value *v, tb_blob_type *type,
 		  unsigned char **data, size_t *len);
+/* What tb_value_blob would give, without packing: the type, the packed
+ * size, and the element count (a tensor's first dimension, 1 for rank 0
+ * and for Summary.Image / Summary.Audio). */
+void tb_value_blob_info(const tb_pb_value *v, tb_blob_type *type, size_t *len,
+			uint32_t *count);
+
+/* A numeric tensor read back from a serialized TensorProto (a blob), as
+ * make_ndarray reads it: the values in row-major order as doubles (in the
+ * arena), type the numeric type of its elements. */
+#define TB_NUM_TENSOR_MAX_RANK 8
+typedef struct tb_num_tensor {
+	int rank;
+	int64_t dims[TB_NUM_TENSOR_MAX_RANK];
+	size_t count;
+	double *v;
+	tb_num_type type;
+} tb_num_tensor;
+/* 0; -EINVAL: not a numeric tensor, or its values do not fill its shape;
+ * -ENOMEM. */
+int tb_tensor_decode_numbers(tb_arena *a, const unsigned char *p, size_t n, tb_num_tensor *out);
+/* The first string of a serialized DT_STRING TensorProto (borrowed from
+ * the arena). 0 or -EINVAL. */
+int tb_tensor_decode_string(tb_arena *a, const unsigned char *p, size_t n,
+			    const unsigned char **s, size_t *len);
 
 /* Exposed for tests. */
 int tb_tensor_scalar(const tb_pb_tensor *t, tb_scalar *out);

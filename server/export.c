@@ -18,6 +18,43 @@
 #include "vec.h"
 #include "writer.h"
 
+/* Images and audio (h1): one row per sample of the first event of each
+ * step, as the API serves them, with its blob key (TensorBoard's, for
+ * individualImage / individualAudio). */
+static int64_t blob_samples(const tb_series *se, size_t first, size_t i)
+{
+	const tb_blob *b = tb_series_blob(se, i);
+	if (!tb_blob_first_at_step(se, first, i))
+		return 0;
+	if (se->kind == TB_KIND_IMAGE)
+		return tb_image_samples(b);
+	return b->type == TB_BLOB_AUDIO ? 1 : b->type == TB_BLOB_TENSOR ? b->count : 0;
+}
+
+static void blob_key_of(tb_buf *b, const char *run, const tb_series *se, size_t i, int64_t k)
+{
+	tb_write_blob_key(b, se->kind == TB_KIND_IMAGE ? "images" : "audio", run, se->tag,
+			  se->tag_len, tb_series_step(se, i), se->kind == TB_KIND_IMAGE ? k + 2 : k);
+}
+
+static void blob_jsonl(tb_buf *b, const char *run, const tb_series *se, size_t first, size_t i)
+{
+	int64_t n = blob_samples(se, first, i);
+	for (int64_t k = 0; k < n; k++) {
+		tb_buf_putc(b, '{');
+		tb_write_series_id(b, run, se);
+		tb_buf_puts(b, ", \"wall_time\": ");
+		tb_json_double(b, tb_series_wall(se, i));
+		tb_buf_puts(b, ", \"step\": ");
+		tb_json_int(b, tb_series_step(se, i));
+		tb_buf_puts(b, ", \"sample\": ");
+		tb_json_int(b, k);
+		tb_buf_puts(b, ", \"blob_key\": \"");
+		blob_key_of(b, run, se, i, k);
+		tb_buf_puts(b, "\"}\n");
+	}
+}
+
 static void point_jsonl(tb_buf *b, const char *run, const tb_series *se, size_t i)
 {
 	tb_buf_putc(b, '{');
@@ -82,6 +119,8 @@ static void point_csv(tb_buf *b, const char *run, const tb_series *se, size_t i)
 			}
 			tb_buf_puts(b, "\r\n");
 		}
+	} else if (tb_kind_is_blob(se->kind)) {
+		return; /* blob_csv */
 	} else {
 		const tb_text *t = tb_series_text(se, i);
 		for (size_t k = 0; k < t->n_strs; k++) {
@@ -89,6 +128,17 @@ static void point_csv(tb_buf *b, const char *run, const tb_series *se, size_t i)
 			tb_write_csv_field(b, t->strs[k], t->lens[k]);
 			tb_buf_puts(b, ",,,\r\n");
 		}
+	}
+}
+
+/* A sample's row: its blob key in the value column. */
+static void blob_csv(tb_buf *b, const char *run, const tb_series *se, size_t first, size_t i)
+{
+	int64_t n = blob_samples(se, first, i);
+	for (int64_t k = 0; k < n; k++) {
+		csv_head(b, run, se, i);
+		blob_key_of(b, run, se, i, k);
+		tb_buf_puts(b, ",,,\r\n");
 	}
 }
 
@@ -120,11 +170,12 @@ static int pair_add(tb_export_cursor *e, const char *run, const tb_series *se)
 }
 
 /* Served series only: those some plugin shows (visible as their own kind;
- * blobs have no plugin here yet). */
+ * of the blob kinds, images and audio). */
 static bool exported(const tb_series *se, const char *tag)
 {
-	return !tb_kind_is_blob(se->kind) && tb_series_visible(se, se->kind) &&
-	       (!tag || !strcmp(tag, se->tag));
+	return (!tb_kind_is_blob(se->kind) || se->kind == TB_KIND_IMAGE ||
+		se->kind == TB_KIND_AUDIO) &&
+	       tb_series_visible(se, se->kind) && (!tag || !strcmp(tag, se->tag));
 }
 
 struct filter {
@@ -197,7 +248,11 @@ int tb_export_next(tb_export_cursor *e, tb_buf *out, size_t want, bool *done)
 				e->point = v.first;
 			size_t mark = out->len;  /* hparams (h3) */
 			for (; e->point < v.end && out->len < want; e->point++) {
-				if (e->csv)
+				if (tb_kind_is_blob(p->kind) && e->csv)
+					blob_csv(out, p->run, v.se, v.first, e->point);
+				else if (tb_kind_is_blob(p->kind))
+					blob_jsonl(out, p->run, v.se, v.first, e->point);
+				else if (e->csv)
 					point_csv(out, p->run, v.se, e->point);
 				else
 					point_jsonl(out, p->run, v.se, e->point);

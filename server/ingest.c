@@ -16,6 +16,7 @@ void tb_ingest_init(tb_ingest *g, tb_store *s, tb_run *r)
 	g->store = s;
 	g->run = r;
 	g->use_fast = 1;
+	g->file = TB_BLOB_NO_FILE;
 	tb_arena_init(&g->arena);
 }
 
@@ -172,7 +173,20 @@ static tb_series *series_for(tb_ingest *g, const char *tag, const tb_pb_value *v
 	return se;
 }
 
-static int add_value(tb_ingest *g, const tb_pb_event *ev, const tb_pb_value *v)
+/* Where the current record lies, for a blob of n bytes that is value elem
+ * of the Event; false when the blob is kept inline (store.h's rule). */
+static bool blob_ref(const tb_ingest *g, uint32_t elem, size_t len, size_t rec_len,
+		     uint32_t count, tb_blob_ref *ref)
+{
+	if (g->file == TB_BLOB_NO_FILE || len < TB_BLOB_INLINE_MAX || rec_len > TB_MAX_RECORD_LEN)
+		return false;
+	*ref = (tb_blob_ref){ .file = g->file, .elem = elem, .rec_crc = g->rec_crc,
+			      .rec_len = (uint32_t)rec_len, .count = count,
+			      .offset = g->rec_offset };
+	return true;
+}
+
+static int add_value(tb_ingest *g, const tb_pb_event *ev, const tb_pb_value *v, size_t elem)
 {
 	tb_run *r = g->run;
 	const char *tag = tb_value_tag(v);
@@ -209,9 +223,21 @@ static int add_value(tb_ingest *g, const tb_pb_event *ev, const tb_pb_value *v)
 		tb_blob_type type;
 		unsigned char *data;
 		size_t len;
+		uint32_t count;
+		tb_blob_ref ref;
+		tb_value_blob_info(v, &type, &len, &count);
+		if (g->media_len && elem < g->n_media_len && g->media_len[elem])
+			len = g->media_len[elem]; /* its bytes were left in the file */
+		if (elem < TB_BLOB_ELEM_RUN_METADATA &&
+		    blob_ref(g, (uint32_t)elem, len, g->rec_len, count, &ref))
+			return tb_series_append_blob_ref(s, se, ev->wall_time, ev->step, type, len,
+							 &ref);
 		if ((rc = tb_value_blob(&g->arena, v, &type, &data, &len)))
 			break;
-		return tb_series_append_blob(s, se, ev->wall_time, ev->step, type, data, len);
+		rc = tb_series_append_blob(s, se, ev->wall_time, ev->step, type, data, len);
+		if (rc == 0)
+			((tb_blob *)se->heavy[se->n - 1])->count = count;
+		return rc;
 	}
 	}
 	if (rc == -ENOMEM)
@@ -235,7 +261,7 @@ static int add_summary(tb_ingest *g, const tb_pb_event *ev)
 	g->prev_step = ev->step;
 	g->has_prev_step = true;
 	for (size_t i = 0; i < sum->n_value; i++) {
-		int rc = add_value(g, ev, sum->value[i]);
+		int rc = add_value(g, ev, sum->value[i], i);
 		if (rc)
 			return rc;
 	}
@@ -244,7 +270,7 @@ static int add_summary(tb_ingest *g, const tb_pb_event *ev)
 
 /* graph_def and tagged_run_metadata events become blob series (§2.1). */
 static int add_raw(tb_ingest *g, const tb_pb_event *ev, const char *tag, const char *plugin,
-		   const ProtobufCBinaryData *bytes)
+		   const ProtobufCBinaryData *bytes, uint32_t elem)
 {
 	tb_run *r = g->run;
 	size_t len = strlen(tag);
@@ -259,6 +285,10 @@ static int add_raw(tb_ingest *g, const tb_pb_event *ev, const char *tag, const c
 		se->dropped++;
 		return 0;
 	}
+	tb_blob_ref ref;
+	if (blob_ref(g, elem, bytes->len, g->rec_len, 1, &ref))
+		return tb_series_append_blob_ref(g->store, se, ev->wall_time, ev->step, TB_BLOB_RAW,
+						 bytes->len, &ref);
 	return tb_series_append_blob(g->store, se, ev->wall_time, ev->step, TB_BLOB_RAW,
 				     bytes->data, bytes->len);
 }
@@ -282,7 +312,8 @@ static int slow_event(tb_ingest *g, const tb_pb_event *ev)
 		return add_summary(g, ev);
 	case TENSORBOARD__EVENT__WHAT_GRAPH_DEF:
 		r->graphs++;
-		return add_raw(g, ev, "__run_graph__", "graphs", &ev->graph_def);
+		return add_raw(g, ev, "__run_graph__", "graphs", &ev->graph_def,
+			       TB_BLOB_ELEM_GRAPH_DEF);
 	case TENSORBOARD__EVENT__WHAT_META_GRAPH_DEF:
 		r->meta_graphs++;
 		return 0;
@@ -290,7 +321,8 @@ static int slow_event(tb_ingest *g, const tb_pb_event *ev)
 		const Tensorboard__TaggedRunMetadata *t = ev->tagged_run_metadata;
 		if (!t->tag || !t->tag[0])
 			return 0;
-		return add_raw(g, ev, t->tag, "graph_tagged_run_metadata", &t->run_metadata);
+		return add_raw(g, ev, t->tag, "graph_tagged_run_metadata", &t->run_metadata,
+			       TB_BLOB_ELEM_RUN_METADATA);
 	}
 	default:
 		return 0;
@@ -300,18 +332,27 @@ static int slow_event(tb_ingest *g, const tb_pb_event *ev)
 int tb_ingest_record(tb_ingest *g, const unsigned char *p, size_t n)
 {
 	g->records++;
+	g->rec_len = n;
 	tb_fast_scalar f;
 	if (g->use_fast && tb_event_fast_scalar(p, n, &f)) {
 		g->fast++;
 		return fast_scalar(g, &f);
 	}
-	tb_pb_event *ev = tb_event_decode(&g->arena, p, n);
+	size_t *media_len = NULL, n_media = 0;
+	tb_pb_event *ev = g->file != TB_BLOB_NO_FILE && n >= TB_LEAN_RECORD ?
+				  tb_event_decode_lean(&g->arena, p, n, TB_LEAN_MEDIA, &media_len,
+						       &n_media) :
+				  tb_event_decode(&g->arena, p, n);
 	if (!ev) {
 		int oom = g->arena.oom;
 		tb_arena_reset(&g->arena);
 		return oom ? -ENOMEM : -EBADMSG;
 	}
+	g->media_len = media_len;
+	g->n_media_len = n_media;
 	int rc = slow_event(g, ev);
+	g->media_len = NULL;
+	g->n_media_len = 0;
 	tb_arena_reset(&g->arena);
 	return rc;
 }

@@ -33,6 +33,17 @@ typedef struct tb_ingest {
 	 * (0 = none); writers repeat their tag order every step */
 	TB_VEC(uint32_t) next_hint;
 
+	/* where the record being applied lies (the blob index, store.h):
+	 * set by the loader before each tb_ingest_record; file is
+	 * TB_BLOB_NO_FILE when it lies nowhere readable (blobs kept inline) */
+	uint32_t file;          /* run's blob_files index */
+	uint64_t rec_offset;    /* the record's first byte */
+	uint32_t rec_crc;       /* its masked payload CRC */
+	size_t rec_len;         /* its payload length (set by tb_ingest_record) */
+	const size_t *media_len;/* lean decoding: true size of each value's
+				 * image/audio (0: whole), or NULL */
+	size_t n_media_len;
+
 	/* the Python loader's purge rules (reference §1.6) */
 	double file_version;    /* from the newest file_version event; 0 = none */
 	int starts;             /* SessionLog.START events seen */

@@ -399,17 +399,28 @@ static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 	}
 	uint64_t bytes = 0, records = 0;
 	int more = 1;
+	/* the blob index: blob points of this file name it and their record */
+	tb_run_wrlock(lr->run);
+	uint32_t blob_file;
+	rc = tb_run_blob_file(lr->run, l->src, f->path, &blob_file);
+	tb_run_unlock(lr->run);
+	lr->ingest.file = rc ? TB_BLOB_NO_FILE : blob_file;
+	rc = rc == -ENOMEM ? rc : 0;
 	while (more && !rc) {
 		tb_run_wrlock(lr->run);
 		for (int k = 0; k < BATCH_RECORDS; k++) {
 			const unsigned char *p;
 			size_t n;
+			uint64_t at = tb_record_offset(&rd);
 			int got = tb_record_next(&rd, &p, &n);
 			if (got <= 0) {
 				rc = got;
 				more = 0;
 				break;
 			}
+			lr->ingest.rec_offset = at;
+			lr->ingest.rec_crc = (uint32_t)p[n] | (uint32_t)p[n + 1] << 8 |
+					     (uint32_t)p[n + 2] << 16 | (uint32_t)p[n + 3] << 24;
 			int irc = tb_ingest_record(&lr->ingest, p, n);
 			if (irc == -EBADMSG) {
 				rc = irc;
@@ -430,6 +441,7 @@ static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 		}
 		tb_run_unlock(lr->run);
 	}
+	lr->ingest.file = TB_BLOB_NO_FILE;
 	atomic_fetch_add(&l->bytes_read, bytes);
 	atomic_fetch_add(&l->records_read, records);
 	tb_record_close(&rd);

@@ -6,6 +6,8 @@
  */
 #include "query.h"
 
+#include "blob.h"
+
 #include "smooth.h"
 
 #include <errno.h>
@@ -384,13 +386,8 @@ int tb_view_blob(const tb_view *v, size_t i, tb_blob_type *type,
 		 unsigned char **data, size_t *len)
 {
 	const tb_blob *b = tb_series_blob(v->se, i);
-	unsigned char *copy = malloc(b->len ? b->len : 1);
-
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, b->data, b->len);
-	*type = b->type;
-	*data = copy;
-	*len = b->len;
-	return 0;
+	int rc = tb_blob_read(v->run, b, data, len);
+	if (rc == 0)
+		*type = b->type;
+	return rc;
 }

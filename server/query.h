@@ -76,9 +76,13 @@ int tb_query_tags(tb_store *s, tb_kind kind, tb_tags_fn fn, void *arg);
  * blob bytes through this one call, so where they live (in memory or
  * only as a place in an event file, read back and CRC-checked on
  * request) is the store's business alone.
+ * The data buffer holds at least *len + 1 bytes.
  * 0; -ENOENT: the point's bytes are gone (file deleted, truncated or
- * rewritten: never stale bytes); -EIO: read error or CRC mismatch;
- * -EFBIG: over TB_MAX_BLOB_READ; -ENOMEM. */
+ * rewritten: length or CRC not the indexed ones; never stale bytes); -EIO:
+ * read error; -EFBIG: over TB_MAX_BLOB_READ; -EBUSY: over
+ * TB_MAX_BLOB_BYTES_IN_FLIGHT being read at once (answer 503); -ENOMEM.
+ * Blob points of a logdir are kept as places in their event files (store.h,
+ * blob.h): this call does the file read, under the view's locks. */
 int tb_view_blob(const tb_view *v, size_t i, tb_blob_type *type,
 		 unsigned char **data, size_t *len);
 

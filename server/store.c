@@ -480,14 +480,47 @@ int tb_series_append_text(tb_store *s, tb_series *se, double wall, int64_t step,
 int tb_series_append_blob(tb_store *s, tb_series *se, double wall, int64_t step,
 			  tb_blob_type type, const unsigned char *data, size_t len)
 {
-	tb_blob *b = malloc(sizeof *b + len);
+	tb_blob *b = calloc(1, sizeof *b + len);
 	if (!b)
 		return -ENOMEM;
 	b->type = type;
+	b->count = 1;
+	b->file = TB_BLOB_NO_FILE;
 	b->len = len;
 	if (len)
 		memcpy(b->data, data, len);
 	return append_heavy(s, se, wall, step, b);
+}
+
+int tb_series_append_blob_ref(tb_store *s, tb_series *se, double wall, int64_t step,
+			      tb_blob_type type, size_t len, const tb_blob_ref *ref)
+{
+	tb_blob *b = malloc(sizeof *b);
+	if (!b)
+		return -ENOMEM;
+	*b = (tb_blob){ .type = type, .count = ref->count, .file = ref->file, .elem = ref->elem,
+			.rec_crc = ref->rec_crc, .rec_len = ref->rec_len, .offset = ref->offset,
+			.len = len };
+	return append_heavy(s, se, wall, step, b);
+}
+
+int tb_run_blob_file(tb_run *r, struct tb_source *src, const char *path, uint32_t *id)
+{
+	/* runs have few files and the loader asks once per file read */
+	for (size_t i = r->n_blob_files; i-- > 0;)
+		if (r->blob_files[i].src == src && !strcmp(r->blob_files[i].path, path)) {
+			*id = (uint32_t)i;
+			return 0;
+		}
+	if (r->n_blob_files >= TB_BLOB_NO_FILE - 1 ||
+	    tb_array_grow(r->blob_files, r->cap_blob_files, r->n_blob_files))
+		return -ENOMEM;
+	char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	r->blob_files[r->n_blob_files] = (tb_blob_file){ src, copy };
+	*id = (uint32_t)r->n_blob_files++;
+	return 0;
 }
 
 size_t tb_series_bytes(const tb_series *se)
@@ -502,7 +535,8 @@ size_t tb_series_bytes(const tb_series *se)
 		if (se->kind == TB_KIND_HISTOGRAM)
 			bytes += sizeof(tb_hist) + ((tb_hist *)se->heavy[i])->n * 24;
 		else if (tb_kind_is_blob(se->kind))
-			bytes += sizeof(tb_blob) + ((tb_blob *)se->heavy[i])->len;
+			bytes += sizeof(tb_blob) + (((tb_blob *)se->heavy[i])->file == TB_BLOB_NO_FILE ?
+						    ((tb_blob *)se->heavy[i])->len : 0);
 		else {
 			const tb_text *t = se->heavy[i];
 			bytes += sizeof *t + t->n_strs * (sizeof(size_t) + sizeof(char *) + 1);
@@ -641,6 +675,9 @@ static void run_free(tb_run *r, const tb_store_opts *o)
 		series_free(r->series[k], o);
 	free(r->series);
 	free(r->index);
+	for (size_t k = 0; k < r->n_blob_files; k++)
+		free(r->blob_files[k].path);
+	free(r->blob_files);
 	if (r->ext_free)
 		r->ext_free(r->ext);
 	free(r->name);

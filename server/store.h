@@ -80,11 +80,49 @@ typedef struct tb_text {
 	char **strs;     /* n_strs entries, each NUL-terminated after lens[i] bytes */
 } tb_text;
 
+/* A blob point: what it holds and where its bytes are.
+ *
+ * Rule (the blob index): a blob read from an event file keeps only its
+ * place, never its bytes: the run's file table entry (file), the record's
+ * offset, payload length and masked CRC, and which value of the Event it
+ * is (elem: the index in the Summary's values, or one of the
+ * TB_BLOB_ELEM_* raw fields). tb_view_blob (query.h) reads the record back
+ * through the logdir's source, checks length and CRC, and cuts the value's
+ * bytes out: a rewritten or truncated file answers -ENOENT, never stale
+ * bytes. A point costs sizeof(tb_blob) (40 bytes) plus its column entries.
+ * Inline (file == TB_BLOB_NO_FILE, bytes in data[]): blobs under
+ * TB_BLOB_INLINE_MAX bytes (hparams metadata-only values, TB_BLOB_NONE)
+ * and blobs from nowhere readable (an ingest without a file: tests). */
+#define TB_BLOB_NO_FILE UINT32_MAX
+#define TB_BLOB_INLINE_MAX 64
+#define TB_BLOB_ELEM_GRAPH_DEF UINT32_MAX        /* Event.graph_def */
+#define TB_BLOB_ELEM_RUN_METADATA (UINT32_MAX - 1) /* Event.tagged_run_metadata.run_metadata */
+
 typedef struct tb_blob {
 	tb_blob_type type;
-	size_t len;
-	unsigned char data[];
+	uint32_t count;        /* elements: a tensor's first dimension (1 for
+				* rank 0), 1 for Summary.Image / Summary.Audio */
+	uint32_t file;         /* run's blob_files index, or TB_BLOB_NO_FILE */
+	uint32_t elem;         /* value index in the Summary, or TB_BLOB_ELEM_* */
+	uint32_t rec_crc;      /* masked CRC32C of the record's payload */
+	uint32_t rec_len;      /* payload bytes (<= TB_MAX_RECORD_LEN) */
+	uint64_t offset;       /* the record's first byte in the file */
+	size_t len;            /* the blob's bytes (serialized value) */
+	unsigned char data[];  /* len bytes when inline, else empty */
 } tb_blob;
+
+/* Where a blob point was read from (ingest fills it for file blobs). */
+typedef struct tb_blob_ref {
+	uint32_t file, elem, rec_crc, rec_len, count;
+	uint64_t offset;
+} tb_blob_ref;
+
+/* An event file a run's blobs point into: read back through src
+ * (source.h, borrowed: the loader's source outlives the store's use). */
+typedef struct tb_blob_file {
+	struct tb_source *src;
+	char *path;
+} tb_blob_file;
 
 /* Metadata of a series, fixed by the first value of its tag. */
 typedef struct tb_series_meta {
@@ -146,6 +184,11 @@ typedef struct tb_run {
 	double start_time;     /* wall time of the first event read */
 	uint64_t version;
 
+	/* the event files its blob points refer to (tb_blob.file); entries are
+	 * never removed while the run lives */
+	tb_blob_file *blob_files;
+	size_t n_blob_files, cap_blob_files;
+
 	/* counters for --inspect */
 	uint64_t events, session_logs, graphs, meta_graphs, bad_values;
 
@@ -202,6 +245,14 @@ int tb_series_append_text(tb_store *s, tb_series *se, double wall, int64_t step,
 			  const tb_text_view *t);
 int tb_series_append_blob(tb_store *s, tb_series *se, double wall, int64_t step,
 			  tb_blob_type type, const unsigned char *data, size_t len);
+/* A blob kept as a place in an event file (see tb_blob): len is the size
+ * of the serialized value, ref where it lies. */
+int tb_series_append_blob_ref(tb_store *s, tb_series *se, double wall, int64_t step,
+			      tb_blob_type type, size_t len, const tb_blob_ref *ref);
+
+/* The index in r->blob_files of (src, path), added when new (run write lock
+ * held). 0 or -ENOMEM. */
+int tb_run_blob_file(tb_run *r, struct tb_source *src, const char *path, uint32_t *id);
 
 /* Remove points with step >= step: from every series of the run (only ==
  * NULL) or from the listed tags. Run write lock held. */

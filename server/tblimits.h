@@ -184,6 +184,25 @@
  * a record is at most TB_MAX_RECORD_LEN, so no blob is larger. */
 #define TB_MAX_BLOB_READ TB_MAX_RECORD_LEN
 
+/* Blob bytes held by all requests reading blobs back at once (blob.c): a
+ * 200 MB audio clip fetched by ten tabs must not hold ten copies; a read
+ * that would pass it answers 503 and the client retries. */
+#define TB_MAX_BLOB_BYTES_IN_FLIGHT (512u * 1024 * 1024)
+
+/* A record of at least TB_LEAN_RECORD bytes read from a file is decoded
+ * without the encoded bytes of its images and audio clips of at least
+ * TB_LEAN_MEDIA bytes (the blob index reads them back when asked): loading
+ * a 200 MB clip then holds the record once, not twice. Below these the
+ * copy costs less than the extra walk. */
+#define TB_LEAN_RECORD (1u * 1024 * 1024)
+#define TB_LEAN_MEDIA (64u * 1024)
+
+/* A blob key coming back (individualImage, imageData, individualAudio):
+ * base64 of [experiment, plugin, run, tag, step, index]; run and tag names
+ * are at most a path and TB_MAX_NAME_LEN, JSON-escaped (6 bytes a byte at
+ * worst), so real keys stay far below this. */
+#define TB_MAX_BLOB_KEY (256u * 1024)
+
 /* Largest file served from --static_dir (a development aid; the page's
  * files are far smaller). */
 #define TB_STATIC_DIR_MAX_FILE (16u * 1024 * 1024)
@@ -281,5 +300,44 @@
 /* hparams (h3): a filterRegexp's length; POSIX regcomp's cost grows with
  * it and a real filter is a few words. */
 #define TB_MAX_HPARAMS_REGEXP 1024u
+/* ---- graphs plugin (api_graphs.c, pbtext.c, keras_graph.c) ------------ */
+
+/* Serialized GraphDef / RunMetadata / Keras config we unpack for one
+ * request. The largest real graph seen is 7 MB; 64 MiB is a 1M-node graph,
+ * unpacked into an arena several times that size. Larger: 413. */
+#define TB_MAX_GRAPH_BYTES (64u * 1024 * 1024)
+
+/* Text format we send for one graph: about twice its protobuf for real
+ * graphs (escaped tensor bytes up to four times). Larger: 413. */
+#define TB_MAX_GRAPH_TEXT (256u * 1024 * 1024)
+
+/* Protobuf bytes unpacked by graph requests at once, all together: each
+ * byte costs about eight in messages and text (a 30 MB graph: +260 MiB
+ * RSS), so 16 HTTP threads on 64 MiB graphs would need 8 GB. A request
+ * beyond the budget while others hold it is a 503; a lone one always runs.
+ * Real graphs (< 8 MB) never meet it. */
+#define TB_GRAPHS_MAX_IN_FLIGHT (64u * 1024 * 1024)
+
+/* Message nesting we unpack and print (both recurse per level), as Python
+ * protobuf's default recursion limit: deeper is a 400, not a stack overflow. */
+#define TB_MAX_PB_DEPTH 100
+
+/* Inbound tensors of one Keras layer read from its config; real layers
+ * have one to a few (a Concatenate of hundreds is still below). */
+#define TB_MAX_KERAS_INBOUND 1024
+
+/* ---- PR curves and custom scalars (h5) ---------------------------------- */
+
+/* Instructions of one compiled tag regex (pyre.c): counted repeats are
+ * expanded, so "a{1000}{1000}" would be a million; real layout regexes
+ * compile to tens. Matching costs O(subject x instructions). */
+#define TB_MAX_REGEX_INSTS (64u * 1024)
+
+/* Group nesting in a tag regex: the parser recurses once per level. */
+#define TB_MAX_REGEX_DEPTH 200
+
+/* Thresholds of one PR curve ([6, N] tensor) served; TensorBoard's writers
+ * default to 127 and 201; a point declaring more is answered with 400. */
+#define TB_MAX_PR_THRESHOLDS (1u * 1024 * 1024)
 
 #endif

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "json.h"
@@ -272,4 +273,70 @@ void tb_write_py_repr(tb_buf *b, const char *s)
 		}
 	}
 	tb_buf_putc(b, q);
+}
+
+/* ---- images and audio (h1) ---------------------------------------------------- */
+
+/* Images at the point (its sequence length minus width and height). */
+int64_t tb_image_samples(const tb_blob *b)
+{
+	if (b->type == TB_BLOB_IMAGE)
+		return 1;
+	if (b->type == TB_BLOB_TENSOR)
+		return b->count >= 2 ? (int64_t)b->count - 2 : 0;
+	return 0;
+}
+
+/* Is point i the first of its step among [first, i]? (The Python loader
+ * serves the first event of each step.) */
+bool tb_blob_first_at_step(const tb_series *se, size_t first, size_t i)
+{
+	int64_t s = tb_series_step(se, i);
+	if (i == first || tb_series_step(se, i - 1) < s)
+		return true;
+	for (size_t j = first; j < i; j++)
+		if (tb_series_step(se, j) == s)
+			return false;
+	return true;
+}
+
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static void b64_put(tb_buf *out, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		tb_buf_putc(out, b64url[v >> 18 & 63]);
+		tb_buf_putc(out, b64url[v >> 12 & 63]);
+		if (i + 1 < n)
+			tb_buf_putc(out, b64url[v >> 6 & 63]);
+		if (i + 2 < n)
+			tb_buf_putc(out, b64url[v & 63]);
+	}
+}
+
+void tb_write_blob_key(tb_buf *b, const char *plugin, const char *run, const char *tag,
+		       size_t tag_len, int64_t step, int64_t index)
+{
+	tb_buf j = TB_BUF_INIT;
+	tb_buf_puts(&j, "[\"\",");
+	tb_json_cstr(&j, plugin);
+	tb_buf_putc(&j, ',');
+	tb_json_cstr(&j, run);
+	tb_buf_putc(&j, ',');
+	tb_json_str(&j, tag, tag_len);
+	tb_buf_putc(&j, ',');
+	tb_json_int(&j, step);
+	tb_buf_putc(&j, ',');
+	tb_json_int(&j, index);
+	tb_buf_putc(&j, ']');
+	if (j.oom)
+		b->oom = 1;
+	else
+		b64_put(b, (const unsigned char *)j.data, j.len);
+	tb_buf_release(&j);
 }

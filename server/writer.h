@@ -69,4 +69,14 @@ void tb_write_csv_field(tb_buf *b, const char *s, size_t n);
  * messages: quotes with ' unless the text holds ' and no ". */
 void tb_write_py_repr(tb_buf *b, const char *s);
 
+/* Images and audio (h1). Images at an image point (its blob sequence's
+ * length minus the width and height); whether point i is the first of its
+ * step among [first, i] (TensorBoard's Python loader serves only that
+ * one); TensorBoard's blob key of element index of a step's sequence:
+ * unpadded URL-safe base64 of ["", plugin, run, tag, step, index]. */
+int64_t tb_image_samples(const tb_blob *b);
+bool tb_blob_first_at_step(const tb_series *se, size_t first, size_t i);
+void tb_write_blob_key(tb_buf *b, const char *plugin, const char *run, const char *tag,
+		       size_t tag_len, int64_t step, int64_t index);
+
 #endif

@@ -201,6 +201,20 @@ export const api = {
   distributions: (run, tag) => getJSON('data/plugin/distributions/distributions', { run, tag }),
   textTags: () => getJSON('data/plugin/text/tags'),
   text: (run, tag) => getJSON('data/plugin/text/text', { run, tag }),
+  // PR curves and custom scalars (h5)
+  prCurveTags: () => getJSON('data/plugin/pr_curves/tags'),
+  prCurves: (run, tag) => getJSON('data/plugin/pr_curves/pr_curves', { run, tag }).then((m) => m[run] || []),
+  customScalarsLayout: () => getJSON('data/plugin/custom_scalars/layout'),
+  /** {regex_valid, tag_to_events: {tag: [[wall, step, value], …]}} of the run's tags matching a Python regex */
+  customScalars: (run, tag) => getJSON('data/plugin/custom_scalars/scalars', { run, tag }),
+  // images and audio (TensorBoard's shapes, reference §4.7): a step list per
+  // sample, each with the `query` its bytes are fetched with
+  imageTags: () => getJSON('data/plugin/images/tags'),
+  images: (run, tag, sample = 0) => getJSON('data/plugin/images/images', { run, tag, sample }),
+  imageUrl: (query) => `data/plugin/images/individualImage?${query}`,
+  audioTags: () => getJSON('data/plugin/audio/tags'),
+  audio: (run, tag, sample = 0) => getJSON('data/plugin/audio/audio', { run, tag, sample }),
+  audioUrl: (query) => `data/plugin/audio/individualAudio?${query}`,
 };
 
 /**

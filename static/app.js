@@ -13,6 +13,11 @@ import { ScalarsView } from './scalars.js';
 import { HistogramsView } from './histograms.js';
 import { DistributionsView } from './distributions.js';
 import { TextView } from './text.js';
+// PR curves and custom scalars (h5)
+import { PrCurvesView } from './prcurves.js';
+import { CustomScalarsView } from './customscalars.js';
+import { ImagesView } from './images.js';
+import { AudioView } from './audio.js';
 import { hoverTimes } from './charts.js';
 import { icon } from './icons.js';
 import { userRegex } from './format.js';
@@ -61,6 +66,91 @@ const tagLoaders = {
   text: () => api.textTags(),
 };
 
+// PR curves and custom scalars (h5): their views; each tab is shown once the
+// logdir has its data (plugins_listing), and Custom Scalars takes the Scalars
+// settings (smoothing, axes, outliers)
+views.prcurves = new PrCurvesView($('[data-view=prcurves]'), runs);
+views.customscalars = new CustomScalarsView($('[data-view=customscalars]'), runs);
+tagLoaders.prcurves = () => api.prCurveTags();
+tagLoaders.customscalars = () => api.customScalarsLayout();
+for (const s of document.querySelectorAll('[data-for]')) {
+  if (s.dataset.for.split(' ').includes('scalars')) s.dataset.for += ' customscalars';
+}
+
+// ---- images & audio, tabs shown only with data (h2) ----------------------------------
+
+views.images = new ImagesView($('[data-view=images]'), runs);
+views.audio = new AudioView($('[data-view=audio]'), runs);
+tagLoaders.images = () => api.imageTags();
+tagLoaders.audio = () => api.audioTags();
+/** The tabs a live `series` event of a plugin feeds. */
+const SERIES_TABS = {
+  scalars: ['scalars'], histograms: ['histograms', 'distributions'], text: ['text'], images: ['images'], audio: ['audio'],
+  pr_curves: ['prcurves'], custom_scalars: ['customscalars'],
+};
+/** The plugins_listing entry of each tab whose name is not its plugin's. */
+const TAB_PLUGIN = { prcurves: 'pr_curves', customscalars: 'custom_scalars' };
+
+// A tab is shown only when its plugin has data (data/plugins_listing
+// `enabled`, which the server derives from what the logdir holds); a tab
+// whose data appears later shows up with the live feed. With no data at
+// all, Scalars stays to say what to do. An open tab that has no data gives
+// way to the first tab that has some (a logdir of images opens on Images).
+let listing = null;
+let listingTimer = 0;
+function tabShown(tab) {
+  const p = listing && listing[TAB_PLUGIN[tab] || tab];
+  return !p || p.enabled !== false;
+}
+let listingAt = 0;
+let infoTimer = 0;
+async function loadListing() {
+  listingAt = Date.now();
+  try {
+    listing = await api.pluginsListing();
+  } catch {
+    return; // keep the tabs as they are; the next live event retries
+  }
+  const buttons = [...document.querySelectorAll('.tabs [data-tab]')];
+  const any = buttons.some((b) => tabShown(b.dataset.tab));
+  for (const b of buttons) b.hidden = any ? !tabShown(b.dataset.tab) : b.dataset.tab !== 'scalars';
+  const open = buttons.find((b) => b.dataset.tab === state.get('tab'));
+  if (!open || open.hidden) {
+    const first = buttons.find((b) => !b.hidden);
+    if (first) state.set({ tab: first.dataset.tab });
+  }
+}
+function listingSoon() {
+  clearTimeout(listingTimer);
+  listingTimer = setTimeout(loadListing, 300);
+}
+/** Refetch what each run holds (the run list says it for runs without scalars). */
+function infoSoon() {
+  clearTimeout(infoTimer);
+  infoTimer = setTimeout(() => api.runsInfo().then((info) => {
+    runs.setInfo(info.runs);
+    if (views.scalars.loaded && !views.scalars.tags.size) views.scalars.layout(); // says what the runs hold
+  }).catch(() => {}), 300);
+}
+
+// image settings (sidebar, Images tab)
+{
+  const bright = $('.img-brightness');
+  const contrast = $('.img-contrast');
+  const actual = $('.img-actual');
+  const sync = () => {
+    bright.value = String(state.get('imgBrightness'));
+    contrast.value = String(state.get('imgContrast'));
+    actual.checked = state.get('imgActual');
+  };
+  bright.addEventListener('input', () => state.set({ imgBrightness: Number(bright.value) }));
+  contrast.addEventListener('input', () => state.set({ imgContrast: Number(contrast.value) }));
+  actual.addEventListener('change', () => state.set({ imgActual: actual.checked }));
+  $('.img-reset').addEventListener('click', () => state.set({ imgBrightness: 1, imgContrast: 1 }));
+  state.subscribe(sync);
+  sync();
+}
+
 // ---- loading -------------------------------------------------------------------------
 
 let env = null;
@@ -69,7 +159,7 @@ async function loadRuns() {
   const changed = !runs.loaded || list.length !== runs.all.length || list.some((r, i) => r !== runs.all[i]);
   if (changed) {
     runs.setRuns(list);
-    api.runsInfo().then((info) => runs.setInfo(info.runs)).catch(() => {});
+    infoSoon();
     for (const t of loadedTabs) if (views[t].loaded) views[t].onState(new Set(['hidden']));
     status();
   }
@@ -103,8 +193,12 @@ function ensureTab(tab) {
   loadTags(tab);
 }
 
+let resyncs = 0;
 async function reloadAll(mode) {
-  await loadRuns().catch(() => {});
+  const newRuns = await loadRuns().catch(() => false);
+  // tabs with data: when the live feed first opens (what came meanwhile), on
+  // a reconnection or new runs; while polling, every 10 s
+  if (newRuns || mode !== 'append' || !resyncs++ || Date.now() - listingAt > 10000) listingSoon();
   await Promise.all([...loadedTabs].map((t) => loadTags(t)));
   if (mode) for (const t of loadedTabs) views[t].resync(mode);
 }
@@ -121,11 +215,12 @@ const LIVE_TEXT = {
 };
 const feed = new LiveFeed({
   onSeries(ev) {
-    const tabs = ev.plugin === 'scalars' ? ['scalars'] : ev.plugin === 'histograms' ? ['histograms', 'distributions']
-      : ev.plugin === 'text' ? ['text'] : [];
+    const tabs = SERIES_TABS[ev.plugin] || [];
+    if (tabs.some((t) => !tabShown(t))) listingSoon(); // data for a hidden tab
+    if (!runs.holds?.get(ev.run)?.includes(ev.plugin)) infoSoon(); // a run holds more
     for (const t of tabs) {
       if (!loadedTabs.has(t)) continue;
-      if (!views[t].onSeries(ev)) tagsSoon(t);
+      if (!views[t].onSeries?.(ev)) tagsSoon(t);
     }
   },
   onRuns() {
@@ -166,7 +261,7 @@ $('.tabs').addEventListener('click', (e) => {
 });
 $('.tabs').addEventListener('keydown', (e) => {
   if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
-  const tabs = [...document.querySelectorAll('.tabs [data-tab]')];
+  const tabs = [...document.querySelectorAll('.tabs [data-tab]')].filter((b) => !b.hidden);
   const i = tabs.findIndex((b) => b.dataset.tab === state.get('tab'));
   const next = tabs[(i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
   state.set({ tab: next.dataset.tab });
@@ -348,6 +443,7 @@ function showSourceErrors(e) {
 async function start() {
   syncControls();
   ensureTab('scalars'); // always: its tags are preloaded by index.html
+  loadListing(); // which tabs have data
   showTab();
   const banner = $('.banner');
   try {
@@ -399,6 +495,13 @@ window.__tbserve = Object.freeze({
       histograms: views.histograms.describe(),
       distributions: views.distributions.describe(),
       text: views.text.describe(),
+      // PR curves and custom scalars (h5)
+      prcurves: views.prcurves.describe(),
+      customscalars: views.customscalars.describe(),
+      images: views.images.describe(),
+      audio: views.audio.describe(),
+      pinned: state.get('pinned').slice(),
+      tabs: [...document.querySelectorAll('.tabs [data-tab]')].filter((b) => !b.hidden).map((b) => b.dataset.tab),
       state: { smoothing: state.get('smoothing'), yScale: state.get('yScale'), xAxis: state.get('xAxis'), ignoreOutliers: state.get('ignoreOutliers') },
       draws,
     };

@@ -11,6 +11,7 @@
 import { state } from './state.js';
 import { icon } from './icons.js';
 import { compareNatural } from './format.js';
+import { isPinned, pinnedKeys, syncPin, PINNED_GROUP } from './pins.js';
 
 /** The group of a tag: its prefix before the first '/', or the whole tag. */
 export function tagGroup(tag) {
@@ -41,17 +42,20 @@ export class Board {
   update(items, emptyState) {
     const collapsed = new Set(state.get('collapsed'));
     const byGroup = new Map();
+    const pinOrder = new Map(pinnedKeys(this.tab).map((k, i) => [k, i]));
     for (const it of items) {
-      const g = tagGroup(it.tag);
+      // pinned cards leave their group for the "Pinned" one, shown first
+      const g = pinOrder.has(it.key) ? PINNED_GROUP : tagGroup(it.tag);
       if (!byGroup.has(g)) byGroup.set(g, []);
       byGroup.get(g).push(it);
     }
-    const names = [...byGroup.keys()].sort(compareNatural);
+    const names = [...byGroup.keys()].sort(compareNatural); // PINNED_GROUP ('') first
     const seen = new Set();
     const sections = [];
     for (const g of names) {
       const list = byGroup.get(g);
-      list.sort((a, b) => compareNatural(a.tag, b.tag) || (a.order || 0) - (b.order || 0));
+      if (g === PINNED_GROUP) list.sort((a, b) => pinOrder.get(a.key) - pinOrder.get(b.key));
+      else list.sort((a, b) => compareNatural(a.tag, b.tag) || (a.order || 0) - (b.order || 0));
       const grp = this.group(g);
       const isCollapsed = collapsed.has(`${this.tab}:${g}`);
       grp.section.classList.toggle('collapsed', isCollapsed);
@@ -68,6 +72,8 @@ export class Board {
           this.io.observe(c.el);
         }
         c.item = it;
+        const pin = c.el.querySelector('.pin-btn');
+        if (pin) syncPin(pin, isPinned(this.tab, it.key));
         els.push(c.el);
       }
       if (!sameChildren(grp.grid, els)) grp.grid.replaceChildren(...els);
@@ -103,7 +109,8 @@ export class Board {
     head.className = 'group-head';
     const title = document.createElement('span');
     title.className = 'group-name';
-    title.textContent = name;
+    title.textContent = name === PINNED_GROUP ? 'Pinned' : name;
+    if (name === PINNED_GROUP) section.classList.add('pinned-group');
     const count = document.createElement('span');
     count.className = 'group-count';
     head.append(icon('chevron', 14), title, count);

@@ -130,6 +130,32 @@ const DENSE_POINTS_PER_PX = 4;
  * neighbour (a one-point series, e.g. add_hparams' metrics) is a dot, at
  * any density.
  */
+/** Margin bands: the area between lo and hi, over the finite points only. */
+function drawBands(chart, bands) {
+  const { ctx, chartArea: a, scales } = chart;
+  if (!a || !bands || !bands.length) return;
+  const log = scales.y.type === 'logarithmic';
+  const ok = (v) => Number.isFinite(v) && (!log || v > 0);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(a.left, a.top, a.right - a.left, a.bottom - a.top);
+  ctx.clip();
+  for (const b of bands) {
+    const from = b.range ? b.range[0] : 0;
+    const to = b.range ? b.range[1] : b.x.length;
+    const idx = [];
+    for (let i = from; i < to; i++) if (ok(b.lo[i]) && ok(b.hi[i])) idx.push(i);
+    if (idx.length < 2) continue;
+    ctx.beginPath();
+    idx.forEach((i, k) => ctx[k ? 'lineTo' : 'moveTo'](scales.x.getPixelForValue(b.x[i]), scales.y.getPixelForValue(b.hi[i])));
+    for (let k = idx.length - 1; k >= 0; k--) ctx.lineTo(scales.x.getPixelForValue(b.x[idx[k]]), scales.y.getPixelForValue(b.lo[idx[k]]));
+    ctx.closePath();
+    ctx.fillStyle = b.color;
+    ctx.fill();
+  }
+  ctx.restore();
+}
+
 function drawLines(chart, lines) {
   const { ctx, chartArea: a, scales } = chart;
   if (!a || !lines.length) return;
@@ -306,10 +332,15 @@ export class ScalarChart {
     this.pending = null;
     this.colors = themeColors();
     this.lines = [];
+    this.bands = [];
     this.chart = new Chart(this.canvas, {
       type: 'line',
       data: { datasets: [] },
-      plugins: [{ id: 'tbLines', afterDatasetsDraw: (chart) => drawLines(chart, this.lines) }],
+      plugins: [{
+        id: 'tbLines',
+        beforeDatasetsDraw: (chart) => drawBands(chart, this.bands), // margin charts (customscalars.js)
+        afterDatasetsDraw: (chart) => drawLines(chart, this.lines),
+      }],
       options: {
         animation: false,
         parsing: false,
@@ -354,9 +385,12 @@ export class ScalarChart {
     if (xmin === xmax) { xmin -= 1; xmax += 1; }
     if (view.xRange) [xmin, xmax] = view.xRange;
     const ranges = series.map((s) => (view.xRange ? indexRange(s.x, xmin, xmax) : null));
-    const ext = yExtent(series.map((s) => s.smooth), {
+    // margin bands (customscalars.js) count in the vertical extent with the lines
+    const banded = series.flatMap((s, i) => (s.band ? [i, i] : []));
+    const bandArrays = series.flatMap((s) => (s.band ? [s.band.lo, s.band.hi] : []));
+    const ext = yExtent([...series.map((s) => s.smooth), ...bandArrays], {
       ignoreOutliers: view.ignoreOutliers, log, keep: endpoints(series, view.xRange),
-    }, view.xRange ? ranges : null);
+    }, view.xRange ? [...ranges, ...banded.map((i) => ranges[i])] : null);
     // The lines are drawn by the plugin below straight from the arrays: the
     // chart holds no datasets, so Chart.js builds no per-point objects.
     const smoothing = view.smoothing > 0;
@@ -366,6 +400,8 @@ export class ScalarChart {
     }
     series.forEach((s, i) => lines.push({ x: s.x, y: smoothing ? s.smooth : s.raw, color: s.color, width: 1.6, range: ranges[i] }));
     this.lines = lines;
+    // a series with band {lo, hi} (value arrays beside its x) is shaded between them
+    this.bands = series.flatMap((s, i) => (s.band ? [{ x: s.x, lo: s.band.lo, hi: s.band.hi, color: withAlpha(s.color, 0.18), range: ranges[i] }] : []));
     const o = this.chart.options;
     o.scales.x = xAxisOptions(view.xAxis, this.colors, xmin, xmax);
     o.scales.y = yAxisOptions(log, this.colors, ext || (log ? { min: 1, max: 10 } : { min: 0, max: 1 }));

@@ -12,6 +12,7 @@ const PATHS = {
   auto: 'M12 21a9 9 0 1 0 0-18v18z M12 3a9 9 0 0 1 0 18',
   reload: 'M20 12a8 8 0 1 1-2.3-5.6M20 4v4h-4',
   menu: 'M4 6h16M4 12h16M4 18h16',
+  pin: 'M9 3h6l-1 6 3 3v1H7v-1l3-3-1-6zM12 13v8',
 };
 
 const NS = 'http://www.w3.org/2000/svg';

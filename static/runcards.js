@@ -8,6 +8,7 @@
 import { state } from './state.js';
 import { Board } from './board.js';
 import { userRegex } from './format.js';
+import { pinButton } from './pins.js';
 
 export class RunCardsView {
   /** opts: {tab, plugin, noun, hint} — plugin is the live feed's plugin name. */
@@ -97,7 +98,7 @@ export class RunCardsView {
     name.textContent = item.run;
     run.title = item.run;
     run.append(sw, name);
-    head.append(title, run);
+    head.append(title, run, pinButton(this.opts.tab, item.key));
     const body = document.createElement('div');
     body.className = 'card-body';
     el.append(head, body);
@@ -143,7 +144,7 @@ export class RunCardsView {
     if (card.stale || !card.data) {
       card.stale = false;
       try {
-        card.data = await this.fetch(card.run, card.tag);
+        card.data = await this.fetch(card.run, card.tag, card);
       } catch (err) {
         card.data = null;
         card.body.textContent = `Could not load: ${err.message}`;
@@ -173,7 +174,7 @@ export class RunCardsView {
   }
 
   onState(changed) {
-    if (['tagFilter', 'hidden', 'runFilter', 'collapsed'].some((k) => changed.has(k))) this.layout();
+    if (['tagFilter', 'hidden', 'runFilter', 'collapsed', 'pinned'].some((k) => changed.has(k))) this.layout();
   }
 
   applyTheme() {

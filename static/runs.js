@@ -21,6 +21,12 @@ export const DARK = ['#a4b3cc', '#4dd0e1', '#ff6eb4', '#fbc02d', '#b388ff', '#9c
   '#8ab4f8', '#f28b82', '#4db6ac', '#bcaaa4', '#dce775', '#9fa8da', '#81c784', '#f48fb1',
   '#ffab91', '#ce93d8', '#4fc3f7', '#fff176', '#cfd8dc'];
 
+// what a run holds, named as its tab (runs_info `plugins`)
+const PLUGIN_NAMES = {
+  scalars: 'scalars', histograms: 'histograms', text: 'text', images: 'images', audio: 'audio',
+  hparams: 'hparams', pr_curves: 'PR curves', custom_scalars: 'custom scalars', graphs: 'graph',
+};
+
 export class Runs {
   constructor(root, onChange) {
     this.root = root;
@@ -79,20 +85,37 @@ export class Runs {
     this.render();
   }
 
-  /** W&B runs: display name, project, group and tags beside the name. */
+  /** W&B runs: display name, project, group and tags beside the name; a run without scalars: what it holds. */
   setInfo(list) {
     this.info = new Map(list.filter((r) => r.wandb).map((r) => [r.name, r.wandb]));
+    this.holds = new Map(list.filter((r) => Array.isArray(r.plugins)).map((r) => [r.name, r.plugins]));
     for (const [run, row] of this.rows) this.describe(run, row);
   }
 
   describe(run, row) {
     const w = this.info.get(run);
     const note = row.querySelector('.run-note');
-    if (!w) return;
+    if (!w) {
+      // a run of images, hparams, graphs, … is not a run "without data"
+      const holds = this.holds?.get(run);
+      if (!holds || holds.includes('scalars')) return;
+      const what = holds.map((p) => PLUGIN_NAMES[p] || p).join(', ');
+      note.textContent = what || 'no data yet';
+      note.classList.add('run-holds');
+      row.title = `${run}\n` + (what ? `holds ${what} (no scalars)` : 'no data yet');
+      return;
+    }
     const facts = [w.display_name, w.project && `project ${w.project}`, w.group && `group ${w.group}`,
       w.tags.length && `tags ${w.tags.join(', ')}`].filter(Boolean);
     row.title = `${run}\nW&B run ${w.run_id}` + (facts.length ? `: ${facts.join(' · ')}` : '');
     note.textContent = w.display_name || w.project;
+  }
+
+  /** What the runs hold, named ('images, graph'), from runs_info; '' when nothing or not known. */
+  heldData() {
+    const all = new Set();
+    for (const list of this.holds?.values() || []) for (const p of list) all.add(p);
+    return Object.keys(PLUGIN_NAMES).filter((p) => all.has(p)).map((p) => PLUGIN_NAMES[p]).join(', ');
   }
 
   /** What an empty log directory means, naming it (it may not exist yet: tbserve waits for it). */

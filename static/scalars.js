@@ -19,6 +19,7 @@ import { Board } from './board.js';
 import { iconButton, icon } from './icons.js';
 import { formatStep, formatDuration, formatWall, htmlToText, userRegex } from './format.js';
 import { downloadBlob, downloadDataUrl, fileName, csvField } from './download.js';
+import { pinButton } from './pins.js';
 
 const MAX_CHARTS = 48; // live Chart.js instances kept; older off-screen ones are freed
 // Charts redrawn in one frame: after this many ms the rest wait for the next
@@ -106,9 +107,10 @@ export class ScalarsView {
     }
     let empty = null;
     if (!this.tags.size) {
-      empty = this.runs.all.length
-        ? { title: 'No scalar data yet', text: 'None of the runs has logged a scalar. Log one (e.g. writer.add_scalar("loss", value, step) or tf.summary.scalar) and it appears here by itself.' }
-        : { title: 'No runs yet', text: this.runs.emptyText() };
+      const held = this.runs.heldData(); // what the runs hold instead (images, a graph, …)
+      empty = !this.runs.all.length ? { title: 'No runs yet', text: this.runs.emptyText() }
+        : held ? { title: 'No scalars in these runs', text: `The runs hold ${held}, but no scalar. Log one (e.g. writer.add_scalar("loss", value, step) or tf.summary.scalar) and it appears here by itself.` }
+          : { title: 'No scalar data yet', text: 'None of the runs has logged a scalar. Log one (e.g. writer.add_scalar("loss", value, step) or tf.summary.scalar) and it appears here by itself.' };
     } else if (!re) {
       empty = { title: 'Invalid tag filter', text: 'The filter is a regular expression; fix it to see tags again.' };
     } else if (!visibleRuns.size) {
@@ -212,7 +214,7 @@ export class ScalarsView {
     }
     menu.append(sum, items);
     const enlarge = iconButton('expand', 'Enlarge', 'enlarge');
-    actions.append(reset, menu, enlarge);
+    actions.append(reset, pinButton('scalars', tag), menu, enlarge);
     head.append(actions);
     const host = document.createElement('div');
     host.className = 'chart-host';
@@ -369,8 +371,20 @@ export class ScalarsView {
     this.render(card, runs);
   }
 
+  /**
+   * The x axis of a card: the user's choice, except that W&B system metrics
+   * (system/... tags of W&B runs, sampled by wall clock, not by training step)
+   * are drawn against wall time while the choice is the default, step.
+   */
+  xAxisFor(card, runs = this.drawnRuns(card.tag)) {
+    const x = state.get('xAxis');
+    if (x !== 'step' || !card.tag.startsWith('system/')) return x;
+    const wandb = runs.filter((r) => this.cache.get(key(r, card.tag))?.loaded);
+    return wandb.length && wandb.every((r) => this.runs.info.has(r)) ? 'wall' : x;
+  }
+
   render(card, runs) {
-    const xAxis = state.get('xAxis');
+    const xAxis = this.xAxisFor(card, runs);
     const w = state.get('smoothing');
     const zoom = card.zoom;
     const series = [];
@@ -418,7 +432,7 @@ export class ScalarsView {
     const parts = [`${series.length} run${series.length === 1 ? '' : 's'}`];
     if (zoom) {
       const [a, b] = zoom.xRange;
-      const x = state.get('xAxis');
+      const x = this.xAxisFor(card);
       const f = x === 'step' ? formatStep : x === 'relative' ? formatDuration : formatWall;
       parts.push(`zoomed to ${f(a)} – ${f(b)}`);
     }
@@ -453,7 +467,7 @@ export class ScalarsView {
   /** Fetch buckets of the zoomed step range for every run (padded by 5 %). */
   async ensureZoom(card, zoom, runs) {
     const nb = this.buckets(card);
-    const xAxis = state.get('xAxis');
+    const xAxis = this.xAxisFor(card, runs);
     await Promise.all(runs.map(async (run) => {
       if (zoom.data.has(run)) return;
       const e = this.cache.get(key(run, card.tag));
@@ -580,7 +594,7 @@ export class ScalarsView {
 
   onState(changed) {
     if (changed.has('smoothing')) this.resmooth();
-    if (changed.has('tagFilter') || changed.has('hidden') || changed.has('runFilter') || changed.has('collapsed')) this.layout();
+    if (['tagFilter', 'hidden', 'runFilter', 'collapsed', 'pinned'].some((k) => changed.has(k))) this.layout();
     if (changed.has('xAxis')) for (const c of this.cards.values()) c.zoom = null;
     if (['smoothing', 'yScale', 'xAxis', 'ignoreOutliers', 'hidden', 'runFilter', 'colors'].some((k) => changed.has(k))) this.invalidateAll();
   }
@@ -621,7 +635,7 @@ export class ScalarsView {
     const cards = [];
     for (const [tag, c] of this.cards) {
       cards.push({
-        tag, onScreen: c.onScreen, drawn: !!c.chart, zoomed: !!c.zoom,
+        tag, onScreen: c.onScreen, drawn: !!c.chart, zoomed: !!c.zoom, xAxis: this.xAxisFor(c),
         fresh: !c.dirty && !c.busy && !this.pendingDraw.has(c),
         ...(c.chart ? c.chart.describe() : {}),
         series: c.model.map((s) => ({

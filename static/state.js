@@ -16,7 +16,7 @@ import { SMOOTHING_DEFAULT, SMOOTHING_MAX } from './smoothing.js';
 const PREFS_KEY = 'tbserve.prefs.v1';
 
 export const DEFAULTS = Object.freeze({
-  tab: 'scalars',          // scalars | histograms | distributions | text
+  tab: 'scalars',          // scalars | histograms | distributions | text | images | audio
   smoothing: SMOOTHING_DEFAULT,
   yScale: 'linear',        // linear | log
   xAxis: 'step',           // step | relative | wall
@@ -29,15 +29,24 @@ export const DEFAULTS = Object.freeze({
   theme: 'auto',           // auto | light | dark (localStorage only)
   collapsed: [],           // collapsed tag groups (localStorage only)
   sidebarWidth: 0,         // px, 0 = the stylesheet's (localStorage only)
+  // images, audio, pins (pins.js): pinned cards are `<tab>:<card key>`
+  pinned: [],
+  imgBrightness: 1,        // CSS brightness() of every image, 0..3
+  imgContrast: 1,          // CSS contrast() of every image, 0..3
+  imgActual: false,        // images at their actual size, not fitted
 });
 
-const TABS = ['scalars', 'histograms', 'distributions', 'text'];
+const TABS = ['scalars', 'histograms', 'distributions', 'text', 'images', 'audio'];
+TABS.push('prcurves', 'customscalars'); // PR curves and custom scalars (h5)
 // key -> [URL parameter, kept in localStorage]
 const URL_KEYS = {
   tab: 'tab', smoothing: 'smoothing', yScale: 'yScale', xAxis: 'xAxis',
   ignoreOutliers: 'outliers', tagFilter: 'tagFilter', runFilter: 'runFilter',
   histMode: 'histMode', hidden: 'hide', colors: 'color',
+  pinned: 'pin', imgBrightness: 'brightness', imgContrast: 'contrast', imgActual: 'actualSize',
 };
+// URL parameters given once per value (`hide=a&hide=b`)
+const LIST_KEYS = ['hidden', 'pinned'];
 const PREF_KEYS = ['smoothing', 'yScale', 'xAxis', 'ignoreOutliers', 'histMode', 'theme', 'collapsed', 'sidebarWidth'];
 // preferences that change what a link shows (theme, collapsed groups and the
 // sidebar width are about this browser, not the view)
@@ -57,7 +66,14 @@ function validate(key, v) {
     case 'theme': return ['auto', 'light', 'dark'].includes(v) ? v : undefined;
     case 'tagFilter':
     case 'runFilter': return typeof v === 'string' ? v : undefined;
+    case 'imgBrightness':
+    case 'imgContrast': {
+      const x = Number(v);
+      return Number.isFinite(x) ? Math.min(Math.max(x, 0), 3) : undefined;
+    }
+    case 'imgActual': return typeof v === 'boolean' ? v : v === '1' ? true : v === '0' ? false : undefined;
     case 'hidden':
+    case 'pinned':
     case 'collapsed': return Array.isArray(v) ? v.filter((s) => typeof s === 'string') : undefined;
     case 'colors': {
       if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
@@ -93,9 +109,9 @@ function readUrl() {
   // `show=` lists the checked runs instead when most runs are unchecked
   if (q.has('show')) out.shown = q.getAll('show');
   for (const [key, param] of Object.entries(URL_KEYS)) {
-    if (key === 'hidden') {
+    if (LIST_KEYS.includes(key)) {
       const all = q.getAll(param);
-      if (all.length) out.hidden = all;
+      if (all.length) out[key] = all;
       continue;
     }
     if (key === 'colors') {
@@ -207,6 +223,10 @@ class State {
       }
       if (key === 'colors') {
         for (const [run, c] of Object.entries(v)) q.append(param, `${c.slice(1)}:${run}`);
+        continue;
+      }
+      if (key === 'pinned') {
+        for (const p of v) q.append(param, p);
         continue;
       }
       if (JSON.stringify(v) === JSON.stringify(DEFAULTS[key])) continue;

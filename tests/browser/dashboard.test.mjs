@@ -244,7 +244,7 @@ describe('scalars', () => {
     await page.click('.runs-all');
     await page.fill('.run-filter', '');
     // tag filter (case-insensitive regex); '/' focuses it
-    await page.click('body', { position: { x: 700, y: 5 } });
+    await page.click('.status-line'); // not the header: plugin tabs (PR Curves, …) sit there
     await page.keyboard.press('/');
     assert.equal(await page.evaluate(() => document.activeElement.className), 'tag-filter');
     await page.keyboard.type('^LOSS$|hparam');
@@ -506,6 +506,17 @@ describe('comfort', () => {
     assert.equal(row.note, 'hl_4_bs_64_ac_relu_op_momentum');
     assert.match(row.title, /W&B run nt1k6dl7: hl_4_bs_64_ac_relu_op_momentum · project assignment1/);
     await W.page.waitForFunction(() => document.querySelectorAll('.scalar-card').length > 5, null, { timeout: 10000 });
+    // system metrics are sampled by the clock: their charts default to wall time
+    await W.page.evaluate(() => document.querySelector('.scalar-card[data-tag^="system/"]').scrollIntoView());
+    await W.page.waitForFunction(() => window.__tbserve.snapshot({ points: false }).scalars
+      .some((c) => c.tag.startsWith('system/') && c.drawn), null, { timeout: 10000 });
+    const axes = await W.page.evaluate(() => window.__tbserve.snapshot({ points: false }).scalars
+      .filter((c) => c.drawn).map((c) => [c.tag, c.xAxis]));
+    const sys = axes.filter(([t]) => t.startsWith('system/'));
+    const rest = axes.filter(([t]) => !t.startsWith('system/'));
+    assert.ok(sys.length && rest.length, JSON.stringify(axes));
+    assert.deepEqual([...new Set(sys.map(([, x]) => x))], ['wall']);
+    assert.deepEqual([...new Set(rest.map(([, x]) => x))], ['step']);
     assert.deepEqual(W.errors, []);
     await W.context.close();
     await s2.stop();

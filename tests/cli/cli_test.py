@@ -198,6 +198,20 @@ def api_points(port):
         for tag in tags:
             pts = api(port, "/data/plugin/text/text", run=run, tag=tag)
             out[(run, tag, "text")] = [(num(p["wall_time"]), num(p["step"]), None) for p in pts]
+    # images and audio (h1): one point per sample, in step order, its blob key
+    for plugin, route in (("images", "images"), ("audio", "audio")):
+        for run, tags in api(port, "/data/plugin/%s/tags" % plugin).items():
+            for tag, info in tags.items():
+                by_sample = [api(port, "/data/plugin/%s/%s" % (plugin, route), run=run, tag=tag,
+                                 sample=str(k)) for k in range(num(info["samples"]))]
+                pts = []
+                for i, first in enumerate(by_sample[0] if by_sample else []):
+                    for items in by_sample:
+                        hit = [p for p in items if p["step"] == first["step"]]
+                        if hit:
+                            pts.append((num(first["wall_time"]), num(first["step"]),
+                                        hit[0]["query"].split("blob_key=")[1].split("&")[0]))
+                out[(run, tag, plugin)] = pts
     return out
 
 
@@ -210,6 +224,8 @@ def export_points(lines):
             payload = num(o["value"]) if not isinstance(o["value"], bool) else float(o["value"])
         elif "buckets" in o:
             payload = [tuple(num(x) for x in b) for b in o["buckets"]]
+        elif "blob_key" in o:
+            payload = o["blob_key"]
         else:
             payload = None
         out.setdefault(key, []).append((num(o["wall_time"]), num(o["step"]), payload))
@@ -224,6 +240,9 @@ def points_equal(a, b):
             return False
         if isinstance(p1, list):
             if len(p1) != len(p2) or not all(all(same(x, y) for x, y in zip(u, v)) for u, v in zip(p1, p2)):
+                return False
+        elif isinstance(p1, str):
+            if p1 != p2:
                 return False
         elif p1 is not None and not same(p1, p2):
             return False
@@ -240,6 +259,8 @@ def csv_expected(lines):
             rows.append(head + [o["value"], None, None, None])
         elif "buckets" in o:
             rows += [head + [None] + b for b in o["buckets"]]
+        elif "blob_key" in o:
+            rows.append(head + [o["blob_key"], None, None, None])
         else:
             rows += [head + [t, None, None, None] for t in o["text"]]
     return rows

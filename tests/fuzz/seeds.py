@@ -154,6 +154,17 @@ def seeds(target, data):
                 route = e["path"].rsplit("/", 1)[-1]
                 if "/hparams/" in e["path"] and route in routes and e.get("request_body"):
                     yield bytes([routes[route]]) + e["request_body"].encode()
+    elif target == "pbtext":
+        # graphs plugin: 0 + a graph_def, 1 + a tagged run metadata (small ones)
+        for path in event_files(data):
+            for _, payload, _ in records(path, 20):
+                for g in sub(payload, 4):
+                    if len(g) < 65536:
+                        yield b"\x00" + g
+                for t in sub(payload, 8):
+                    for md in sub(t, 2):
+                        if len(md) < 65536:
+                            yield b"\x01" + md
     else:
         sys.exit("seeds.py: unknown target " + target)
 

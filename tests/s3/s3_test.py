@@ -21,10 +21,13 @@ import concurrent.futures
 import json
 import os
 import re
+import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -100,6 +103,89 @@ class Store:
         with concurrent.futures.ThreadPoolExecutor(8) as ex:
             list(ex.map(lambda j: self.put_file(bucket, j[0], j[1]), jobs))
         return [k for k, _ in jobs]
+
+
+class Cutter:
+    """A TCP proxy in front of the gateway that cuts every connection, and
+    refuses new ones, once it has passed `budget` bytes of answers: the
+    gateway goes away in the middle of a load whatever the machine's speed
+    (a load needs every byte of every object, so it cannot end first).
+    resume() lets everything through again."""
+
+    def __init__(self, upstream, budget):
+        u = urllib.parse.urlsplit(upstream)
+        self.upstream = (u.hostname, u.port)
+        self.budget = budget
+        self.passed = 0
+        self.cut = threading.Event()
+        self.lock = threading.Lock()
+        self.conns = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            if self.cut.is_set():
+                c.close()
+                continue
+            threading.Thread(target=self._pipe, args=(c,), daemon=True).start()
+
+    def _pipe(self, c):
+        try:
+            u = socket.create_connection(self.upstream)
+        except OSError:
+            c.close()
+            return
+        with self.lock:
+            self.conns += [c, u]
+        try:
+            while not self.cut.is_set():
+                r, _, _ = select.select([c, u], [], [], 0.2)
+                for s in r:
+                    data = s.recv(65536)
+                    if not data:
+                        return
+                    if s is u:
+                        with self.lock:
+                            self.passed += len(data)
+                            over = self.budget is not None and self.passed > self.budget
+                        if over:
+                            self._cut()
+                            return
+                        c.sendall(data)
+                    else:
+                        u.sendall(data)
+        except OSError:
+            pass
+        finally:
+            c.close()
+            u.close()
+
+    def _cut(self):
+        self.cut.set()
+        with self.lock:
+            for s in self.conns:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def resume(self):
+        with self.lock:
+            self.budget = None
+            self.conns = []
+        self.cut.clear()
+
+    def close(self):
+        self.sock.close()
+        self._cut()
 
 
 class Server:
@@ -364,13 +450,16 @@ def run_checks(binary, gen, store, env, gw, scratch):
         store.make_bucket("big")
         store.upload_tree("big", "logs", big)
         want = answers_of(binary, big, env)
-        srv = Server(binary, ["--logdir", "s3://big/logs", "--reload_interval", "1"], env=env,
-                     wait_loaded=False)
+        total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(big) for f in fs)
+        cutter = Cutter(env["AWS_ENDPOINT_URL"], total // 4)
+        srv = Server(binary, ["--logdir", "s3://big/logs", "--reload_interval", "1"],
+                     env=dict(env, AWS_ENDPOINT_URL=cutter.url), wait_loaded=False)
         try:
-            time.sleep(0.1)
+            went = cutter.cut.wait(60)
             subprocess.run([GATEWAY, "stop-rgw", gw], check=True)
             stopped_at = time.time()
-            check("the gateway went away in the middle of the initial load", "loaded" not in srv.stderr(),
+            check(f"the gateway went away in the middle of the initial load (after {cutter.passed} of "
+                  f"{total} bytes)", went and "loaded" not in srv.stderr(),
                   "the load ended first: the test proves less")
             reported = wait_until(lambda: source_error(srv), 30)
             check("the outage is reported in /data/environment while it lasts", bool(reported),
@@ -378,6 +467,7 @@ def run_checks(binary, gen, store, env, gw, scratch):
             partial = scalar_answers(srv)
             time.sleep(max(0.0, 2 - (time.time() - stopped_at)))
             subprocess.run([GATEWAY, "start-rgw", gw], check=True)
+            cutter.resume()
             check(f"after the gateway restarts the load resumes: every series equal to the local copy "
                   f"({sum(len(v) for v in partial.values())} bytes served meanwhile)",
                   reaches(srv, want, 60), same_answers(want, scalar_answers(srv)))
@@ -385,6 +475,7 @@ def run_checks(binary, gen, store, env, gw, scratch):
             check("the error clears once the store answers again", cleared, str(source_error(srv)))
         finally:
             srv.stop()
+            cutter.close()
 
         # a gateway that throttles: radosgw answers 503 SlowDown to what
         # exceeds its concurrent-request limit; the load retries them

@@ -8,6 +8,9 @@
  * their own walls and values (a purge drops a tail, never a hole), its
  * since_step answer continues it, the run list only grows, a series once
  * found is never missing again, and after the load every point is there.
+ * The logdir holds the real W&B run folders too (tests/data/wandb, through
+ * a symlink), so the W&B reader fills the store beside the TensorBoard one
+ * while /data/runs_info and a W&B run's scalars are read.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +22,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "app.h"
@@ -37,7 +42,13 @@ struct ctx {
 	int live_points;   /* points in the last 200 answer for live/x */
 	bool live_seen;    /* live/x has answered 200 once */
 	int n_runs;        /* runs in the last /data/runs answer */
+	int n_info;        /* runs in the last /data/runs_info answer */
+	int wandb_points;  /* points of the W&B series once it answered */
 };
+
+/* A W&B history key of a real run (tests/data/wandb), read while it loads. */
+#define WB_RUN "wb/anish-sk_CS6910_Assignment1/run-20210312_161650-nt1k6dl7"
+#define WB_TAG "batch_loss"
 
 static void get(tb_app *app, const char *path, const char *run, const char *tag,
 		const char *since, tb_response *resp)
@@ -125,6 +136,28 @@ static void *reader(void *arg)
 			cJSON_Delete(j);
 			tb_response_release(&r);
 		}
+		get(c->app, "/data/runs_info", NULL, NULL, NULL, &r);
+		j = parse(&r);
+		const cJSON *info = cJSON_GetObjectItemCaseSensitive(j, "runs");
+		int n_info = cJSON_GetArraySize(info);
+		c->bad += !cJSON_IsArray(info) || n_info < c->n_info;
+		c->n_info = n_info;
+		cJSON_Delete(j);
+		tb_response_release(&r);
+
+		/* a W&B series, once there, only grows (the reader appends in
+		 * batches) and never goes */
+		get(c->app, "/data/plugin/scalars/scalars", WB_RUN, WB_TAG, NULL, &r);
+		if (r.status == 200) {
+			j = parse(&r);
+			int pts = cJSON_GetArraySize(j);
+			c->bad += !cJSON_IsArray(j) || pts == 0 || pts < c->wandb_points;
+			c->wandb_points = pts;
+			cJSON_Delete(j);
+		} else {
+			c->bad += r.status != 404 || c->wandb_points;
+		}
+		tb_response_release(&r);
 		c->reads++;
 	}
 	return NULL;
@@ -158,7 +191,13 @@ static void *writer(void *arg)
 static void test_readers_and_loader(void **state)
 {
 	(void)state;
-	char *argv[] = { "tbserve", "--logdir", (char *)tu_path("real"), "--reload_interval", "0" };
+	char dir[] = "/tmp/tb-concurrency-XXXXXX", tb[64], wb[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(tb, sizeof tb, "%s/tb", dir);
+	snprintf(wb, sizeof wb, "%s/wb", dir);
+	assert_int_equal(symlink(tu_path("real"), tb), 0);
+	assert_int_equal(symlink(tu_path("wandb"), wb), 0);
+	char *argv[] = { "tbserve", "--logdir", dir, "--reload_interval", "0" };
 	tb_flags f;
 	char err[256];
 	assert_int_equal(tb_flags_parse(&f, 5, argv, err, sizeof err), 0);
@@ -181,6 +220,16 @@ static void test_readers_and_loader(void **state)
 	}
 	/* the checks above were not vacuous: the live series was read */
 	assert_true(c[0].live_seen || c[1].live_seen);
+	/* both readers filled the store: TensorBoard runs and W&B runs */
+	size_t n_wandb = 0, n_tb = 0;
+	for (size_t i = 0; i < app.store.n_runs; i++) {
+		const char *name = app.store.runs[i]->name;
+		n_wandb += !strncmp(name, "wb/", 3);
+		n_tb += !strncmp(name, "tb/", 3);
+	}
+	/* tests/data/wandb: 38 .wandb logs; tests/data/real: 60 TensorBoard runs */
+	assert_int_equal(n_wandb, 38);
+	assert_int_equal(n_tb, 60);
 	tb_run *r = tb_store_find_run(&app.store, "live");
 	assert_non_null(r);
 	assert_int_equal(r->series[0]->n, APPENDS);
@@ -198,8 +247,20 @@ static void test_readers_and_loader(void **state)
 	assert_int_equal(cJSON_GetArraySize(j), (int)app.store.n_runs);
 	cJSON_Delete(j);
 	tb_response_release(&resp);
+	/* the W&B series the readers saw (if they saw it) is part of the loaded one */
+	get(&app, "/data/plugin/scalars/scalars", WB_RUN, WB_TAG, NULL, &resp);
+	j = parse(&resp);
+	int wb_points = cJSON_GetArraySize(j);
+	assert_true(wb_points > 0);
+	for (int i = 0; i < 2; i++)
+		assert_true(c[i].wandb_points <= wb_points);
+	cJSON_Delete(j);
+	tb_response_release(&resp);
 	tb_app_release(&app);
 	tb_flags_release(&f);
+	unlink(tb);
+	unlink(wb);
+	rmdir(dir);
 }
 
 int main(void)

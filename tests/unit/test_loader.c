@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blob.h"
 #include "event.h"
 #include "record.h"
 #include "testutil.h"
@@ -828,10 +829,18 @@ static void compare_points(const tb_run *x, const tb_run *y)
 					same_bytes(ta->strs[c], tb->strs[c], ta->lens[c], "string",
 						   x->name, tag, i);
 			} else {
+				/* blobs are places in the files: read both back */
 				const tb_blob *ba = tb_series_blob(a, i), *bb = tb_series_blob(b, i);
-				if (ba->type != bb->type || ba->len != bb->len)
+				unsigned char *da, *db;
+				size_t la, lb;
+				if (tb_blob_read(x, ba, &da, &la) || tb_blob_read(y, bb, &db, &lb))
+					fail_msg("%s/%s point %zu: blob not read back", x->name, tag, i);
+				if (ba->type != bb->type || ba->len != bb->len || la != lb ||
+				    la != ba->len)
 					fail_msg("%s/%s point %zu: blob differs", x->name, tag, i);
-				same_bytes(ba->data, bb->data, ba->len, "blob", x->name, tag, i);
+				same_bytes(da, db, la, "blob", x->name, tag, i);
+				free(da);
+				free(db);
 			}
 		}
 	}

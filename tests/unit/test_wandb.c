@@ -382,9 +382,17 @@ static void test_real_files(void **state)
 	cJSON *info = cJSON_Parse(resp.body.data);
 	assert_non_null(info);
 	int wandb = 0;
-	cJSON_ArrayForEach(e, cJSON_GetObjectItem(info, "runs"))
+	int with_scalars = 0;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(info, "runs")) {
 		wandb += !strcmp(cJSON_GetObjectItem(e, "source")->valuestring, "wandb");
+		/* plugins: what the run has data for (h2: the run list says it) */
+		const cJSON *plugins = cJSON_GetObjectItem(e, "plugins");
+		assert_true(cJSON_IsArray(plugins));
+		const cJSON *p = cJSON_GetArrayItem(plugins, 0);
+		with_scalars += p && !strcmp(p->valuestring, "scalars");
+	}
 	assert_int_equal(wandb, 38);
+	assert_true(with_scalars > 30);
 	cJSON_Delete(info);
 	tb_response_release(&resp);
 	cJSON_Delete(sum);
