@@ -65,6 +65,11 @@ static const struct route {
 	{ "/data/plugin/custom_scalars/scalars", M_TB, tb_api_custom_scalars_scalars },
 	{ "/data/plugin/timeseries/tags", M_TB, tb_api_timeseries_tags },
 	{ "/data/plugin/timeseries/timeSeries", M_TB, tb_api_timeseries },
+	/* hparams (h3) */
+	{ "/data/plugin/hparams/experiment", M_TB, tb_api_hparams_experiment },
+	{ "/data/plugin/hparams/session_groups", M_TB, tb_api_hparams_session_groups },
+	{ "/data/plugin/hparams/metric_evals", M_TB, tb_api_hparams_metric_evals },
+	{ "/data/plugin/hparams/download_data", M_TB, tb_api_hparams_download_data },
 	/* images and audio (api_images.c) */
 	{ "/data/plugin/images/tags", M_TB, tb_api_images_tags },
 	{ "/data/plugin/images/images", M_TB, tb_api_images_images },

@@ -55,6 +55,11 @@ void tb_api_custom_scalars_layout(const tb_request *req, tb_response *resp);
 void tb_api_custom_scalars_scalars(const tb_request *req, tb_response *resp);
 void tb_api_timeseries_tags(const tb_request *req, tb_response *resp);
 void tb_api_timeseries(const tb_request *req, tb_response *resp);
+/* hparams (h3): api_hparams.c */
+void tb_api_hparams_experiment(const tb_request *req, tb_response *resp);
+void tb_api_hparams_session_groups(const tb_request *req, tb_response *resp);
+void tb_api_hparams_metric_evals(const tb_request *req, tb_response *resp);
+void tb_api_hparams_download_data(const tb_request *req, tb_response *resp);
 /* images and audio (api_images.c) */
 void tb_api_images_tags(const tb_request *req, tb_response *resp);
 void tb_api_images_images(const tb_request *req, tb_response *resp);

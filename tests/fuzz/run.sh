@@ -13,7 +13,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-all="record event plugin_data markdown sanitize form accept_encoding path timeseries writers wandb pbtext"
+all="record event plugin_data markdown sanitize form accept_encoding path timeseries writers wandb pbtext hparams"
 targets=${*:-$all}
 command -v clang >/dev/null || { echo "fuzz: clang is missing (apt-get install clang)" >&2; exit 1; }
 out=build-fuzz

@@ -14,6 +14,7 @@ form         their query strings and request bodies (first line of a body
 timeseries   the "requests" field of the recorded timeSeries requests
 accept_encoding  Accept-Encoding values browsers and tools send
 wandb        the first 64 KiB of every real W&B log (tests/data/wandb)
+hparams      the recorded hparams POST bodies, after a byte naming the route
 """
 import json
 import os
@@ -143,6 +144,16 @@ def seeds(target, data):
             for f in sorted(files):
                 if f.startswith("run-") and ".wandb" in f:
                     yield open(os.path.join(root, f), "rb").read()[:65536]
+    elif target == "hparams":  # h3: fuzz_hparams.c's first byte picks the route
+        routes = {"experiment": 0, "session_groups": 1, "metric_evals": 2}
+        for data_dir in (data, os.path.join(data, "golden-real-plugins"),
+                         os.path.join(data, "golden-real-more-plugins")):
+            index = (golden(data) if data_dir == data else
+                     json.load(open(os.path.join(data_dir, "index.json"))))
+            for e in index:
+                route = e["path"].rsplit("/", 1)[-1]
+                if "/hparams/" in e["path"] and route in routes and e.get("request_body"):
+                    yield bytes([routes[route]]) + e["request_body"].encode()
     elif target == "pbtext":
         # graphs plugin: 0 + a graph_def, 1 + a tagged run metadata (small ones)
         for path in event_files(data):

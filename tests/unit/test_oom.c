@@ -191,6 +191,22 @@ static void test_endpoints(void **state)
 				  "{\"plugin\": \"histograms\", \"tag\": \"weights/layer1\", "
 				  "\"run\": \"lr_0.01/seed_1\"}]" } } },
 		{ "GET", "/data/plugins_listing", { { NULL } }, { { NULL } } },
+		/* hparams (h3) */
+		{ "GET", "/data/plugin/hparams/experiment",
+		  { { "request", "{\"experimentName\": \"\"}" } }, { { NULL } } },
+		{ "GET", "/data/plugin/hparams/session_groups",
+		  { { "request", "{\"allowedStatuses\": [\"STATUS_SUCCESS\"], \"colParams\": "
+				 "[{\"hparam\": \"lr\", \"order\": \"ORDER_DESC\", \"includeInResult\": true}, "
+				 "{\"hparam\": \"optimizer\", \"filterRegexp\": \"a\", \"includeInResult\": true}, "
+				 "{\"metric\": {\"tag\": \"hparam/loss\"}, \"filterInterval\": "
+				 "{\"minValue\": 0, \"maxValue\": 1}}], \"sliceSize\": 10}" } }, { { NULL } } },
+		{ "GET", "/data/plugin/hparams/metric_evals",
+		  { { "request", "{\"sessionName\": \"hp_search/trial_1\", \"metricName\": "
+				 "{\"tag\": \"hparam/loss\"}}" } }, { { NULL } } },
+		{ "GET", "/data/plugin/hparams/download_data",
+		  { { "format", "latex" }, { "columnsVisibility", "[true, true, true, true, true, true]" },
+		    { "request", "{\"allowedStatuses\": [\"STATUS_SUCCESS\"], \"sliceSize\": 10}" } },
+		  { { NULL } } },
 	};
 	for (size_t i = 0; i < sizeof calls / sizeof *calls; i++)
 		check_endpoint(&calls[i]);

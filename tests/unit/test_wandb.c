@@ -522,7 +522,9 @@ static void test_inspect_export(void **state)
 	tb_export_close(e);
 	tb_buf_putc(&b, '\0');
 	assert_int_equal(count_lines(b.data, "\n"), 83); /* SUMMARY.json: 83 points */
-	assert_non_null(strstr(b.data, "\"value\": 2.431567430496216}"));
+	/* hparams (h3): a W&B run is an hparams session, its config in "hparams" */
+	assert_non_null(strstr(b.data, "\"value\": 2.431567430496216, \"hparams\": {"));
+	assert_non_null(strstr(b.data, "\"batch_size\": 64.0"));
 	tb_buf_release(&b);
 	fixture_free(fx);
 }
