@@ -77,6 +77,8 @@ run node --test --test-reporter=tap tests/browser/smoothing.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap tests/browser/binary.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/dashboard.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/charts.test.mjs
+# The HParams tab (h4): rows = sessions, sort, brush → run selection, 5,000 sessions timed.
+TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/hparams.test.mjs
 # The page behind the token login (?token= once, then the cookie) and over HTTPS.
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/access.test.mjs
 

@@ -201,6 +201,32 @@ export const api = {
   distributions: (run, tag) => getJSON('data/plugin/distributions/distributions', { run, tag }),
   textTags: () => getJSON('data/plugin/text/tags'),
   text: (run, tag) => getJSON('data/plugin/text/text', { run, tag }),
+  // ---- hparams (h4) ----------------------------------------------------------
+  /** The hparams experiment and every session group with its metrics, asked
+   * as TensorBoard's own page does (JSON POST bodies, X-XSRF-Protected):
+   * {experiment, groups}. Filtering and sorting happen in the page. */
+  async hparams() {
+    const post = async (path, body) => {
+      await slot();
+      try {
+        const r = await fetch(path, { method: 'POST', body: JSON.stringify(body), headers: { 'X-XSRF-Protected': '1', 'Content-Type': 'application/json' } });
+        if (!r.ok) throw new HttpError(r.status, path, await r.text().catch(() => ''));
+        return await r.json();
+      } finally {
+        release();
+      }
+    };
+    const experiment = await post('data/plugin/hparams/experiment', { experimentName: '', hparamsLimit: 1000, includeMetrics: true });
+    const groups = await post('data/plugin/hparams/session_groups', {
+      experimentName: '',
+      allowedStatuses: ['STATUS_UNKNOWN', 'STATUS_SUCCESS', 'STATUS_FAILURE', 'STATUS_RUNNING'],
+      colParams: (experiment.hparamInfos || []).map((h) => ({ hparam: h.name, includeInResult: true })),
+      startIndex: 0,
+      sliceSize: 1000000,
+      includeMetrics: true,
+    });
+    return { experiment, groups };
+  },
 };
 
 /**

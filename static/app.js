@@ -61,6 +61,18 @@ const tagLoaders = {
   text: () => api.textTags(),
 };
 
+// ---- hparams tab (h4) ------------------------------------------------------------
+// The tab shows once plugins_listing says the logdir holds sessions (or a
+// link asks for it); its "tags" are the experiment and session groups.
+import { HParamsView } from './hparams.js';
+views.hparams = new HParamsView($('[data-view=hparams]'), runs);
+tagLoaders.hparams = () => api.hparams();
+api.pluginsListing().then((p) => {
+  if (p.hparams?.enabled || state.get('tab') === 'hparams') $('[data-tab=hparams]').hidden = false;
+}, () => {});
+if (state.get('tab') === 'hparams') $('[data-tab=hparams]').hidden = false;
+window.__tbserveHparams = Object.freeze({ describe: () => views.hparams.describe(), brush: (key, p0, p1) => views.hparams.parcoords.brushPositions(key, p0, p1) });
+
 // ---- loading -------------------------------------------------------------------------
 
 let env = null;

@@ -32,6 +32,7 @@ export const DEFAULTS = Object.freeze({
 });
 
 const TABS = ['scalars', 'histograms', 'distributions', 'text'];
+TABS.push('hparams'); // the HParams tab (h4)
 // key -> [URL parameter, kept in localStorage]
 const URL_KEYS = {
   tab: 'tab', smoothing: 'smoothing', yScale: 'yScale', xAxis: 'xAxis',
