@@ -25,6 +25,7 @@ import { makeAxis, inBrush, ParCoords, ScatterMatrix } from './parcoords.js';
 
 const ROW_H = 28;
 const OVERSCAN = 8;
+const WANDB_KEYS = 300; // config/summary entries shown per W&B run
 const MINMAX_CHUNK = 500; // runs per scalars_multirun request for min/max (TB_HTTP_MAX_PARAMS is 1024)
 
 /** A column filter from its text; null when the text is empty. */
@@ -240,6 +241,11 @@ export class HParamsView {
       const row = e.target.closest('.hp-row');
       const i = row ? Number(row.dataset.index) : -1;
       if (i !== this.parcoords.highlight && this.plot === 'parcoords') { this.parcoords.highlight = i; this.parcoords.draw(); }
+    });
+    this.body.addEventListener('pointerleave', () => {
+      if (this.parcoords.highlight < 0) return;
+      this.parcoords.highlight = -1;
+      if (this.plot === 'parcoords') this.parcoords.draw();
     });
     this.detailBox = el('div', 'hp-detail card');
     this.detailBox.hidden = true;
@@ -598,17 +604,36 @@ export class HParamsView {
       add(m.label, [`final ${cellText(s.final[k] ?? null) || '–'}`, `min ${cellText(s.min[k] ?? null) || '–'}`,
         `max ${cellText(s.max[k] ?? null) || '–'}`].join(' · '));
     }
+    const wandb = [];
     for (const run of this.sessionRuns[i]) {
       const w = this.runs.info.get(run);
-      if (!w) continue;
-      add('W&B run', [w.run_id, w.display_name, w.project && `project ${w.project}`, w.group && `group ${w.group}`,
-        w.tags && w.tags.length && `tags ${w.tags.join(', ')}`].filter(Boolean).join(' · '));
+      if (w) wandb.push(...this.wandbDetail(run, w));
     }
     const head = el('div', 'hp-detail-head');
     head.append(h, only, close);
-    box.replaceChildren(head, dl);
+    box.replaceChildren(head, dl, ...wandb);
     box.hidden = false;
     this.renderRows(true);
+  }
+
+  /** A W&B run's facts, config and final summary (data/runs_info), as text. */
+  wandbDetail(run, w) {
+    const title = el('h4', 'hp-detail-sub', `W&B run ${w.run_id}` +
+      [w.display_name, w.project && `project ${w.project}`, w.group && `group ${w.group}`,
+        w.tags && w.tags.length && `tags ${w.tags.join(', ')}`].filter(Boolean).map((x) => ` · ${x}`).join(''));
+    const out = [title];
+    for (const [name, obj] of [['config', w.config], ['summary', w.summary]]) {
+      const keys = Object.keys(obj || {}).sort(compareNatural);
+      if (!keys.length) continue;
+      const dl = el('dl', `hp-kv hp-wandb-${name}`);
+      for (const k of keys.slice(0, WANDB_KEYS)) {
+        const v = obj[k];
+        dl.append(el('dt', '', `${name}.${k}`), el('dd', '', typeof v === 'string' ? v : JSON.stringify(v)));
+      }
+      if (keys.length > WANDB_KEYS) dl.append(el('dt', '', '…'), el('dd', '', `${keys.length - WANDB_KEYS} more`));
+      out.push(dl);
+    }
+    return out;
   }
 
   /** The table as shown (passing rows, shown columns, in order) as a file. */

@@ -208,7 +208,9 @@ export class ParCoords {
       ctx.stroke();
       ctx.fillStyle = fg;
       ctx.textAlign = 'center';
-      ctx.fillText(shortLabel(ax.label, maxChars), X, 14);
+      const label = shortLabel(ax.label, maxChars);
+      const half = ctx.measureText(label).width / 2 + 2;
+      ctx.fillText(label, Math.min(Math.max(X, half), g.w - half), 14); // the outer labels stay inside
       ctx.fillStyle = text;
       ctx.textAlign = 'right';
       const ticks = ax.kind === 'cat' ? ax.cats.map((c) => [ax.pos(c), c])
@@ -339,7 +341,10 @@ export class ScatterMatrix {
         if (a === b) {
           ctx.fillStyle = text;
           ctx.textAlign = 'center';
-          ctx.fillText(shortLabel(this.axes[a].label, Math.floor(cell / 7)), x0 + cell / 2 - 2, y0 + cell / 2);
+          const ax = this.axes[a];
+          ctx.fillText(shortLabel(ax.label, Math.floor(cell / 7)), x0 + cell / 2 - 2, y0 + cell / 2);
+          const range = ax.kind === 'cat' ? `${ax.cats.length} value${ax.cats.length === 1 ? '' : 's'}` : `${formatTick(ax.lo)} … ${formatTick(ax.hi)}${ax.log ? ' (log)' : ''}`;
+          ctx.fillText(shortLabel(range, Math.floor(cell / 6)), x0 + cell / 2 - 2, y0 + cell / 2 + 16);
           continue;
         }
         const inner = cell - 16;

@@ -273,6 +273,55 @@ describe('hparams on the real fixtures (Lightning, torch add_hparams)', () => {
   });
 });
 
+describe('hparams of W&B runs (config as hparams)', () => {
+  let server;
+  let dir;
+  let mock;
+  let P;
+  const RUN = 'wandb/run-20210312_161650-nt1k6dl7';
+  before(async () => {
+    dir = fs.mkdtempSync('/tmp/h4-wandb-');
+    fs.cpSync(path.join(ROOT, 'tests/data/wandb/anish-sk_CS6910_Assignment1'), path.join(dir, 'wandb'), { recursive: true });
+    server = await startServer(dir);
+    const info = (await (await fetch(`${server.url}data/runs_info`)).json()).runs.filter((r) => r.wandb);
+    mock = await answers(server, async () => {
+      // what the hparams API serves for W&B runs: a session per run, its config as hparams
+      const names = new Set();
+      const sessionGroups = info.map((r) => {
+        const hparams = {};
+        for (const [k, v] of Object.entries(r.wandb.config)) {
+          if (['number', 'string', 'boolean'].includes(typeof v)) { hparams[k] = v; names.add(k); }
+        }
+        return { name: r.name, hparams, metricValues: [], sessions: [{ name: r.name, status: 'STATUS_SUCCESS', metricValues: [] }], monitorUrl: '' };
+      });
+      const experiment = { hparamInfos: [...names].sort().map((name) => ({ name, type: 'DATA_TYPE_FLOAT64', displayName: '', description: '', differs: true })), metricInfos: [], name: '', description: '', user: '', timeCreatedSecs: 0 };
+      return { experiment, groups: { sessionGroups, totalSize: sessionGroups.length } };
+    });
+    P = await openHp(server.url, mock);
+  });
+  after(async () => {
+    await P?.context.close();
+    await server?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a W&B session shows its run\'s config and summary in the details', async () => {
+    const { page } = P;
+    const d = await hp(page);
+    assert.equal(d.sessions, mock.groups.sessionGroups.length);
+    const g = mock.groups.sessionGroups.find((x) => (d.sessionRuns[x.name] || []).includes(RUN));
+    assert.ok(g, `a session holds ${RUN}`);
+    await page.locator('.hp-th[data-key=name] .hp-filter').fill(g.name.split('/').pop());
+    await page.locator('.hp-body .hp-row:not([hidden])').first().click();
+    const keys = await page.$$eval('.hp-detail .hp-wandb-config dt', (e) => e.map((x) => x.textContent));
+    assert.ok(keys.length > 3, `config keys: ${keys}`);
+    assert.ok(await page.locator('.hp-detail .hp-wandb-summary').count() === 1);
+    assert.match(await page.locator('.hp-detail-sub').first().textContent(), /W&B run nt1k6dl7 · hl_4_bs_64_ac_relu_op_momentum/);
+    await shot(page, 'hparams-wandb');
+    assert.deepEqual(P.errors, []);
+  });
+});
+
 /** n synthetic session groups, as session_groups answers them. */
 function synthetic(n) {
   let seed = 7;
