@@ -26,6 +26,7 @@ import { makeAxis, inBrush, ParCoords, ScatterMatrix } from './parcoords.js';
 const ROW_H = 28;
 const OVERSCAN = 8;
 const WANDB_KEYS = 300; // config/summary entries shown per W&B run
+const SELECTION_DELAY_MS = 150; // brushing pauses this long before the run selection follows
 const MINMAX_CHUNK = 500; // runs per scalars_multirun request for min/max (TB_HTTP_MAX_PARAMS is 1024)
 
 /** A column filter from its text; null when the text is empty. */
@@ -345,13 +346,33 @@ export class HParamsView {
 
   // ---- filtering, sorting, selection --------------------------------------
 
+  /** A filter or brush changed: redraw in the next frame (a drag sends
+   * several moves per frame), and move the run selection once the brushing
+   * pauses (every other tab listens to it). */
   filtersChanged() {
-    this.update();
-    if (this.link) this.applySelection();
+    if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.update(); });
+    if (!this.link) return;
+    clearTimeout(this.selTimer);
+    this.selTimer = setTimeout(() => { this.selTimer = 0; this.applySelection(); }, SELECTION_DELAY_MS);
   }
 
-  /** Recompute what passes and its order; redraw the table and the plot. */
-  update() {
+  /** Do now what filtersChanged() scheduled. */
+  flush() {
+    if (this.frame) {
+      cancelAnimationFrame(this.frame);
+      this.frame = 0;
+      this.update();
+    }
+    if (this.selTimer) {
+      clearTimeout(this.selTimer);
+      this.selTimer = 0;
+      this.applySelection();
+    }
+  }
+
+  /** Recompute what passes and its order; redraw the table and (unless
+   * opts.plot is false: a new sort order changes no line) the plot. */
+  update(opts = {}) {
     if (!this.model) return;
     const t0 = performance.now();
     const n = this.model.sessions.length;
@@ -390,7 +411,7 @@ export class HParamsView {
     this.renderCount();
     this.body.style.height = `${order.length * ROW_H}px`;
     this.renderRows(true);
-    this.drawPlot();
+    if (opts.plot !== false) this.drawPlot();
     this.syncHead();
     this.timings.push(performance.now() - t0);
     if (this.timings.length > 50) this.timings.shift();
@@ -439,6 +460,7 @@ export class HParamsView {
   /** Show the runs of passing sessions, hide those of the others (other runs untouched). */
   applySelection() {
     if (!this.model) return;
+    if (this.frame) { cancelAnimationFrame(this.frame); this.frame = 0; this.update(); }
     const hidden = new Set(state.get('hidden'));
     this.model.sessions.forEach((s, i) => {
       for (const r of this.sessionRuns[i]) if (this.pass[i]) hidden.delete(r); else hidden.add(r);
@@ -476,7 +498,7 @@ export class HParamsView {
       b.append(el('span', 'hp-label', c.label), el('span', 'hp-arrow'));
       b.addEventListener('click', () => {
         this.sort = this.sort.key === c.key ? { key: c.key, dir: -this.sort.dir } : { key: c.key, dir: c.kind === 'final' ? -1 : 1 };
-        this.update();
+        this.update({ plot: false });
       });
       const f = el('input', 'hp-filter');
       f.type = 'search';
@@ -672,7 +694,10 @@ export class HParamsView {
 
   onState(changed) {
     if (changed.has('hidden') && this.model) this.renderRows(true);
-    if (changed.has('tab') && state.get('tab') === 'hparams' && this.model) this.update();
+    if (changed.has('tab') && this.model) {
+      this.flush(); // the tab shown next draws the selection as brushed
+      if (state.get('tab') === 'hparams') this.update();
+    }
   }
 
   onSeries() { return false; }
@@ -694,6 +719,7 @@ export class HParamsView {
 
   /** What is drawn (for the browser tests). */
   describe() {
+    this.flush();
     const rows = this.pool.filter((r) => !r.hidden)
       .sort((a, b) => parseFloat(a.style.transform.slice(11)) - parseFloat(b.style.transform.slice(11)));
     return {
