@@ -60,6 +60,11 @@ static const struct route {
 	{ "/data/plugin/text/text", M_TB, tb_api_text },
 	{ "/data/plugin/timeseries/tags", M_TB, tb_api_timeseries_tags },
 	{ "/data/plugin/timeseries/timeSeries", M_TB, tb_api_timeseries },
+	/* hparams (h3) */
+	{ "/data/plugin/hparams/experiment", M_TB, tb_api_hparams_experiment },
+	{ "/data/plugin/hparams/session_groups", M_TB, tb_api_hparams_session_groups },
+	{ "/data/plugin/hparams/metric_evals", M_TB, tb_api_hparams_metric_evals },
+	{ "/data/plugin/hparams/download_data", M_TB, tb_api_hparams_download_data },
 	{ "/data/export", M_GET, tb_api_export },
 	{ "/data/live", M_GET, tb_api_live },
 	{ "/favicon.ico", M_TB, h_not_found },

@@ -50,6 +50,11 @@ void tb_api_text_tags(const tb_request *req, tb_response *resp);
 void tb_api_text(const tb_request *req, tb_response *resp);
 void tb_api_timeseries_tags(const tb_request *req, tb_response *resp);
 void tb_api_timeseries(const tb_request *req, tb_response *resp);
+/* hparams (h3): api_hparams.c */
+void tb_api_hparams_experiment(const tb_request *req, tb_response *resp);
+void tb_api_hparams_session_groups(const tb_request *req, tb_response *resp);
+void tb_api_hparams_metric_evals(const tb_request *req, tb_response *resp);
+void tb_api_hparams_download_data(const tb_request *req, tb_response *resp);
 
 /* {run: {tag: {displayName, description}}} for the visible series of kind
  * (scalars, histograms and distributions tags). */

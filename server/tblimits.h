@@ -274,4 +274,12 @@
  * --reload_interval says: a listing is a billed request. */
 #define TB_LIVE_MIN_REMOTE_INTERVAL 1.0
 
+/* hparams (h3): colParams of one session_groups request; the page sends
+ * one per hparam and metric, and each costs a pass over every group. */
+#define TB_MAX_HPARAMS_COLUMNS 4096u
+
+/* hparams (h3): a filterRegexp's length; POSIX regcomp's cost grows with
+ * it and a real filter is a few words. */
+#define TB_MAX_HPARAMS_REGEXP 1024u
+
 #endif
