@@ -216,15 +216,18 @@ export const api = {
         release();
       }
     };
-    const experiment = await post('data/plugin/hparams/experiment', { experimentName: '', hparamsLimit: 1000, includeMetrics: true });
-    const groups = await post('data/plugin/hparams/session_groups', {
-      experimentName: '',
-      allowedStatuses: ['STATUS_UNKNOWN', 'STATUS_SUCCESS', 'STATUS_FAILURE', 'STATUS_RUNNING'],
-      colParams: (experiment.hparamInfos || []).map((h) => ({ hparam: h.name, includeInResult: true })),
-      startIndex: 0,
-      sliceSize: 1000000,
-      includeMetrics: true,
-    });
+    // both at once: without colParams every group carries all its hparams
+    const [experiment, groups] = await Promise.all([
+      post('data/plugin/hparams/experiment', { experimentName: '', hparamsLimit: 1000, includeMetrics: true }),
+      post('data/plugin/hparams/session_groups', {
+        experimentName: '',
+        allowedStatuses: ['STATUS_UNKNOWN', 'STATUS_SUCCESS', 'STATUS_FAILURE', 'STATUS_RUNNING'],
+        colParams: [],
+        startIndex: 0,
+        sliceSize: 1000000,
+        includeMetrics: true,
+      }),
+    ]);
     return { experiment, groups };
   },
 };
