@@ -75,7 +75,7 @@ async function openHp(url, mock, opts = {}) {
     await page.route('**/data/plugin/hparams/session_groups', (r) => r.fulfill({ json: mock.groups }));
   }
   await page.goto(`${url}?tab=hparams`);
-  await page.waitForFunction(() => window.__tbserveHparams?.describe().loaded, null, { timeout: 15000 });
+  await page.waitForFunction(() => window.__tbserveHparams?.describe().loaded, null, { timeout: 30000 });
   return { page, context, errors, dialogs };
 }
 
@@ -133,7 +133,7 @@ describe('hparams on logdir-small (torch add_hparams)', () => {
 
   it('has one row per session group the API answers, with every hparam and metric, without console errors', async () => {
     const { page } = P;
-    await page.waitForFunction(() => window.__tbserveHparams.describe().minmax === 'done', null, { timeout: 10000 });
+    await page.waitForFunction(() => window.__tbserveHparams.describe().minmax === 'done', null, { timeout: 20000 });
     const d = await hp(page);
     const n = mock.groups.sessionGroups.length;
     assert.equal(n, 4);
@@ -202,7 +202,7 @@ describe('hparams on logdir-small (torch add_hparams)', () => {
     const drawn = snap.runs.filter((r) => r.name.startsWith('hp_search/trial_') && r.drawn).map((r) => r.name).sort();
     assert.deepEqual(drawn, want);
     await page.locator('.scalar-card').first().waitFor();
-    await page.waitForFunction(() => window.__tbserve.snapshot({ points: false }).scalars.some((c) => c.tag === 'hparam/loss' && c.drawn && c.fresh), null, { timeout: 10000 }).catch(() => {});
+    await page.waitForFunction(() => window.__tbserve.snapshot({ points: false }).scalars.some((c) => c.tag === 'hparam/loss' && c.drawn && c.fresh), null, { timeout: 20000 }).catch(() => {});
     const card = (await page.evaluate(() => window.__tbserve.snapshot({ points: false }))).scalars.find((c) => c.tag === 'hparam/loss');
     if (card && card.drawn) assert.deepEqual(card.series.map((s) => s.run).sort(), want);
     await shot(page, 'hparams-small-scalars');
@@ -261,7 +261,7 @@ describe('hparams on the real fixtures (Lightning, torch add_hparams)', () => {
 
   it('has one row per session group, each mapped to its runs, without console errors', async () => {
     const { page } = P;
-    await page.waitForFunction(() => window.__tbserveHparams.describe().minmax === 'done', null, { timeout: 15000 });
+    await page.waitForFunction(() => window.__tbserveHparams.describe().minmax === 'done', null, { timeout: 30000 });
     const d = await hp(page);
     assert.equal(d.sessions, mock.groups.sessionGroups.length);
     assert.equal(d.domRows, mock.groups.sessionGroups.length);
