@@ -77,7 +77,9 @@ run node --test --test-reporter=tap tests/browser/smoothing.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap tests/browser/binary.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/dashboard.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/charts.test.mjs
-# The HParams tab (h4): rows = sessions, sort, brush → run selection, 5,000 sessions timed.
+# The HParams tab (h4): its pure model under node; then rows = sessions, sort,
+# brush → run selection, W&B config, 5,000 sessions timed, in the browser.
+run node --test --test-reporter=tap tests/browser/hpmodel.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/hparams.test.mjs
 # The page behind the token login (?token= once, then the cookie) and over HTTPS.
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/access.test.mjs
