@@ -156,7 +156,10 @@ export class ParCoords {
     const h = this.canvas.clientHeight || 300;
     const n = this.axes.length;
     const step = n > 1 ? (w - 2 * PAD_X) / (n - 1) : 0;
-    return { w, h, x: (i) => (n > 1 ? PAD_X + i * step : w / 2), y: (p) => PAD_TOP + (1 - p) * (h - PAD_TOP - PAD_BOTTOM) };
+    // narrow axes: the labels alternate between two lines, each twice as wide
+    const stagger = n > 2 && step < 110;
+    const top = PAD_TOP + (stagger ? 12 : 0);
+    return { w, h, step, stagger, top, x: (i) => (n > 1 ? PAD_X + i * step : w / 2), y: (p) => top + (1 - p) * (h - top - PAD_BOTTOM) };
   }
 
   draw() {
@@ -234,7 +237,7 @@ export class ParCoords {
     const text = cssVar('--chart-text') || '#555';
     const fg = cssVar('--fg') || '#222';
     ctx.font = '11px system-ui, sans-serif';
-    const maxChars = Math.max(6, Math.floor((this.axes.length > 1 ? (g.w - 2 * PAD_X) / (this.axes.length - 1) : 200) / 6.5));
+    const maxChars = Math.max(6, Math.floor((this.axes.length > 1 ? g.step * (g.stagger ? 2 : 1) : 200) / 6.5));
     this.axes.forEach((ax, i) => {
       const X = g.x(i);
       ctx.strokeStyle = text;
@@ -246,7 +249,7 @@ export class ParCoords {
       ctx.textAlign = 'center';
       const label = shortLabel(ax.label, maxChars);
       const half = ctx.measureText(label).width / 2 + 2;
-      ctx.fillText(label, Math.min(Math.max(X, half), g.w - half), 14); // the outer labels stay inside
+      ctx.fillText(label, Math.min(Math.max(X, half), g.w - half), g.stagger && i % 2 ? 26 : 14); // the outer labels stay inside
       ctx.fillStyle = text;
       ctx.textAlign = 'right';
       const ticks = ax.kind === 'cat' ? ax.cats.map((c) => [ax.pos(c), c])
@@ -283,7 +286,7 @@ export class ParCoords {
 
   posAt(y) {
     const g = this.g;
-    return 1 - (y - PAD_TOP) / (g.h - PAD_TOP - PAD_BOTTOM);
+    return 1 - (y - g.top) / (g.h - g.top - PAD_BOTTOM);
   }
 
   down(e) {
