@@ -1,10 +1,12 @@
 // hparams.test.mjs - the HParams tab in a real browser against a real tbserve.
 //
-// On tests/data/golden/logdir-small (torch add_hparams: hp_search/trial_0..3)
-// and tests/data/real (Lightning and torch add_hparams): the table has one
+// On tests/data/golden/logdir-small (torch add_hparams: hp_search/trial_0..3),
+// tests/data/real and tests/data/real-more (Lightning and torch add_hparams)
+// and a W&B run folder (its config as hparams): the table has one
 // row per session group the API answers, columns sort, a drag on a
 // parallel-coordinates axis filters the rows and the run selection, and the
-// Scalars tab then draws exactly the runs of the sessions that pass. Then
+// Scalars tab then draws exactly the runs of the sessions that pass, a W&B
+// session's details show its config and summary. Then
 // 5,000 synthetic sessions (answered by a route in the browser, the rest of
 // the page against the real server): sorting and brushing are timed, only
 // the rows on screen exist in the DOM.
@@ -12,7 +14,8 @@
 // While tbserve does not yet serve the hparams endpoints (they come from the
 // hparams API work), the experiment and session_groups answers are
 // TensorBoard's own recorded answers for the same logdirs (tests/data/golden,
-// tests/data/golden-real-plugins), with the final metric values of
+// tests/data/golden-real-plugins, golden-real-more-plugins; for W&B, built
+// from data/runs_info as the API serves them), with the final metric values of
 // logdir-small read from the server's scalars; the test says which it used.
 // Screenshots go to tests/browser/out/.
 
@@ -269,6 +272,51 @@ describe('hparams on the real fixtures (Lightning, torch add_hparams)', () => {
     await page.locator('.hp-body .hp-row').first().click();
     assert.ok(await page.locator('.hp-detail').isVisible());
     await shot(page, 'hparams-real');
+    assert.deepEqual(P.errors, []);
+  });
+});
+
+describe('hparams on the second real set (15 hparams across Lightning and torch runs)', () => {
+  let server;
+  let dir;
+  let mock;
+  let P;
+  before(async () => {
+    // as the recorded answers were: the directory named like an event file renamed tfev_dir
+    dir = fs.mkdtempSync('/tmp/h4-realmore-');
+    fs.cpSync(path.join(ROOT, 'tests/data/real-more'), dir, { recursive: true });
+    const rename = (d) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        if (!e.isDirectory()) continue;
+        let p = path.join(d, e.name);
+        if (e.name.includes('tfevents')) { fs.renameSync(p, path.join(d, 'tfev_dir')); p = path.join(d, 'tfev_dir'); }
+        rename(p);
+      }
+    };
+    rename(dir);
+    server = await startServer(dir);
+    mock = await answers(server, async () => ({
+      experiment: readJson('tests/data/golden-real-more-plugins/0171_hparams_experiment.json'),
+      groups: readJson('tests/data/golden-real-more-plugins/0172_hparams_session_groups.json'),
+    }));
+    P = await openHp(server.url, mock);
+  });
+  after(async () => {
+    await P?.context.close();
+    await server?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('has one row per session group and an axis per hparam and metric, without console errors', async () => {
+    const { page } = P;
+    await page.waitForFunction(() => window.__tbserveHparams.describe().minmax === 'done', null, { timeout: 30000 });
+    const d = await hp(page);
+    assert.equal(d.sessions, mock.groups.sessionGroups.length);
+    assert.equal(d.domRows, mock.groups.sessionGroups.length);
+    const hps = new Set(mock.groups.sessionGroups.flatMap((g) => Object.keys(g.hparams)));
+    for (const h of hps) assert.ok(d.axes.includes(`hp:${h}`), `axis ${h}`);
+    for (const g of mock.groups.sessionGroups) assert.ok(d.sessionRuns[g.name].includes(g.name), `${g.name} is a run`);
+    await shot(page, 'hparams-real-more');
     assert.deepEqual(P.errors, []);
   });
 });
