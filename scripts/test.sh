@@ -80,6 +80,10 @@ TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-con
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/charts.test.mjs
 # Images and Audio tabs, pinning, tabs only with data (h2)
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/images.test.mjs
+# The HParams tab (h4): its pure model under node; then rows = sessions, sort,
+# brush → run selection, W&B config, 5,000 sessions timed, in the browser.
+run node --test --test-reporter=tap tests/browser/hpmodel.test.mjs
+TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/hparams.test.mjs
 # The page behind the token login (?token= once, then the cookie) and over HTTPS.
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/access.test.mjs
 # PR curves and custom scalars (h5): both tabs on logdir-small and the real fixtures.

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "live.h"
 #include "query.h"
+#include "wandb.h"
 #include "source.h"
 #include "writer.h"
 
@@ -160,6 +161,13 @@ static int found_one(void *arg, const tb_run *r, const tb_series **tags, size_t 
 	return 1;
 }
 
+/* Every W&B run is an hparams session (config as hparams: hparams.c). */
+static int wandb_run(void *arg, tb_run *r)
+{
+	(void)arg;
+	return tb_wandb_info_of(r) != NULL;
+}
+
 void tb_api_plugins_listing(const tb_request *req, tb_response *resp)
 {
 	tb_store *s = &req->app->store;
@@ -172,6 +180,14 @@ void tb_api_plugins_listing(const tb_request *req, tb_response *resp)
 			return;
 		}
 		has[k] = rc == 1;
+	}
+	if (!has[TB_KIND_HPARAMS]) {
+		int rc = tb_query_sorted_runs(s, wandb_run, NULL);
+		if (rc < 0) {
+			tb_resp_oom(resp);
+			return;
+		}
+		has[TB_KIND_HPARAMS] = rc == 1;
 	}
 	tb_resp_json(resp);
 	tb_buf_putc(b, '{');

@@ -215,6 +215,35 @@ export const api = {
   audioTags: () => getJSON('data/plugin/audio/tags'),
   audio: (run, tag, sample = 0) => getJSON('data/plugin/audio/audio', { run, tag, sample }),
   audioUrl: (query) => `data/plugin/audio/individualAudio?${query}`,
+  // ---- hparams (h4) ----------------------------------------------------------
+  /** The hparams experiment and every session group with its metrics, asked
+   * as TensorBoard's own page does (JSON POST bodies, X-XSRF-Protected):
+   * {experiment, groups}. Filtering and sorting happen in the page. */
+  async hparams() {
+    const post = async (path, body) => {
+      await slot();
+      try {
+        const r = await fetch(path, { method: 'POST', body: JSON.stringify(body), headers: { 'X-XSRF-Protected': '1', 'Content-Type': 'application/json' } });
+        if (!r.ok) throw new HttpError(r.status, path, await r.text().catch(() => ''));
+        return await r.json();
+      } finally {
+        release();
+      }
+    };
+    // both at once: without colParams every group carries all its hparams
+    const [experiment, groups] = await Promise.all([
+      post('data/plugin/hparams/experiment', { experimentName: '', hparamsLimit: 1000, includeMetrics: true }),
+      post('data/plugin/hparams/session_groups', {
+        experimentName: '',
+        allowedStatuses: ['STATUS_UNKNOWN', 'STATUS_SUCCESS', 'STATUS_FAILURE', 'STATUS_RUNNING'],
+        colParams: [],
+        startIndex: 0,
+        sliceSize: 1000000,
+        includeMetrics: true,
+      }),
+    ]);
+    return { experiment, groups };
+  },
 };
 
 /**

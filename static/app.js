@@ -19,6 +19,7 @@ import { CustomScalarsView } from './customscalars.js';
 import { ImagesView } from './images.js';
 import { AudioView } from './audio.js';
 import { GraphsView } from './graphs.js';
+import { HParamsView } from './hparams.js';
 import { hoverTimes } from './charts.js';
 import { icon } from './icons.js';
 import { userRegex } from './format.js';
@@ -87,7 +88,9 @@ tagLoaders.audio = () => api.audioTags();
 /** The tabs a live `series` event of a plugin feeds. */
 const SERIES_TABS = {
   scalars: ['scalars'], histograms: ['histograms', 'distributions'], text: ['text'], images: ['images'], audio: ['audio'],
-  pr_curves: ['prcurves'], custom_scalars: ['customscalars'],
+  pr_curves: ['prcurves'], custom_scalars: ['customscalars'], hparams: ['hparams'],
+  graphs: ['graphs'], graph_run_metadata: ['graphs'], graph_run_metadata_graph: ['graphs'],
+  graph_keras_model: ['graphs'], graph_tagged_run_metadata: ['graphs'],
 };
 /** The plugins_listing entry of each tab whose name is not its plugin's. */
 const TAB_PLUGIN = { prcurves: 'pr_curves', customscalars: 'custom_scalars' };
@@ -167,6 +170,12 @@ window.__tbserveGraphs = Object.freeze({
   reveal: (name) => views.graphs.reveal(views.graphs.model.ops.get(name)),
 });
 
+// ---- hparams tab (h4) ------------------------------------------------------------
+// Its "tags" are the experiment and session groups; the tab is shown by the
+// plugins_listing rule above, as every tab.
+views.hparams = new HParamsView($('[data-view=hparams]'), runs);
+tagLoaders.hparams = () => api.hparams();
+window.__tbserveHparams = Object.freeze({ describe: () => views.hparams.describe(), brush: (key, p0, p1) => views.hparams.parcoords.brushPositions(key, p0, p1) });
 
 // ---- loading -------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ export const DEFAULTS = Object.freeze({
 const TABS = ['scalars', 'histograms', 'distributions', 'text', 'images', 'audio'];
 TABS.push('prcurves', 'customscalars'); // PR curves and custom scalars (h5)
 TABS.push('graphs'); // the Graphs tab (graphs.js)
+TABS.push('hparams'); // the HParams tab (h4)
 // key -> [URL parameter, kept in localStorage]
 const URL_KEYS = {
   tab: 'tab', smoothing: 'smoothing', yScale: 'yScale', xAxis: 'xAxis',

@@ -1103,6 +1103,28 @@ static int check_run_images(tb_app *app, const char *name, bool clobber)
 	return checked;
 }
 
+/* A logdir of W&B runs only lists the HParams dashboard (every W&B run is
+ * a session) and, with media images, the Images one. */
+static void test_plugins_listing(void **state)
+{
+	(void)state;
+	struct fixture *fx = fixture_new(tu_path("wandb/anish-sk_CS6910_Assignment1"), NULL);
+	tb_response resp;
+	get(&fx->app, &resp, "/data/plugins_listing", NULL, NULL);
+	assert_int_equal(resp.status, 200);
+	cJSON *j = cJSON_Parse(resp.body.data);
+	tb_response_release(&resp);
+	static const char *const on[] = { "scalars", "hparams", "images" };
+	for (size_t i = 0; i < sizeof on / sizeof *on; i++) {
+		const cJSON *p = cJSON_GetObjectItem(j, on[i]);
+		assert_non_null(p);
+		assert_true(cJSON_IsTrue(cJSON_GetObjectItem(p, "enabled")));
+	}
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "pr_curves"), "enabled")));
+	cJSON_Delete(j);
+	fixture_free(fx);
+}
+
 /* W&B image-file values (files/media/images) are images of the images
  * plugin: every one read back as its file's exact bytes; a file changed
  * after the load answers 404, never other bytes. */
@@ -1183,6 +1205,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_table_file),
 		cmocka_unit_test(test_media_images),
+		cmocka_unit_test(test_plugins_listing),
 		cmocka_unit_test(test_console_terminal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
