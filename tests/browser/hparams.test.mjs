@@ -359,6 +359,9 @@ describe('hparams of W&B runs (config as hparams)', () => {
     assert.equal(d.sessions, mock.groups.sessionGroups.length);
     const g = mock.groups.sessionGroups.find((x) => (d.sessionRuns[x.name] || []).includes(RUN));
     assert.ok(g, `a session holds ${RUN}`);
+    // the W&B facts come from runs_info, fetched just after the run list (the
+    // run's note in the sidebar shows once they are there)
+    await page.waitForFunction(() => [...document.querySelectorAll('.run-row .run-note')].some((e) => e.textContent));
     await page.locator('.hp-th[data-key=name] .hp-filter').fill(g.name.split('/').pop());
     await page.locator('.hp-body .hp-row:not([hidden])').first().click();
     const keys = await page.$$eval('.hp-detail .hp-wandb-config dt', (e) => e.map((x) => x.textContent));
