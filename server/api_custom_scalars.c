@@ -461,7 +461,8 @@ void tb_api_custom_scalars_layout(const tb_request *req, tb_response *resp)
 	int rc = tb_query_runs(&req->app->store, NULL, 0, CONFIG_TAG, TB_KIND_CUSTOM_SCALARS,
 			       collect, &s);
 	if (!rc) {
-		qsort(s.v, s.n, sizeof *s.v, by_run);
+		if (s.n)
+			qsort(s.v, s.n, sizeof *s.v, by_run);
 		tb_resp_json(resp);
 		rc = put_layout(&resp->body, &s);
 	}

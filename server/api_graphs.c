@@ -181,7 +181,8 @@ static int read_graph_blob(tb_arena *a, tb_store *s, const char *run, const char
 		if (sv->len > TB_MAX_GRAPH_BYTES) {
 			rc = -EFBIG;
 		} else if ((*data = malloc(sv->len ? sv->len : 1))) {
-			memcpy(*data, sv->data, sv->len);
+			if (sv->len)
+				memcpy(*data, sv->data, sv->len);
 			*len = sv->len;
 			rc = 0;
 		} else {

@@ -175,10 +175,15 @@ static tb_series *series_for(tb_ingest *g, const char *tag, const tb_pb_value *v
 
 /* Where the current record lies, for a blob of n bytes that is value elem
  * of the Event; false when the blob is kept inline (store.h's rule). */
-static bool blob_ref(const tb_ingest *g, uint32_t elem, size_t len, size_t rec_len,
+static bool blob_ref(tb_ingest *g, uint32_t elem, size_t len, size_t rec_len,
 		     uint32_t count, tb_blob_ref *ref)
 {
-	if (g->file == TB_BLOB_NO_FILE || len < TB_BLOB_INLINE_MAX || rec_len > TB_MAX_RECORD_LEN)
+	if (!g->file_path || len < TB_BLOB_INLINE_MAX || rec_len > TB_MAX_RECORD_LEN)
+		return false;
+	/* the file's first blob registers it (run write lock held); out of
+	 * memory there: this blob is kept inline */
+	if (g->file == TB_BLOB_NO_FILE &&
+	    tb_run_blob_file(g->run, g->file_src, g->file_path, &g->file))
 		return false;
 	*ref = (tb_blob_ref){ .file = g->file, .elem = elem, .rec_crc = g->rec_crc,
 			      .rec_len = (uint32_t)rec_len, .count = count,
@@ -339,7 +344,7 @@ int tb_ingest_record(tb_ingest *g, const unsigned char *p, size_t n)
 		return fast_scalar(g, &f);
 	}
 	size_t *media_len = NULL, n_media = 0;
-	tb_pb_event *ev = g->file != TB_BLOB_NO_FILE && n >= TB_LEAN_RECORD ?
+	tb_pb_event *ev = g->file_path && n >= TB_LEAN_RECORD ?
 				  tb_event_decode_lean(&g->arena, p, n, TB_LEAN_MEDIA, &media_len,
 						       &n_media) :
 				  tb_event_decode(&g->arena, p, n);

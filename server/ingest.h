@@ -34,9 +34,14 @@ typedef struct tb_ingest {
 	TB_VEC(uint32_t) next_hint;
 
 	/* where the record being applied lies (the blob index, store.h):
-	 * set by the loader before each tb_ingest_record; file is
-	 * TB_BLOB_NO_FILE when it lies nowhere readable (blobs kept inline) */
-	uint32_t file;          /* run's blob_files index */
+	 * set by the loader before each tb_ingest_record. The file enters
+	 * the run's blob_files with its first blob (a run of 100,000 files
+	 * without blobs registers none); file_path NULL: the record lies
+	 * nowhere readable (blobs kept inline) */
+	struct tb_source *file_src;
+	const char *file_path;  /* borrowed while the file is read */
+	uint32_t file;          /* its blob_files index once registered, else
+				 * TB_BLOB_NO_FILE */
 	uint64_t rec_offset;    /* the record's first byte */
 	uint32_t rec_crc;       /* its masked payload CRC */
 	size_t rec_len;         /* its payload length (set by tb_ingest_record) */

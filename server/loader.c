@@ -399,13 +399,11 @@ static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 	}
 	uint64_t bytes = 0, records = 0;
 	int more = 1;
-	/* the blob index: blob points of this file name it and their record */
-	tb_run_wrlock(lr->run);
-	uint32_t blob_file;
-	rc = tb_run_blob_file(lr->run, l->src, f->path, &blob_file);
-	tb_run_unlock(lr->run);
-	lr->ingest.file = rc ? TB_BLOB_NO_FILE : blob_file;
-	rc = rc == -ENOMEM ? rc : 0;
+	/* the blob index: blob points of this file name it and their record
+	 * (ingest registers the file with its first blob) */
+	lr->ingest.file_src = l->src;
+	lr->ingest.file_path = f->path;
+	lr->ingest.file = TB_BLOB_NO_FILE;
 	while (more && !rc) {
 		tb_run_wrlock(lr->run);
 		for (int k = 0; k < BATCH_RECORDS; k++) {
@@ -441,6 +439,7 @@ static int read_file(tb_loader *l, tb_loader_run *lr, tb_file *f)
 		}
 		tb_run_unlock(lr->run);
 	}
+	lr->ingest.file_path = NULL;
 	lr->ingest.file = TB_BLOB_NO_FILE;
 	atomic_fetch_add(&l->bytes_read, bytes);
 	atomic_fetch_add(&l->records_read, records);
