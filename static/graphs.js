@@ -10,8 +10,11 @@
 // it). Drawn as SVG with pan (drag) and zoom (wheel); boxes are buttons for
 // the keyboard too. Every node name, op and attribute comes from
 // a file anyone can write: they are set as textContent, never as HTML.
+// The run, the graph and the selected op are in the URL (state.js graphRun,
+// graphKind, graphNode): a copied link reopens the same graph and node.
 
 import { url } from './api.js';
+import { state } from './state.js';
 import { parsePbtxt } from './pbtxt.js';
 import { buildGraph, visibleGraph, searchOps, revealIn, attrText } from './graphmodel.js';
 import { GraphLayout } from './graphlayout.js';
@@ -113,8 +116,14 @@ export class GraphsView {
     this.root.replaceChildren(bar, main);
     this.showPanel(null);
 
-    this.runSel.addEventListener('change', () => this.pickRun(this.runSel.value));
-    this.kindSel.addEventListener('change', () => this.load());
+    this.runSel.addEventListener('change', () => {
+      state.set({ graphRun: this.runSel.value, graphKind: '', graphNode: '' });
+      this.pickRun(this.runSel.value);
+    });
+    this.kindSel.addEventListener('change', () => {
+      state.set({ graphRun: this.run, graphKind: this.kindSel.value, graphNode: '' });
+      this.load();
+    });
     this.search.addEventListener('input', () => this.showResults());
     this.search.addEventListener('focus', () => this.showResults());
     // the list closes on a click elsewhere or on Escape (app.js blurs the box)
@@ -189,7 +198,8 @@ export class GraphsView {
     const rank = (r) => (order.has(r) ? order.get(r) : Infinity);
     const runs = Object.keys(this.info).filter((r) => graphChoices(r, this.info[r]).length)
       .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
-    const keep = runs.includes(this.runSel.value) ? this.runSel.value : runs[0];
+    const linked = state.get('graphRun');
+    const keep = runs.includes(this.runSel.value) ? this.runSel.value : runs.includes(linked) ? linked : runs[0];
     this.runSel.replaceChildren(...runs.map((r) => {
       const o = el('option', null, r);
       o.value = r;
@@ -213,6 +223,8 @@ export class GraphsView {
       o.value = c.key;
       return o;
     }));
+    const linked = state.get('graphKind');
+    if (run === state.get('graphRun') && choices.some((c) => c.key === linked)) this.kindSel.value = linked;
     this.load();
   }
 
@@ -247,6 +259,9 @@ export class GraphsView {
     if (seq !== this.loadSeq) return;
     await this.setText(text, t0);
     if (meta !== null && this.model) this.setRunMetadata(meta);
+    // the node a link names (a pick of another run or graph cleared it)
+    const node = this.model && seq === this.loadSeq && this.model.ops.get(state.get('graphNode'));
+    if (node) await this.reveal(node);
   }
 
   /** Join a RunMetadata body's per-node stats to the drawn graph (side panel and heat). */
@@ -497,6 +512,7 @@ export class GraphsView {
 
   select(item, opts = {}) {
     this.selected = item;
+    if (!item.isScope) state.set({ graphRun: this.run || '', graphKind: this.kindSel.value, graphNode: item.name });
     this.showPanel(item);
     for (const s of this.stage.querySelectorAll('.graph-node.selected')) s.classList.remove('selected');
     const g = [...this.stage.querySelectorAll('.graph-node')].find((n) => n.getAttribute('data-id') === item.id);

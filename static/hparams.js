@@ -18,6 +18,9 @@
 // Only the rows on screen exist in the DOM (fixed row height, a pool of
 // row elements moved as the table scrolls), so 5,000 sessions sort and
 // filter in milliseconds. Every name and value is set with textContent.
+// The sort, filters, hidden columns, brushes and plot are in the URL
+// (state.js hpSort, hpFilters, hpHidden, hpBrushes, hpPlot): a copied link
+// reopens the same view.
 
 import { api, flushBatches } from './api.js';
 import { state } from './state.js';
@@ -43,6 +46,29 @@ function cellText(v) {
   return typeof v === 'number' ? formatValue(v) : String(v);
 }
 
+/** [key, value] pairs from the URL's JSON strings (a malformed one is dropped). */
+function pairs(list) {
+  const out = [];
+  for (const s of list) {
+    try {
+      const p = JSON.parse(s);
+      if (Array.isArray(p) && p.length === 2 && typeof p[0] === 'string') out.push(p);
+    } catch { /* a hand-edited link: ignore that entry */ }
+  }
+  return out;
+}
+
+/** A brush from the URL: {lo, hi} numbers, or {cats, lo, hi} for a category axis. */
+function brushFromUrl(b) {
+  if (!b || typeof b !== 'object' || !Number.isFinite(b.lo) || !Number.isFinite(b.hi)) return null;
+  if (!('cats' in b)) return { lo: b.lo, hi: b.hi };
+  return Array.isArray(b.cats) ? { cats: new Set(b.cats.map(String)), lo: b.lo, hi: b.hi } : null;
+}
+
+function brushToUrl(b) {
+  return b.cats ? { cats: [...b.cats], lo: b.lo, hi: b.hi } : { lo: b.lo, hi: b.hi };
+}
+
 export class HParamsView {
   constructor(root, runs) {
     this.root = root;
@@ -52,14 +78,15 @@ export class HParamsView {
     this.error = null;
     this.model = null;
     this.columns = [];
-    this.hiddenCols = new Set();
-    this.filters = new Map(); // column key -> text
-    this.brushes = new Map(); // column key -> brush (parcoords.js)
-    this.sort = { key: 'name', dir: 1 };
+    this.hiddenCols = new Set(state.get('hpHidden'));
+    this.filters = new Map(pairs(state.get('hpFilters')).filter(([, t]) => typeof t === 'string' && t.trim())); // column key -> text
+    this.brushes = new Map(pairs(state.get('hpBrushes')).map(([k, b]) => [k, brushFromUrl(b)]).filter(([, b]) => b)); // column key -> brush (parcoords.js)
+    const sort = state.get('hpSort');
+    this.sort = sort ? { key: sort.replace(/^-/, ''), dir: sort.startsWith('-') ? -1 : 1 } : { key: 'name', dir: 1 };
     this.order = []; // indexes of the sessions that pass, in display order
     this.pass = new Uint8Array(0);
     this.values = new Map(); // column key -> values per session (cache)
-    this.plot = 'parcoords';
+    this.plot = state.get('hpPlot');
     this.link = true;
     this.detail = -1;
     this.timings = []; // ms per update (filter + sort + draw), newest last
@@ -183,6 +210,8 @@ export class HParamsView {
     const known = new Set(allColumns(this.model).map((c) => c.key));
     for (const k of [...this.filters.keys()]) if (!known.has(k)) this.filters.delete(k);
     for (const k of [...this.brushes.keys()]) if (!known.has(k)) this.brushes.delete(k);
+    for (const k of [...this.hiddenCols]) if (!known.has(k)) this.hiddenCols.delete(k);
+    if (!known.has(this.sort.key)) this.sort = { key: 'name', dir: 1 };
     this.columns = allColumns(this.model);
     this.values.clear();
     this.mapRuns();
@@ -326,6 +355,19 @@ export class HParamsView {
     this.syncHead();
     this.timings.push(performance.now() - t0);
     if (this.timings.length > 50) this.timings.shift();
+    this.saveState();
+  }
+
+  /** Put what the table shows into the URL (state.js), so that a copied link reopens it. */
+  saveState() {
+    const sort = this.sort.key === 'name' && this.sort.dir > 0 ? '' : `${this.sort.dir < 0 ? '-' : ''}${this.sort.key}`;
+    state.set({
+      hpSort: sort,
+      hpFilters: [...this.filters].map((p) => JSON.stringify(p)),
+      hpHidden: [...this.hiddenCols],
+      hpBrushes: [...this.brushes].map(([k, b]) => JSON.stringify([k, brushToUrl(b)])),
+      hpPlot: this.plot,
+    });
   }
 
   axisCache(col) {

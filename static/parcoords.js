@@ -238,6 +238,8 @@ export class ParCoords {
     const fg = cssVar('--fg') || '#222';
     ctx.font = '11px system-ui, sans-serif';
     const maxChars = Math.max(6, Math.floor((this.axes.length > 1 ? g.step * (g.stagger ? 2 : 1) : 200) / 6.5));
+    // tick labels sit left of their axis: no wider than the gap to the axis before
+    const tickChars = this.axes.length > 1 ? Math.max(3, Math.min(10, Math.floor((g.step - 8) / 6.5))) : 10;
     this.axes.forEach((ax, i) => {
       const X = g.x(i);
       ctx.strokeStyle = text;
@@ -258,7 +260,7 @@ export class ParCoords {
       const every = Math.max(1, Math.ceil(ticks.length / 8));
       ticks.forEach(([p, s], k) => {
         if (k % every || !(p >= -1e-9 && p <= 1 + 1e-9)) return;
-        ctx.fillText(shortLabel(String(s), 10), X - 4, g.y(p) + 4);
+        ctx.fillText(shortLabel(String(s), i ? tickChars : Math.floor((PAD_X - 6) / 6.5)), X - 4, g.y(p) + 4);
       });
       const b = this.brushes.get(ax.key);
       if (b) {

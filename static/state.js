@@ -34,6 +34,15 @@ export const DEFAULTS = Object.freeze({
   imgBrightness: 1,        // CSS brightness() of every image, 0..3
   imgContrast: 1,          // CSS contrast() of every image, 0..3
   imgActual: false,        // images at their actual size, not fitted
+  // HParams and Graphs views (i3): see VIEW_KEYS below
+  hpSort: '',              // '' = by name; `<column key>` ascending, `-<column key>` descending
+  hpFilters: [],           // column filters, each JSON [column key, text]
+  hpHidden: [],            // hidden column keys
+  hpBrushes: [],           // axis brushes, each JSON [column key, {lo, hi} | {cats, lo, hi}]
+  hpPlot: 'parcoords',     // parcoords | scatter | none
+  graphRun: '',            // '' = the first run with a graph
+  graphKind: '',           // a graph choice key (graphs.js graphChoices): op, c:<tag>, t:<tag>, p:<tag>
+  graphNode: '',           // the selected op's name
 });
 
 const TABS = ['scalars', 'histograms', 'distributions', 'text', 'images', 'audio'];
@@ -49,6 +58,28 @@ const URL_KEYS = {
 };
 // URL parameters given once per value (`hide=a&hide=b`)
 const LIST_KEYS = ['hidden', 'pinned'];
+// ---- HParams and Graphs view state (i3): sort, filters, hidden columns,
+// brushes and plot of the HParams tab; run, graph and selected node of the
+// Graphs tab. Lists of JSON strings are opaque here (hparams.js reads them).
+const VIEW_KEYS = {
+  hpSort: ['hpSort', (v) => (typeof v === 'string' ? v : undefined)],
+  hpFilters: ['hpFilter', null],
+  hpHidden: ['hpHide', null],
+  hpBrushes: ['hpBrush', null],
+  hpPlot: ['hpPlot', (v) => (['parcoords', 'scatter', 'none'].includes(v) ? v : undefined)],
+  graphRun: ['graphRun', (v) => (typeof v === 'string' ? v : undefined)],
+  graphKind: ['graph', (v) => (typeof v === 'string' ? v : undefined)],
+  graphNode: ['graphNode', (v) => (typeof v === 'string' ? v : undefined)],
+};
+for (const [key, [param, check]] of Object.entries(VIEW_KEYS)) {
+  URL_KEYS[key] = param;
+  if (!check) LIST_KEYS.push(key);
+}
+const validateView = (key, v) => {
+  const check = VIEW_KEYS[key][1];
+  if (check) return check(v);
+  return Array.isArray(v) ? v.filter((s) => typeof s === 'string') : undefined;
+};
 const PREF_KEYS = ['smoothing', 'yScale', 'xAxis', 'ignoreOutliers', 'histMode', 'theme', 'collapsed', 'sidebarWidth'];
 // preferences that change what a link shows (theme, collapsed groups and the
 // sidebar width are about this browser, not the view)
@@ -87,7 +118,7 @@ function validate(key, v) {
       const x = Number(v);
       return Number.isFinite(x) && x >= 0 && x <= 2000 ? Math.round(x) : undefined;
     }
-    default: return undefined;
+    default: return key in VIEW_KEYS ? validateView(key, v) : undefined;
   }
 }
 
@@ -227,7 +258,7 @@ class State {
         for (const [run, c] of Object.entries(v)) q.append(param, `${c.slice(1)}:${run}`);
         continue;
       }
-      if (key === 'pinned') {
+      if (LIST_KEYS.includes(key)) { // pinned, and the list keys of VIEW_KEYS
         for (const p of v) q.append(param, p);
         continue;
       }

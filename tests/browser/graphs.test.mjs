@@ -250,6 +250,40 @@ describe('the Graphs tab in Chromium', () => {
     assert.deepEqual(P.errors, []);
   });
 
+  it('a copied link reopens the same run, graph and selected node', async () => {
+    const { page } = P;
+    const run = 'tf1-filewriter__secsilm_understanding-tensorboard/cifar10_model/lr=1E-02,bs=128';
+    await sleep(300); // the URL follows the state after 150 ms
+    const link = page.url();
+    const q = new URL(link).searchParams;
+    assert.equal(q.get('graphRun'), run, link);
+    assert.equal(q.get('graph'), 'p:step0', link);
+    assert.equal(q.get('graphNode'), 'CONV/Conv2D', link);
+    const allow = (text, where) => /\/favicon\.ico$/.test(where);
+    const again = await openPage(browser, link, { allow });
+    try {
+      const d = await settled(again.page, (x) => x.selected === 'CONV/Conv2D' && x.stats > 700, undefined);
+      assert.equal(d.run, run);
+      assert.equal(d.graph, 'p:step0');
+      assert.ok(d.expanded.includes('CONV/'), d.expanded.join(','));
+      assert.equal(await again.page.locator('.graph-node.selected').count(), 1);
+      assert.equal(await again.page.locator('.graph-panel-name').textContent(), 'CONV/Conv2D');
+      assert.equal(await again.page.inputValue('.graph-run'), run);
+      assert.equal(await again.page.inputValue('.graph-kind'), 'p:step0');
+      // picking another graph forgets the node: the link then names no node
+      await again.page.selectOption('.graph-kind', 'op');
+      await settled(again.page, (x) => x.graph === 'op' && x.nodes > 0 && x.selected === null);
+      await sleep(300);
+      const q2 = new URL(again.page.url()).searchParams;
+      assert.equal(q2.get('graph'), 'op');
+      assert.equal(q2.get('graphNode'), null);
+      await shot(again.page, 'linked');
+      assert.deepEqual(again.errors, []);
+    } finally {
+      await again.context.close();
+    }
+  });
+
   it('shows hostile node names as text', async () => {
     const { page } = P;
     await page.evaluate((x) => window.__tbserveGraphs.showText(`node { name: ${JSON.stringify(x)} op: ${JSON.stringify(x)} attr { key: ${JSON.stringify(x)} value { s: ${JSON.stringify(x)} } } }`), XSS);

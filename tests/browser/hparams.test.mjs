@@ -77,7 +77,7 @@ async function openHp(url, mock, opts = {}) {
     await page.route('**/data/plugin/hparams/experiment', (r) => r.fulfill({ json: mock.experiment }));
     await page.route('**/data/plugin/hparams/session_groups', (r) => r.fulfill({ json: mock.groups }));
   }
-  await page.goto(`${url}?tab=hparams`);
+  await page.goto(opts.link || `${url}?tab=hparams`);
   await page.waitForFunction(() => window.__tbserveHparams?.describe().loaded, null, { timeout: 30000 });
   return { page, context, errors, dialogs };
 }
@@ -242,6 +242,45 @@ describe('hparams on logdir-small (torch add_hparams)', () => {
     assert.equal(d.plot, 'scatter');
     await shot(page, 'hparams-small-scatter');
     assert.deepEqual(P.errors, []);
+  });
+
+  it('a copied link reopens the same sort, filters, hidden columns, brush and plot', async () => {
+    const { page } = P;
+    await page.locator('.hp-bar [data-plot=parcoords]').click();
+    if (!(await page.locator('.hp-columns').getAttribute('open') !== null)) await page.locator('.hp-columns summary').click();
+    await page.locator('.hp-col-list input[data-key="hp:use_bn"]').uncheck();
+    await page.locator('.hp-columns summary').click(); // close the menu
+    await page.locator('.hp-th[data-key="hp:lr"] .hp-sort').click();
+    await page.locator('.hp-th[data-key="hp:lr"] .hp-sort').click(); // descending
+    await page.locator('.hp-th[data-key="hp:optimizer"] .hp-filter').fill('a');
+    await brushAxis(page, 'hp:lr', 0.4, 1.02);
+    const want = await hp(page);
+    assert.deepEqual(want.sort, { key: 'hp:lr', dir: -1 });
+    assert.deepEqual(want.brushes, ['hp:lr']);
+    assert.deepEqual(want.filters, { 'hp:optimizer': 'a' });
+    assert.ok(!want.columns.includes('hp:use_bn'));
+    assert.ok(want.passing > 0 && want.passing < 4, `${want.passing} pass`);
+    await sleep(500); // the URL follows the state after 150 ms
+    const link = page.url();
+    const again = await openHp(server.url, mock, { link });
+    try {
+      await again.page.waitForFunction(() => window.__tbserveHparams.describe().minmax === 'done', null, { timeout: 20000 });
+      const d = await hp(again.page);
+      for (const k of ['sort', 'brushes', 'filters', 'columns', 'plot', 'axes', 'passing', 'order']) assert.deepEqual(d[k], want[k], k);
+      assert.equal(await again.page.locator('.hp-th[data-key="hp:optimizer"] .hp-filter').inputValue(), 'a');
+      assert.equal(await again.page.locator('.hp-th[data-key="hp:lr"]').getAttribute('aria-sort'), 'descending');
+      assert.equal(await again.page.locator('.hp-col-list input[data-key="hp:use_bn"]').isChecked(), false);
+      await shot(again.page, 'hparams-small-linked');
+      // and the link still says the same once the page has loaded it
+      await sleep(500);
+      const q = new URL(again.page.url()).searchParams;
+      assert.equal(q.get('hpSort'), '-hp:lr');
+      assert.deepEqual(q.getAll('hpHide'), new URL(link).searchParams.getAll('hpHide'));
+      assert.deepEqual(q.getAll('hpBrush'), new URL(link).searchParams.getAll('hpBrush'));
+      assert.deepEqual(again.errors, []);
+    } finally {
+      await again.context.close();
+    }
   });
 });
 
