@@ -26,6 +26,9 @@ const MAX_CHARTS = 48; // live Chart.js instances kept; older off-screen ones ar
 // frame (at least one is drawn per frame), so that a setting dragged across
 // cards of hundreds of runs never blocks the page for all of them at once.
 const FRAME_BUDGET_MS = 12;
+// While the smoothing slider is dragged the lines are cheap (fastlines.js):
+// the cards on screen are redrawn in one frame (one paint, not one per card).
+const DRAG_FRAME_BUDGET_MS = 40;
 
 export class ScalarsView {
   constructor(root, runs, hooks) {
@@ -360,7 +363,8 @@ export class ScalarsView {
     // (a setting changed) stays set until a render has happened
     const sig = runs.map((r) => `${r}:${this.cache.get(key(r, card.tag))?.version}`).join('|');
     if (!card.force && card.chart && sig === card.sig) return;
-    if (this.framed && performance.now() - this.frameStart > FRAME_BUDGET_MS) {
+    const budget = this.dragging ? DRAG_FRAME_BUDGET_MS : FRAME_BUDGET_MS;
+    if (this.framed && performance.now() - this.frameStart > budget) {
       card.dirty = true; // this frame is spent: next one
       this.schedule(card);
       return;
@@ -393,11 +397,18 @@ export class ScalarsView {
       if (!e || !e.loaded) continue;
       const d = zoom?.data.get(run) || e;
       const n = d.step.length;
-      const x = new Array(n);
       const wall0 = e.wall.length ? e.wall[0] : 0;
-      for (let i = 0; i < n; i++) {
-        x[i] = xAxis === 'step' ? d.step[i] : xAxis === 'relative' ? d.wall[i] - wall0 : d.wall[i] * 1000;
+      // the x values are kept with the data until it or the axis changes:
+      // a slider drag redraws without building them again (i1)
+      let m = d.xMemo;
+      if (!m || m.axis !== xAxis || m.step !== d.step || m.n !== n || m.wall0 !== wall0) {
+        const x = new Array(n);
+        for (let i = 0; i < n; i++) {
+          x[i] = xAxis === 'step' ? d.step[i] : xAxis === 'relative' ? d.wall[i] - wall0 : d.wall[i] * 1000;
+        }
+        m = d.xMemo = { axis: xAxis, step: d.step, n, wall0, x };
       }
+      const x = m.x;
       series.push({
         run, color: this.runs.color(run), x, raw: d.value, smooth: smoothedValues(d, w),
         step: d.step, wall: d.wall, wall0,
@@ -437,8 +448,8 @@ export class ScalarsView {
       parts.push(`zoomed to ${f(a)} – ${f(b)}`);
     }
     parts.push(`${formatStep(pts)} point${pts === 1 ? '' : 's'} drawn`);
-    card.foot.textContent = parts.join(' · ');
-    if (!series.length) card.foot.textContent = 'No data for the selected runs yet.';
+    const text = series.length ? parts.join(' · ') : 'No data for the selected runs yet.';
+    if (card.foot.textContent !== text) card.foot.textContent = text; // unchanged: no relayout (i1)
   }
 
   /** Keep at most MAX_CHARTS Chart.js instances: free the longest-unseen off-screen ones. */
