@@ -26,9 +26,6 @@ const MAX_CHARTS = 48; // live Chart.js instances kept; older off-screen ones ar
 // frame (at least one is drawn per frame), so that a setting dragged across
 // cards of hundreds of runs never blocks the page for all of them at once.
 const FRAME_BUDGET_MS = 12;
-// While the smoothing slider is dragged the lines are cheap (fastlines.js):
-// the cards on screen are redrawn in one frame (one paint, not one per card).
-const DRAG_FRAME_BUDGET_MS = 40;
 
 export class ScalarsView {
   constructor(root, runs, hooks) {
@@ -363,8 +360,7 @@ export class ScalarsView {
     // (a setting changed) stays set until a render has happened
     const sig = runs.map((r) => `${r}:${this.cache.get(key(r, card.tag))?.version}`).join('|');
     if (!card.force && card.chart && sig === card.sig) return;
-    const budget = this.dragging ? DRAG_FRAME_BUDGET_MS : FRAME_BUDGET_MS;
-    if (this.framed && performance.now() - this.frameStart > budget) {
+    if (this.framed && performance.now() - this.frameStart > FRAME_BUDGET_MS) {
       card.dirty = true; // this frame is spent: next one
       this.schedule(card);
       return;
