@@ -516,7 +516,7 @@ window.__tbserve = Object.freeze({
     return {
       tab,
       live: feed.status,
-      runs: runs.all.map((r) => ({ name: r, color: runs.color(r), drawn: runs.visible().includes(r) })),
+      runs: ((drawn) => runs.all.map((r) => ({ name: r, color: runs.color(r), drawn: drawn.has(r) })))(new Set(runs.visible())), // i1: one lookup, not one per run
       scalars,
       histograms: views.histograms.describe(),
       distributions: views.distributions.describe(),

@@ -14,6 +14,7 @@ import { yExtent, indexRange, lowerBound } from './extent.js';
 import { formatValue, formatTick, formatStep, formatDuration, formatWall } from './format.js';
 import { setRunName } from './names.js';
 import { linearTicks, timeTicks, numberLabeller, durationLabeller, wallLabeller } from './ticks.js';
+import { fastLines } from './fastlines.js';
 
 const Chart = window.Chart;
 Chart.defaults.font.family = getComputedStyle(document.documentElement).getPropertyValue('--font').trim() || 'system-ui, sans-serif';
@@ -156,7 +157,7 @@ function drawBands(chart, bands) {
   ctx.restore();
 }
 
-function drawLines(chart, lines) {
+function drawLines(chart, lines, fast) {
   const { ctx, chartArea: a, scales } = chart;
   if (!a || !lines.length) return;
   const sx = scales.x;
@@ -170,6 +171,8 @@ function drawLines(chart, lines) {
   let points = 0;
   for (const line of lines) points += line.range ? line.range[1] - line.range[0] : line.x.length;
   const dense = points > DENSE_POINTS_PER_PX * (a.right - a.left);
+  // while the smoothing slider is dragged: pixels written at once (fastlines.js)
+  if (fast && fastLines(chart, lines, dense)) return;
   ctx.save();
   ctx.beginPath();
   ctx.rect(a.left, a.top, a.right - a.left, a.bottom - a.top);
@@ -242,6 +245,24 @@ function drawLines(chart, lines) {
     }
   }
   ctx.restore();
+}
+
+// The x extent of an x array, kept while the array is (scalars.js keeps its
+// x arrays across redraws until the data changes; a slider drag reuses them).
+const xExtents = new WeakMap();
+function xExtentOf(xs) {
+  let e = xExtents.get(xs);
+  if (e && e.n === xs.length) return e;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  e = { n: xs.length, min, max };
+  xExtents.set(xs, e);
+  return e;
 }
 
 /** The one tooltip element of the page (position: fixed, rows reused). */
@@ -339,7 +360,7 @@ export class ScalarChart {
       plugins: [{
         id: 'tbLines',
         beforeDatasetsDraw: (chart) => drawBands(chart, this.bands), // margin charts (customscalars.js)
-        afterDatasetsDraw: (chart) => drawLines(chart, this.lines),
+        afterDatasetsDraw: (chart) => drawLines(chart, this.lines, this.fast),
       }],
       options: {
         animation: false,
@@ -374,12 +395,9 @@ export class ScalarChart {
     let xmin = Infinity;
     let xmax = -Infinity;
     for (const s of series) {
-      const n = s.x.length;
-      for (let i = 0; i < n; i++) {
-        const x = s.x[i];
-        if (x < xmin) xmin = x;
-        if (x > xmax) xmax = x;
-      }
+      const e = xExtentOf(s.x);
+      if (e.min < xmin) xmin = e.min;
+      if (e.max > xmax) xmax = e.max;
     }
     if (xmin === Infinity) { xmin = 0; xmax = 1; }
     if (xmin === xmax) { xmin -= 1; xmax += 1; }
@@ -400,6 +418,7 @@ export class ScalarChart {
     }
     series.forEach((s, i) => lines.push({ x: s.x, y: smoothing ? s.smooth : s.raw, color: s.color, width: 1.6, range: ranges[i] }));
     this.lines = lines;
+    this.fast = !!view.preview;
     // a series with band {lo, hi} (value arrays beside its x) is shaded between them
     this.bands = series.flatMap((s, i) => (s.band ? [{ x: s.x, lo: s.band.lo, hi: s.band.hi, color: withAlpha(s.color, 0.18), range: ranges[i] }] : []));
     const o = this.chart.options;

@@ -158,9 +158,18 @@ export class Runs {
 
   /** Runs that are drawn: checked and matching the filter, in data/runs order. */
   visible() {
-    const re = userRegex(state.get('runFilter'));
-    const hidden = new Set(state.get('hidden'));
-    return this.all.filter((r) => !hidden.has(r) && re !== null && re.test(r));
+    // asked for by every card on every redraw: kept until the runs, the
+    // filter or the hidden set change (callers must not modify it)
+    const filter = state.get('runFilter');
+    const hiddenList = state.get('hidden');
+    const sig = `${filter}\0${hiddenList.join('\0')}`;
+    const memo = this.visibleMemo;
+    if (memo && memo.all === this.all && memo.sig === sig) return memo.runs;
+    const re = userRegex(filter);
+    const hidden = new Set(hiddenList);
+    const runs = this.all.filter((r) => !hidden.has(r) && re !== null && re.test(r));
+    this.visibleMemo = { all: this.all, sig, runs };
+    return runs;
   }
 
   matching() {

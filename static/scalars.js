@@ -393,11 +393,18 @@ export class ScalarsView {
       if (!e || !e.loaded) continue;
       const d = zoom?.data.get(run) || e;
       const n = d.step.length;
-      const x = new Array(n);
       const wall0 = e.wall.length ? e.wall[0] : 0;
-      for (let i = 0; i < n; i++) {
-        x[i] = xAxis === 'step' ? d.step[i] : xAxis === 'relative' ? d.wall[i] - wall0 : d.wall[i] * 1000;
+      // the x values are kept with the data until it or the axis changes:
+      // a slider drag redraws without building them again (i1)
+      let m = d.xMemo;
+      if (!m || m.axis !== xAxis || m.step !== d.step || m.n !== n || m.wall0 !== wall0) {
+        const x = new Array(n);
+        for (let i = 0; i < n; i++) {
+          x[i] = xAxis === 'step' ? d.step[i] : xAxis === 'relative' ? d.wall[i] - wall0 : d.wall[i] * 1000;
+        }
+        m = d.xMemo = { axis: xAxis, step: d.step, n, wall0, x };
       }
+      const x = m.x;
       series.push({
         run, color: this.runs.color(run), x, raw: d.value, smooth: smoothedValues(d, w),
         step: d.step, wall: d.wall, wall0,
@@ -437,8 +444,8 @@ export class ScalarsView {
       parts.push(`zoomed to ${f(a)} – ${f(b)}`);
     }
     parts.push(`${formatStep(pts)} point${pts === 1 ? '' : 's'} drawn`);
-    card.foot.textContent = parts.join(' · ');
-    if (!series.length) card.foot.textContent = 'No data for the selected runs yet.';
+    const text = series.length ? parts.join(' · ') : 'No data for the selected runs yet.';
+    if (card.foot.textContent !== text) card.foot.textContent = text; // unchanged: no relayout (i1)
   }
 
   /** Keep at most MAX_CHARTS Chart.js instances: free the longest-unseen off-screen ones. */

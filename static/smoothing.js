@@ -41,12 +41,17 @@ export function smooth(values, weight) {
   }
   let acc = 0;
   let count = 0;
+  // once w^count is below half an ulp of 1, 1 - w^count is exactly 1 for
+  // every later count (w^count only shrinks): the same bits without Math.pow
+  let debiased = w === 1;
   for (let i = 0; i < n; i++) {
     const y = values[i];
     if (!Number.isFinite(y)) { out[i] = y; continue; }
     acc = acc * w + (1 - w) * y;
     count++;
-    const debias = w === 1 ? 1 : 1 - Math.pow(w, count);
+    if (debiased) { out[i] = acc; continue; }
+    const debias = 1 - Math.pow(w, count);
+    if (debias === 1) debiased = true;
     out[i] = acc / debias;
   }
   return out;

@@ -285,6 +285,64 @@ describe('drawing', () => {
     await page.locator('.scalar-card[data-tag="hparam/accuracy"]').screenshot({ path: path.join(OUT, 'charts-one-point.png') });
   });
 
+  // i1: the smoothing slider's fast lines (static/fastlines.js)
+  it('draws the same smoothed lines while the slider is dragged as on its release', async () => {
+    const { page } = P;
+    await setSmoothing(page, 0.3);
+    const c = await drawnCard(page, 'epoch_loss');
+    assert.equal(c.series.length, 1);
+    const hex = c.series[0].color;
+    // the pixels of the run's colour (at least half covered), and how many are partly covered
+    const pixels = () => page.evaluate(([t, h]) => {
+      const k = window.__tbserve.snapshot({ points: false }).scalars.find((x) => x.tag === t);
+      const a = k.area;
+      const cv = document.querySelector(`.scalar-card[data-tag="${CSS.escape(t)}"] canvas`);
+      const x0 = Math.floor(a.left * k.dpr);
+      const y0 = Math.floor(a.top * k.dpr);
+      const w = Math.ceil(a.right * k.dpr) - x0;
+      const hh = Math.ceil(a.bottom * k.dpr) - y0;
+      const { data } = cv.getContext('2d').getImageData(x0, y0, w, hh);
+      const n = parseInt(h.slice(1), 16);
+      const rgb = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+      const near = [];
+      let blended = 0;
+      // the canvas is transparent under the lines: a line's pixels hold its
+      // colour and their coverage in alpha (the faint raw line: alpha 0.25)
+      for (let i = 0; i < data.length; i += 4) {
+        const d = Math.abs(data[i] - rgb[0]) + Math.abs(data[i + 1] - rgb[1]) + Math.abs(data[i + 2] - rgb[2]);
+        if (d <= 60 && data[i + 3] >= 128) near.push([(i / 4) % w, Math.floor(i / 4 / w)]);
+        if (d <= 60 && data[i + 3] > 0 && data[i + 3] < 255) blended++;
+      }
+      return { near, blended };
+    }, ['epoch_loss', hex]);
+    await page.evaluate(() => {
+      const range = document.querySelector('.smoothing-range');
+      range.value = '0.9';
+      range.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForFunction(() => window.__tbserve.snapshot({ points: false }).state.smoothing === 0.9);
+    await settled(page);
+    const dragged = await pixels();
+    await page.locator('.scalar-card[data-tag="epoch_loss"]').screenshot({ path: path.join(OUT, 'charts-slider-dragged.png') });
+    await page.dispatchEvent('.smoothing-range', 'change');
+    await settled(page);
+    const released = await pixels();
+    await page.locator('.scalar-card[data-tag="epoch_loss"]').screenshot({ path: path.join(OUT, 'charts-slider-released.png') });
+    // the fast path writes whole pixels of the colour (no anti-aliasing): proof that it drew
+    assert.equal(dragged.blended, 0, 'while dragging: no anti-aliased pixels of the run\'s colour');
+    assert.ok(released.blended > 0, 'on release: Chart.js strokes (anti-aliased) again');
+    assert.ok(dragged.near.length >= 100, `while dragging: ${dragged.near.length} pixels drawn`);
+    // every pixel drawn while dragging lies on the released line and the other way round
+    const within = (p, set) => set.some((q) => Math.abs(p[0] - q[0]) <= 2 && Math.abs(p[1] - q[1]) <= 2);
+    const off = (from, to) => from.filter((p) => !within(p, to));
+    const stray = off(dragged.near, released.near);
+    const missed = off(released.near, dragged.near);
+    assert.ok(stray.length === 0, `while dragging, ${stray.length} pixels off the released line, e.g. ${JSON.stringify(stray.slice(0, 5))}`);
+    assert.ok(missed.length === 0, `${missed.length} pixels of the released line not drawn while dragging, e.g. ${JSON.stringify(missed.slice(0, 5))}`);
+    await setSmoothing(page, 0.6);
+    assert.deepEqual(P.errors, []);
+  });
+
   it('keeps every series\' own first and last point in view with "ignore outliers" on', async () => {
     const { page } = P;
     assert.equal(await page.isChecked('.outliers'), true, 'ignore outliers is on by default');
