@@ -155,7 +155,7 @@ static int read_exact(tb_source *src, tb_source_file *sf, unsigned char *buf, si
 		if (k == 0) {
 			char msg[8];
 			return tb_source_remote(src) && tb_source_status(src, msg, sizeof msg) ?
-				       -EIO : -ENOENT;
+				       -EREMOTEIO : -ENOENT;
 		}
 		buf += k;
 		n -= (size_t)k;

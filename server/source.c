@@ -474,11 +474,12 @@ ssize_t tb_source_read(tb_source_file *f, void *buf, size_t n, uint64_t offset)
 	char err[512];
 	ssize_t k = tb_s3_read(f->src->s3, f->src->bucket, f->key, etag[0] ? etag : NULL, offset, buf, n,
 			       err, sizeof err);
-	if (k >= 0)
-		return k;
-	/* replaced or deleted since the listing: the next one will say */
-	if (k == -EAGAIN || k == -ENOENT)
-		return 0;
+	/* any answer of the store (bytes, or "replaced"/"deleted since the
+	 * listing": the next one will say) means it is reachable again */
+	if (k >= 0 || k == -EAGAIN || k == -ENOENT) {
+		set_status(f->src, 0, NULL);
+		return k >= 0 ? k : 0;
+	}
 	if (k == -ENOMEM)
 		return k;
 	set_status(f->src, (int)k, err);
