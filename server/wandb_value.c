@@ -390,9 +390,8 @@ static int add_table(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, c
  * series of the tag, its point the file's place (read back, CRC-checked, by
  * the images plugin: blob.h). 1 when the file is not there (or too large,
  * or the log is in memory): then it is listed as a media line. */
-static int add_image(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, const cJSON *j)
+static int add_image(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, const char *rel)
 {
-	const char *rel = str_member(j, "path");
 	char path[4096];
 	media_path(f, rel ? rel : "", path, sizeof path);
 	char *buf;
@@ -413,6 +412,19 @@ static int add_image(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, c
 			    .rec_len = (uint32_t)size, .count = 1, .offset = 0 };
 	return tb_series_append_blob_ref(f->store, se, wall, step, TB_BLOB_IMAGE,
 					 tb_blob_file_image_len(size), &ref);
+}
+
+/* {"_type": "images/separated", "filenames": [one path], ...}: a list of
+ * one image is that image (as image-file). A step holds one blob, and a
+ * file blob is one file, so a list of several stays a media line ("N
+ * files") rather than copying their bytes into memory. */
+static int add_separated(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, const cJSON *j)
+{
+	const cJSON *names = cJSON_GetObjectItemCaseSensitive(j, "filenames");
+	if (!cJSON_IsArray(names) || cJSON_GetArraySize(names) != 1 ||
+	    !cJSON_IsString(names->child))
+		return 1;
+	return add_image(f, tag, wall, step, names->child->valuestring);
 }
 
 /* Any other media value: "<_type>: <path> (WxH) [file missing]", so it is
@@ -492,7 +504,9 @@ static int add_cjson(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, c
 		else if (!strcmp(type, "table-file"))
 			rc = add_table(f, tag, wall, step, j);
 		else if (!strcmp(type, "image-file"))
-			rc = add_image(f, tag, wall, step, j);
+			rc = add_image(f, tag, wall, step, str_member(j, "path"));
+		else if (!strcmp(type, "images/separated"))
+			rc = add_separated(f, tag, wall, step, j);
 		if (rc == 1)
 			rc = add_media_line(f, tag, wall, step, j, type);
 		return rc;
