@@ -263,9 +263,11 @@ def scalar_answers(srv):
 def same_answers(a, b):
     """'' when equal, else what differs first."""
     if a.keys() != b.keys():
-        return f"series differ: {sorted(set(a) ^ set(b))[:3]}"
+        return f"series differ: {sorted(set(a) ^ set(b), key=str)[:3]}"
     for k in a:
         if a[k] != b[k]:
+            if isinstance(a[k], tuple):  # (status, body)
+                return f"{k}: HTTP {a[k][0]}, {len(a[k][1])} bytes vs HTTP {b[k][0]}, {len(b[k][1])} bytes"
             return f"{k}: {len(a[k])} vs {len(b[k])} bytes"
     return ""
 
@@ -316,7 +318,7 @@ def fetch(srv, path, timeout=60):
 
 def media_answers(srv):
     """The images and text plugins' answers: tags, every image listing and
-    image's bytes, every text series: key -> bytes."""
+    image (status and bytes), every text series."""
     out = {"images/tags": srv.get("/data/plugin/images/tags"),
            "text/tags": srv.get("/data/plugin/text/tags")}
     for run, tags in sorted(srv.json("/data/plugin/images/tags").items()):
@@ -325,8 +327,9 @@ def media_answers(srv):
             listing = srv.get("/data/plugin/images/images?" + q)
             out[("images", run, tag)] = listing
             for e in json.loads(listing):
-                out[("image", run, tag, e["step"])] = srv.get("/data/plugin/images/individualImage?" +
-                                                              e["query"])
+                # (status, bytes): an error answer is a difference, not a crash
+                out[("image", run, tag, e["step"])] = fetch(
+                    srv, "/data/plugin/images/individualImage?" + e["query"])[:2]
     for run, tags in sorted(srv.json("/data/plugin/text/tags").items()):
         for tag in sorted(tags):
             q = urllib.parse.urlencode({"run": run, "tag": tag})
