@@ -404,6 +404,12 @@ static void read_error(tb_response *resp, int rc, tb_kind kind, const blob_key *
 			      (long long)k->step);
 	else if (rc == -EBUSY)
 		tb_resp_error(resp, 503, "too many large blobs being read at once; retry");
+	else if (rc == -EREMOTEIO)
+		tb_resp_error(resp, 503, "the object store holding this %s (run '%s', tag '%s', "
+			      "step %lld) does not answer; retry when it is reachable again "
+			      "(/data/environment says why)",
+			      kind == TB_KIND_IMAGE ? "image" : "clip", k->run, k->tag,
+			      (long long)k->step);
 	else if (rc == -ENOMEM)
 		tb_resp_oom(resp);
 	else

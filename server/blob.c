@@ -155,7 +155,7 @@ static int read_exact(tb_source *src, tb_source_file *sf, unsigned char *buf, si
 		if (k == 0) {
 			char msg[8];
 			return tb_source_remote(src) && tb_source_status(src, msg, sizeof msg) ?
-				       -EIO : -ENOENT;
+				       -EREMOTEIO : -ENOENT;
 		}
 		buf += k;
 		n -= (size_t)k;
@@ -258,7 +258,7 @@ static int read_place(const tb_blob_file *f, const tb_blob *b, unsigned char **d
 {
 	if (b->rec_len > TB_MAX_BLOB_READ)
 		return -EFBIG;
-	size_t need = (size_t)b->rec_len + TB_RECORD_FOOTER_LEN;
+	size_t need = TB_RECORD_HEADER_LEN + (size_t)b->rec_len + TB_RECORD_FOOTER_LEN;
 	size_t was = atomic_fetch_add(&in_flight, need);
 	if (was + need > TB_MAX_BLOB_BYTES_IN_FLIGHT && was) {
 		atomic_fetch_sub(&in_flight, need);
@@ -266,7 +266,6 @@ static int read_place(const tb_blob_file *f, const tb_blob *b, unsigned char **d
 	}
 	tb_source_file *sf = NULL;
 	unsigned char *buf = NULL;
-	unsigned char head[TB_RECORD_HEADER_LEN];
 	int rc = tb_source_open(f->src, f->path, &sf);
 	if (rc) {
 		rc = rc == -ENOMEM ? rc : -ENOENT;
@@ -276,8 +275,15 @@ static int read_place(const tb_blob_file *f, const tb_blob *b, unsigned char **d
 		rc = read_file_image(sf, f->src, b, data, len);
 		goto out;
 	}
-	if ((rc = read_exact(f->src, sf, head, sizeof head, b->offset)))
+	/* header, payload and footer in one read (one GET from an object
+	 * store, not two) */
+	if (!(buf = malloc(need))) {
+		rc = -ENOMEM;
 		goto out;
+	}
+	if ((rc = read_exact(f->src, sf, buf, need, b->offset)))
+		goto out;
+	const unsigned char *head = buf, *rec = buf + TB_RECORD_HEADER_LEN;
 	uint64_t n = 0;
 	for (int i = 7; i >= 0; i--)
 		n = n << 8 | head[i];
@@ -286,23 +292,17 @@ static int read_place(const tb_blob_file *f, const tb_blob *b, unsigned char **d
 		rc = -ENOENT;
 		goto out;
 	}
-	if (!(buf = malloc(need))) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if ((rc = read_exact(f->src, sf, buf, need, b->offset + TB_RECORD_HEADER_LEN)))
-		goto out;
-	uint32_t crc = tb_crc32c_mask(tb_crc32c(0, buf, b->rec_len));
-	if (le32(buf + b->rec_len) != b->rec_crc || crc != b->rec_crc) {
+	uint32_t crc = tb_crc32c_mask(tb_crc32c(0, rec, b->rec_len));
+	if (le32(rec + b->rec_len) != b->rec_crc || crc != b->rec_crc) {
 		rc = -ENOENT;
 		goto out;
 	}
 	size_t off, vlen;
-	if (locate(buf, b->rec_len, b, &off, &vlen)) {
+	if (locate(rec, b->rec_len, b, &off, &vlen)) {
 		rc = -EIO;
 		goto out;
 	}
-	memmove(buf, buf + off, vlen);
+	memmove(buf, rec + off, vlen);
 	buf[vlen] = '\0';
 	unsigned char *shrunk = vlen + 1 < need / 2 ? realloc(buf, vlen + 1) : NULL;
 	*data = shrunk ? shrunk : buf;

@@ -25,7 +25,8 @@
 /* The bytes of b (a point of a series of run r; the run's lock held), as a
  * malloc'd buffer the caller frees (at least *len + 1 bytes). 0; -ENOENT:
  * the file is gone, shorter, or holds other bytes at that place; -EIO: a
- * read error or a record whose value is not where it was; -EFBIG: over
+ * read error or a record whose value is not where it was; -EREMOTEIO: the
+ * object store (s3://) did not answer (the source's status says why); -EFBIG: over
  * TB_MAX_BLOB_READ; -EBUSY: too many blob bytes being read at once;
  * -ENOMEM. */
 int tb_blob_read(const tb_run *r, const tb_blob *b, unsigned char **data, size_t *len);

@@ -79,7 +79,7 @@ int tb_query_tags(tb_store *s, tb_kind kind, tb_tags_fn fn, void *arg);
  * The data buffer holds at least *len + 1 bytes.
  * 0; -ENOENT: the point's bytes are gone (file deleted, truncated or
  * rewritten: length or CRC not the indexed ones; never stale bytes); -EIO:
- * read error; -EFBIG: over TB_MAX_BLOB_READ; -EBUSY: over
+ * read error; -EREMOTEIO: the object store (s3://) did not answer; -EFBIG: over TB_MAX_BLOB_READ; -EBUSY: over
  * TB_MAX_BLOB_BYTES_IN_FLIGHT being read at once (answer 503); -ENOMEM.
  * Blob points of a logdir are kept as places in their event files (store.h,
  * blob.h): this call does the file read, under the view's locks. */

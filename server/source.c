@@ -2,7 +2,8 @@
  * source.c - local and S3 file sources (see source.h).
  *
  * The S3 side keeps the last successful listing: the event objects under
- * the prefix, sorted by key, each with its size and ETag. stat and read
+ * the prefix (and the files/media/ objects of W&B runs, which history rows
+ * name: images, tables), sorted by key, each with its size and ETag. stat and read
  * answer from it; a walk replaces it only when the whole listing arrived.
  */
 #include "source.h"
@@ -24,6 +25,7 @@ typedef struct object {
 	char *key;
 	uint64_t size;
 	char etag[TB_S3_MAX_ETAG];
+	bool media;             /* a W&B run's files/media/ object, not a run file */
 } object;
 
 typedef struct listing {
@@ -198,7 +200,11 @@ static int on_object(void *ctx, const tb_s3_object *o)
 	/* "dir/" markers are not files; run files of the kinds asked for only */
 	bool run_file = ((src->kinds & TB_LOGDIR_TFEVENTS) && tb_logdir_is_event_file(base)) ||
 			((src->kinds & TB_LOGDIR_WANDB) && tb_logdir_is_wandb_file(base));
-	if (!kl || o->key[kl - 1] == '/' || !run_file)
+	/* W&B media (images, tables) a history row names: listed so they
+	 * can be read, never runs themselves */
+	bool media = !run_file && (src->kinds & TB_LOGDIR_WANDB) &&
+		     (!strncmp(rel, "files/media/", 12) || strstr(rel, "/files/media/"));
+	if (!kl || o->key[kl - 1] == '/' || !(run_file || media))
 		return 0;
 	int depth = 0;
 	for (const char *p = rel; *p; p++)
@@ -217,6 +223,7 @@ static int on_object(void *ctx, const tb_s3_object *o)
 	if (!(obj->key = strdup(o->key)))
 		return -ENOMEM;
 	obj->size = o->size;
+	obj->media = media;
 	snprintf(obj->etag, sizeof obj->etag, "%s", o->etag);
 	l->n++;
 	return 0;
@@ -294,15 +301,17 @@ static int walk_remote(tb_source *src, tb_logdir_fn fn, void *ctx)
 		free(names);
 		return -ENOMEM;
 	}
+	size_t n_run = 0;
 	for (size_t i = 0; i < l->n; i++)
-		order[i] = &l->v[i];
+		if (!l->v[i].media)
+			order[n_run++] = &l->v[i];
 	size_t pl = strlen(src->prefix);
-	qsort_r(order, l->n, sizeof *order, cmp_run_order, &pl);
+	qsort_r(order, n_run, sizeof *order, cmp_run_order, &pl);
 	rc = 0;
-	for (size_t i = 0; i < l->n && !rc;) {
+	for (size_t i = 0; i < n_run && !rc;) {
 		const char *rel = order[i]->key + pl;
 		size_t dl = dir_len(rel), j = i;
-		for (; j < l->n; j++) {
+		for (; j < n_run; j++) {
 			const char *r2 = order[j]->key + pl;
 			if (dir_len(r2) != dl || strncmp(r2, rel, dl))
 				break;
@@ -465,11 +474,12 @@ ssize_t tb_source_read(tb_source_file *f, void *buf, size_t n, uint64_t offset)
 	char err[512];
 	ssize_t k = tb_s3_read(f->src->s3, f->src->bucket, f->key, etag[0] ? etag : NULL, offset, buf, n,
 			       err, sizeof err);
-	if (k >= 0)
-		return k;
-	/* replaced or deleted since the listing: the next one will say */
-	if (k == -EAGAIN || k == -ENOENT)
-		return 0;
+	/* any answer of the store (bytes, or "replaced"/"deleted since the
+	 * listing": the next one will say) means it is reachable again */
+	if (k >= 0 || k == -EAGAIN || k == -ENOENT) {
+		set_status(f->src, 0, NULL);
+		return k >= 0 ? k : 0;
+	}
 	if (k == -ENOMEM)
 		return k;
 	set_status(f->src, (int)k, err);

@@ -12,7 +12,8 @@
  * inode); reads are pread(2).
  * S3 ("s3://bucket/prefix"): the walk is one paginated ListObjectsV2 of the
  * prefix (S3 has no directories: a run is a key prefix holding event
- * objects); stat answers from that listing without a request (identity =
+ * objects; a W&B run's files/media/ objects are listed too, so its images
+ * and tables can be read, but are not run files); stat answers from that listing without a request (identity =
  * a hash of the ETag); a read is one ranged GET of bytes the listing says
  * exist, with If-Match on the listed ETag, so bytes of two versions of an
  * object are never mixed.

@@ -5,13 +5,10 @@
  * A value that is too long or too deep is kept as its text, never decoded.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "blob.h"
 #include "crc32c.h"
@@ -297,6 +294,42 @@ static char *cell_text(const cJSON *c)
 	return cJSON_PrintUnformatted(c);
 }
 
+/* The whole file at path, read through the run's source (local or s3://),
+ * as a malloc'd buffer of *size bytes (+1, NUL-terminated). 1 when it is
+ * not there, not readable whole, or over max bytes (or the log is in
+ * memory: no source); -ENOMEM. */
+static int read_media(tb_wandb_file *f, const char *path, uint64_t max, char **out,
+		      size_t *size)
+{
+	if (!path[0] || !f->src)
+		return 1;
+	tb_source_info st;
+	if (tb_source_stat(f->src, path, &st) || st.is_dir)
+		return 1;
+	tb_source_file *sf;
+	int rc = tb_source_open(f->src, path, &sf);
+	if (rc)
+		return rc == -ENOMEM ? rc : 1;
+	uint64_t n = tb_source_file_size(sf);
+	char *buf = n <= max ? malloc((size_t)n + 1) : NULL;
+	size_t got = 0;
+	while (buf && got < n) {
+		ssize_t k = tb_source_read(sf, buf + got, (size_t)n - got, got);
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	tb_source_close(sf);
+	if (!buf || got != n) {
+		free(buf);
+		return n <= max && !buf ? -ENOMEM : 1;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*size = got;
+	return 0;
+}
+
 /* {"_type": "table-file", "path": ...}: the table file read from files/
  * ({"columns": [...], "data": [[...], ...]}) becomes a text table whose
  * first row is the column names. 1 when it cannot be shown that way. */
@@ -305,21 +338,12 @@ static int add_table(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, c
 	const char *rel = str_member(j, "path");
 	char path[4096];
 	media_path(f, rel ? rel : "", path, sizeof path);
-	int fd = path[0] ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
-	struct stat st;
-	if (fd < 0)
-		return 1;
-	char *text = NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= TB_WANDB_MAX_TABLE_FILE &&
-	    (text = malloc((size_t)st.st_size + 1)) &&
-	    read(fd, text, (size_t)st.st_size) != (ssize_t)st.st_size) {
-		free(text);
-		text = NULL;
-	}
-	close(fd);
-	if (!text)
-		return 1;
-	cJSON *t = tb__wandb_json_parse(f, text, (size_t)st.st_size);
+	char *text;
+	size_t size;
+	int rc = read_media(f, path, TB_WANDB_MAX_TABLE_FILE, &text, &size);
+	if (rc)
+		return rc;
+	cJSON *t = tb__wandb_json_parse(f, text, size);
 	free(text);
 	const cJSON *cols = cJSON_GetObjectItemCaseSensitive(t, "columns");
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(t, "data");
@@ -332,7 +356,7 @@ static int add_table(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, c
 	size_t count = (nr + 1) * nc, k = 0;
 	char **strs = calloc(count, sizeof *strs);
 	size_t *lens = calloc(count, sizeof *lens);
-	int rc = strs && lens ? 0 : -ENOMEM;
+	rc = strs && lens ? 0 : -ENOMEM;
 	const cJSON *c;
 	const cJSON *names = rc ? NULL : cols;
 	cJSON_ArrayForEach(c, names)
@@ -366,31 +390,16 @@ static int add_table(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, c
  * series of the tag, its point the file's place (read back, CRC-checked, by
  * the images plugin: blob.h). 1 when the file is not there (or too large,
  * or the log is in memory): then it is listed as a media line. */
-static int add_image(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, const cJSON *j)
+static int add_image(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, const char *rel)
 {
-	const char *rel = str_member(j, "path");
 	char path[4096];
 	media_path(f, rel ? rel : "", path, sizeof path);
-	if (!path[0] || !f->src)
-		return 1;
-	tb_source_file *sf;
-	int rc = tb_source_open(f->src, path, &sf);
+	char *buf;
+	size_t got;
+	int rc = read_media(f, path, TB_WANDB_MAX_IMAGE_FILE, &buf, &got);
 	if (rc)
-		return rc == -ENOMEM ? rc : 1;
-	uint64_t size = tb_source_file_size(sf);
-	unsigned char *buf = size <= TB_WANDB_MAX_IMAGE_FILE ? malloc(size ? size : 1) : NULL;
-	size_t got = 0;
-	while (buf && got < size) {
-		ssize_t k = tb_source_read(sf, buf + got, size - got, got);
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	tb_source_close(sf);
-	if (!buf || got != size) {
-		free(buf);
-		return size > TB_WANDB_MAX_IMAGE_FILE ? 1 : buf ? 1 : -ENOMEM;
-	}
+		return rc;
+	uint64_t size = got;
 	uint32_t crc = tb_crc32c_mask(tb_crc32c(0, buf, got));
 	free(buf);
 	uint32_t id;
@@ -405,6 +414,19 @@ static int add_image(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, c
 					 tb_blob_file_image_len(size), &ref);
 }
 
+/* {"_type": "images/separated", "filenames": [one path], ...}: a list of
+ * one image is that image (as image-file). A step holds one blob, and a
+ * file blob is one file, so a list of several stays a media line ("N
+ * files") rather than copying their bytes into memory. */
+static int add_separated(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, const cJSON *j)
+{
+	const cJSON *names = cJSON_GetObjectItemCaseSensitive(j, "filenames");
+	if (!cJSON_IsArray(names) || cJSON_GetArraySize(names) != 1 ||
+	    !cJSON_IsString(names->child))
+		return 1;
+	return add_image(f, tag, wall, step, names->child->valuestring);
+}
+
 /* Any other media value: "<_type>: <path> (WxH) [file missing]", so it is
  * listed, not dropped. */
 static int add_media_line(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step,
@@ -415,14 +437,14 @@ static int add_media_line(tb_wandb_file *f, tb_buf *tag, double wall, int64_t st
 	tb_buf_printf(&line, "%s", type);
 	if (rel) {
 		char path[4096];
-		struct stat st;
+		tb_source_info st;
 		media_path(f, rel, path, sizeof path);
 		tb_buf_printf(&line, ": %s", rel);
 		const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "width");
 		const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "height");
 		if (cJSON_IsNumber(w) && cJSON_IsNumber(h))
 			tb_buf_printf(&line, " (%dx%d)", w->valueint, h->valueint);
-		if (!path[0] || stat(path, &st) != 0)
+		if (!path[0] || !f->src || tb_source_stat(f->src, path, &st) != 0 || st.is_dir)
 			tb_buf_puts(&line, " [file missing]");
 	} else {
 		const cJSON *names = cJSON_GetObjectItemCaseSensitive(j, "filenames");
@@ -482,7 +504,9 @@ static int add_cjson(tb_wandb_file *f, tb_buf *tag, double wall, int64_t step, c
 		else if (!strcmp(type, "table-file"))
 			rc = add_table(f, tag, wall, step, j);
 		else if (!strcmp(type, "image-file"))
-			rc = add_image(f, tag, wall, step, j);
+			rc = add_image(f, tag, wall, step, str_member(j, "path"));
+		else if (!strcmp(type, "images/separated"))
+			rc = add_separated(f, tag, wall, step, j);
 		if (rc == 1)
 			rc = add_media_line(f, tag, wall, step, j, type);
 		return rc;

@@ -970,12 +970,14 @@ static void test_values(void **state)
 {
 	tb_buf log = TB_BUF_INIT;
 	ww_file_header(&log);
-	const char *k[] = { "nan", "inf", "ninf", "nested", "s", "h", "b", "img" };
+	const char *k[] = { "nan", "inf", "ninf", "nested", "s", "h", "b", "img", "sep" };
 	const char *j[] = { "NaN", "Infinity", "-Infinity", "{\"a\": {\"b\": 3}, \"c\": 0.25}",
 			    "\"hello\"", "{\"_type\": \"histogram\", \"values\": [1, 2], \"bins\": [0, 1, 2]}",
 			    "true", "{\"_type\": \"image-file\", \"path\": \"media/images/x.png\", "
-			    "\"width\": 4, \"height\": 3}" };
-	ww_history(&log, 0, 1.7e9, k, j, 8);
+			    "\"width\": 4, \"height\": 3}",
+			    "{\"_type\": \"images/separated\", \"count\": 2, "
+			    "\"filenames\": [\"media/images/a.png\", \"media/images/b.png\"]}" };
+	ww_history(&log, 0, 1.7e9, k, j, 9);
 	tb_store s;
 	tb_run *r;
 	load_mem(&s, &r, &log);
@@ -990,6 +992,9 @@ static void test_values(void **state)
 	assert_int_equal(tb_series_scalar(tb_run_find(r, "b", 1), 0).type, TB_NUM_BOOL);
 	const tb_text *t = tb_series_text(tb_run_find(r, "img", 3), 0);
 	assert_string_equal(t->strs[0], "image-file: media/images/x.png (4x3) [file missing]");
+	/* several separated images: listed, not dropped (a step is one blob) */
+	t = tb_series_text(tb_run_find(r, "sep", 3), 0);
+	assert_string_equal(t->strs[0], "images/separated: 2 files");
 	tb_store_release(&s);
 	tb_buf_release(&log);
 }
@@ -1155,6 +1160,23 @@ static void test_media_images(void **state)
 	rm_tmp();
 }
 
+/* W&B "images/separated" values naming one file (Keras/W&B callbacks log
+ * figures so) are images too: served as the file's exact bytes. */
+static void test_separated_images(void **state)
+{
+	(void)state;
+	const char *run = "run-20230521_172530-jr9trksu";
+	struct fixture *fx = fixture_new(tu_path("wandb/Abdullah-Mohammed0_cs6910_assignment3"), NULL);
+	tb_run *r = run_of(&fx->app, run);
+	assert_non_null(r);
+	tb_series *se = tb_run_find(r, "Attention Heatmaps", 18);
+	assert_non_null(se);
+	assert_int_equal(se->kind, TB_KIND_IMAGE);
+	assert_true(se->n >= 1);
+	assert_true(check_run_images(&fx->app, run, false) >= 1);
+	fixture_free(fx);
+}
+
 /* ---- 4. the console ----------------------------------------------------------------- */
 
 static void test_console_terminal(void **state)
@@ -1205,6 +1227,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_table_file),
 		cmocka_unit_test(test_media_images),
+		cmocka_unit_test(test_separated_images),
 		cmocka_unit_test(test_plugins_listing),
 		cmocka_unit_test(test_console_terminal),
 	};
