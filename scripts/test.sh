@@ -78,15 +78,15 @@ run node --test --test-reporter=tap tests/browser/smoothing.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap tests/browser/binary.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/dashboard.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/charts.test.mjs
-# Images and Audio tabs, pinning, tabs only with data (h2)
+# Images and Audio tabs, pinning, tabs only with data
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/images.test.mjs
-# The HParams tab (h4): its pure model under node; then rows = sessions, sort,
+# The HParams tab: its pure model under node; then rows = sessions, sort,
 # brush → run selection, W&B config, 5,000 sessions timed, in the browser.
 run node --test --test-reporter=tap tests/browser/hpmodel.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/hparams.test.mjs
 # The page behind the token login (?token= once, then the cookie) and over HTTPS.
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/access.test.mjs
-# PR curves and custom scalars (h5): both tabs on logdir-small and the real fixtures.
+# PR curves and custom scalars: both tabs on logdir-small and the real fixtures.
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/prcurves.test.mjs
 # graphs plugin: the Graphs tab on the real fixtures, pbtxt.js on every recorded body, 10k-node timing.
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/graphs.test.mjs

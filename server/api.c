@@ -58,14 +58,14 @@ static const struct route {
 	{ "/data/plugin/distributions/distributions", M_TB, tb_api_distributions },
 	{ "/data/plugin/text/tags", M_TB, tb_api_text_tags },
 	{ "/data/plugin/text/text", M_TB, tb_api_text },
-	/* PR curves and custom scalars (h5) */
+	/* PR curves and custom scalars */
 	{ "/data/plugin/pr_curves/tags", M_TB, tb_api_pr_curves_tags },
 	{ "/data/plugin/pr_curves/pr_curves", M_TB, tb_api_pr_curves },
 	{ "/data/plugin/custom_scalars/layout", M_TB, tb_api_custom_scalars_layout },
 	{ "/data/plugin/custom_scalars/scalars", M_TB, tb_api_custom_scalars_scalars },
 	{ "/data/plugin/timeseries/tags", M_TB, tb_api_timeseries_tags },
 	{ "/data/plugin/timeseries/timeSeries", M_TB, tb_api_timeseries },
-	/* hparams (h3) */
+	/* hparams */
 	{ "/data/plugin/hparams/experiment", M_TB, tb_api_hparams_experiment },
 	{ "/data/plugin/hparams/session_groups", M_TB, tb_api_hparams_session_groups },
 	{ "/data/plugin/hparams/metric_evals", M_TB, tb_api_hparams_metric_evals },

@@ -48,14 +48,14 @@ void tb_api_distributions_tags(const tb_request *req, tb_response *resp);
 void tb_api_distributions(const tb_request *req, tb_response *resp);
 void tb_api_text_tags(const tb_request *req, tb_response *resp);
 void tb_api_text(const tb_request *req, tb_response *resp);
-/* PR curves and custom scalars (h5) */
+/* PR curves and custom scalars */
 void tb_api_pr_curves_tags(const tb_request *req, tb_response *resp);
 void tb_api_pr_curves(const tb_request *req, tb_response *resp);
 void tb_api_custom_scalars_layout(const tb_request *req, tb_response *resp);
 void tb_api_custom_scalars_scalars(const tb_request *req, tb_response *resp);
 void tb_api_timeseries_tags(const tb_request *req, tb_response *resp);
 void tb_api_timeseries(const tb_request *req, tb_response *resp);
-/* hparams (h3): api_hparams.c */
+/* hparams: api_hparams.c */
 void tb_api_hparams_experiment(const tb_request *req, tb_response *resp);
 void tb_api_hparams_session_groups(const tb_request *req, tb_response *resp);
 void tb_api_hparams_metric_evals(const tb_request *req, tb_response *resp);

@@ -243,7 +243,7 @@ static int basic_mapping(tb_buf *b, tb_store *s, tb_kind kind)
 	return rc;
 }
 
-/* ---- images (h1): {"tagDescriptions", "tagRunSampledInfo": {tag: {run:
+/* ---- images: {"tagDescriptions", "tagRunSampledInfo": {tag: {run:
  * {"maxSamplesPerStep": n}}}}, tags in the order a walk of the runs first
  * meets them, as TensorBoard builds its dict. */
 struct img_entry {

@@ -11,14 +11,14 @@
 #include <string.h>
 
 #include "buf.h"
-#include "hparams.h"   /* hparams (h3): hparams as columns */
+#include "hparams.h"   /* hparams: hparams as columns */
 #include "json.h"
 #include "query.h"
 #include "tblimits.h"
 #include "vec.h"
 #include "writer.h"
 
-/* Images and audio (h1): one row per sample of the first event of each
+/* Images and audio: one row per sample of the first event of each
  * step, as the API serves them, with its blob key (TensorBoard's, for
  * individualImage / individualAudio). */
 static int64_t blob_samples(const tb_series *se, size_t first, size_t i)
@@ -155,7 +155,7 @@ struct tb_export_cursor {
 	size_t pair;           /* current pair */
 	size_t point;          /* next point of the current pair */
 	bool header_done;
-	tb_hp_export *hp;      /* hparams (h3): sessions' hparams, or NULL */
+	tb_hp_export *hp;      /* hparams: sessions' hparams, or NULL */
 };
 
 static int pair_add(tb_export_cursor *e, const char *run, const tb_series *se)
@@ -205,7 +205,7 @@ int tb_export_open(tb_export_cursor **out, tb_store *s, const char *format, cons
 	e->csv = !strcmp(format, "csv");
 	struct filter f = { e, run, tag };
 	int rc = tb_query_sorted_runs(s, collect_run, &f);
-	rc = rc ? rc : tb_hp_export_open(&e->hp, s);  /* hparams (h3) */
+	rc = rc ? rc : tb_hp_export_open(&e->hp, s);  /* hparams */
 	if (rc) {
 		tb_export_close(e);
 		return rc;
@@ -223,7 +223,7 @@ void tb_export_close(tb_export_cursor *e)
 		free(e->pairs.v[i].tag);
 	}
 	tb_vec_release(&e->pairs);
-	tb_hp_export_close(e->hp);  /* hparams (h3) */
+	tb_hp_export_close(e->hp);  /* hparams */
 	free(e);
 }
 
@@ -233,7 +233,7 @@ int tb_export_next(tb_export_cursor *e, tb_buf *out, size_t want, bool *done)
 		e->header_done = true;
 		if (e->csv) {
 			tb_buf_puts(out, "run,tag,plugin,wall_time,step,value,left,right,count");
-			tb_hp_export_csv_header(e->hp, out);  /* hparams (h3) */
+			tb_hp_export_csv_header(e->hp, out);  /* hparams */
 			tb_buf_puts(out, "\r\n");
 		}
 	}
@@ -246,7 +246,7 @@ int tb_export_next(tb_export_cursor *e, tb_buf *out, size_t want, bool *done)
 		if (tb_view_open(&v, e->store, p->run, p->tag, p->kind) == 0) {
 			if (e->point < v.first)
 				e->point = v.first;
-			size_t mark = out->len;  /* hparams (h3) */
+			size_t mark = out->len;  /* hparams */
 			for (; e->point < v.end && out->len < want; e->point++) {
 				if (tb_kind_is_blob(p->kind) && e->csv)
 					blob_csv(out, p->run, v.se, v.first, e->point);
@@ -258,7 +258,7 @@ int tb_export_next(tb_export_cursor *e, tb_buf *out, size_t want, bool *done)
 					point_jsonl(out, p->run, v.se, e->point);
 			}
 			if (tb_hp_export_rows(e->hp, out, mark, p->run, e->csv))
-				out->oom = 1;  /* hparams (h3) */
+				out->oom = 1;  /* hparams */
 			more = e->point < v.end;
 			tb_view_release(&v);
 		}

@@ -298,11 +298,11 @@
  * --reload_interval says: a listing is a billed request. */
 #define TB_LIVE_MIN_REMOTE_INTERVAL 1.0
 
-/* hparams (h3): colParams of one session_groups request; the page sends
+/* hparams: colParams of one session_groups request; the page sends
  * one per hparam and metric, and each costs a pass over every group. */
 #define TB_MAX_HPARAMS_COLUMNS 4096u
 
-/* hparams (h3): a filterRegexp's length; POSIX regcomp's cost grows with
+/* hparams: a filterRegexp's length; POSIX regcomp's cost grows with
  * it and a real filter is a few words. */
 #define TB_MAX_HPARAMS_REGEXP 1024u
 /* ---- graphs plugin (api_graphs.c, pbtext.c, keras_graph.c) ------------ */
@@ -331,7 +331,7 @@
  * have one to a few (a Concatenate of hundreds is still below). */
 #define TB_MAX_KERAS_INBOUND 1024
 
-/* ---- PR curves and custom scalars (h5) ---------------------------------- */
+/* ---- PR curves and custom scalars ---------------------------------- */
 
 /* Instructions of one compiled tag regex (pyre.c): counted repeats are
  * expanded, so "a{1000}{1000}" would be a million; real layout regexes

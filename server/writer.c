@@ -275,7 +275,7 @@ void tb_write_py_repr(tb_buf *b, const char *s)
 	tb_buf_putc(b, q);
 }
 
-/* ---- images and audio (h1) ---------------------------------------------------- */
+/* ---- images and audio ---------------------------------------------------- */
 
 /* Images at the point (its sequence length minus width and height). */
 int64_t tb_image_samples(const tb_blob *b)

@@ -69,7 +69,7 @@ void tb_write_csv_field(tb_buf *b, const char *s, size_t n);
  * messages: quotes with ' unless the text holds ' and no ". */
 void tb_write_py_repr(tb_buf *b, const char *s);
 
-/* Images and audio (h1). Images at an image point (its blob sequence's
+/* Images and audio. Images at an image point (its blob sequence's
  * length minus the width and height); whether point i is the first of its
  * step among [first, i] (TensorBoard's Python loader serves only that
  * one); TensorBoard's blob key of element index of a step's sequence:

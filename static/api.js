@@ -201,7 +201,7 @@ export const api = {
   distributions: (run, tag) => getJSON('data/plugin/distributions/distributions', { run, tag }),
   textTags: () => getJSON('data/plugin/text/tags'),
   text: (run, tag) => getJSON('data/plugin/text/text', { run, tag }),
-  // PR curves and custom scalars (h5)
+  // PR curves and custom scalars
   prCurveTags: () => getJSON('data/plugin/pr_curves/tags'),
   prCurves: (run, tag) => getJSON('data/plugin/pr_curves/pr_curves', { run, tag }).then((m) => m[run] || []),
   customScalarsLayout: () => getJSON('data/plugin/custom_scalars/layout'),
@@ -215,7 +215,7 @@ export const api = {
   audioTags: () => getJSON('data/plugin/audio/tags'),
   audio: (run, tag, sample = 0) => getJSON('data/plugin/audio/audio', { run, tag, sample }),
   audioUrl: (query) => `data/plugin/audio/individualAudio?${query}`,
-  // ---- hparams (h4) ----------------------------------------------------------
+  // ---- hparams ----------------------------------------------------------
   /** The hparams experiment and every session group with its metrics, asked
    * as TensorBoard's own page does (JSON POST bodies, X-XSRF-Protected):
    * {experiment, groups}. Filtering and sorting happen in the page. */

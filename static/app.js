@@ -13,7 +13,7 @@ import { ScalarsView } from './scalars.js';
 import { HistogramsView } from './histograms.js';
 import { DistributionsView } from './distributions.js';
 import { TextView } from './text.js';
-// PR curves and custom scalars (h5)
+// PR curves and custom scalars
 import { PrCurvesView } from './prcurves.js';
 import { CustomScalarsView } from './customscalars.js';
 import { ImagesView } from './images.js';
@@ -68,7 +68,7 @@ const tagLoaders = {
   text: () => api.textTags(),
 };
 
-// PR curves and custom scalars (h5): their views; each tab is shown once the
+// PR curves and custom scalars: their views; each tab is shown once the
 // logdir has its data (plugins_listing), and Custom Scalars takes the Scalars
 // settings (smoothing, axes, outliers)
 views.prcurves = new PrCurvesView($('[data-view=prcurves]'), runs);
@@ -79,7 +79,7 @@ for (const s of document.querySelectorAll('[data-for]')) {
   if (s.dataset.for.split(' ').includes('scalars')) s.dataset.for += ' customscalars';
 }
 
-// ---- images & audio, tabs shown only with data (h2) ----------------------------------
+// ---- images & audio, tabs shown only with data ----------------------------------
 
 views.images = new ImagesView($('[data-view=images]'), runs);
 views.audio = new AudioView($('[data-view=audio]'), runs);
@@ -170,7 +170,7 @@ window.__tbserveGraphs = Object.freeze({
   reveal: (name) => views.graphs.reveal(views.graphs.model.ops.get(name)),
 });
 
-// ---- hparams tab (h4) ------------------------------------------------------------
+// ---- hparams tab ------------------------------------------------------------
 // Its "tags" are the experiment and session groups; the tab is shown by the
 // plugins_listing rule above, as every tab.
 views.hparams = new HParamsView($('[data-view=hparams]'), runs);
@@ -516,12 +516,12 @@ window.__tbserve = Object.freeze({
     return {
       tab,
       live: feed.status,
-      runs: ((drawn) => runs.all.map((r) => ({ name: r, color: runs.color(r), drawn: drawn.has(r) })))(new Set(runs.visible())), // i1: one lookup, not one per run
+      runs: ((drawn) => runs.all.map((r) => ({ name: r, color: runs.color(r), drawn: drawn.has(r) })))(new Set(runs.visible())), // one lookup, not one per run
       scalars,
       histograms: views.histograms.describe(),
       distributions: views.distributions.describe(),
       text: views.text.describe(),
-      // PR curves and custom scalars (h5)
+      // PR curves and custom scalars
       prcurves: views.prcurves.describe(),
       customscalars: views.customscalars.describe(),
       images: views.images.describe(),

@@ -395,7 +395,7 @@ export class ScalarsView {
       const n = d.step.length;
       const wall0 = e.wall.length ? e.wall[0] : 0;
       // the x values are kept with the data until it or the axis changes:
-      // a slider drag redraws without building them again (i1)
+      // a slider drag redraws without building them again
       let m = d.xMemo;
       if (!m || m.axis !== xAxis || m.step !== d.step || m.n !== n || m.wall0 !== wall0) {
         const x = new Array(n);
@@ -445,7 +445,7 @@ export class ScalarsView {
     }
     parts.push(`${formatStep(pts)} point${pts === 1 ? '' : 's'} drawn`);
     const text = series.length ? parts.join(' · ') : 'No data for the selected runs yet.';
-    if (card.foot.textContent !== text) card.foot.textContent = text; // unchanged: no relayout (i1)
+    if (card.foot.textContent !== text) card.foot.textContent = text; // unchanged: no relayout
   }
 
   /** Keep at most MAX_CHARTS Chart.js instances: free the longest-unseen off-screen ones. */

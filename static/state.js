@@ -34,7 +34,7 @@ export const DEFAULTS = Object.freeze({
   imgBrightness: 1,        // CSS brightness() of every image, 0..3
   imgContrast: 1,          // CSS contrast() of every image, 0..3
   imgActual: false,        // images at their actual size, not fitted
-  // HParams and Graphs views (i3): see VIEW_KEYS below
+  // HParams and Graphs views: see VIEW_KEYS below
   hpSort: '',              // '' = by name; `<column key>` ascending, `-<column key>` descending
   hpFilters: [],           // column filters, each JSON [column key, text]
   hpHidden: [],            // hidden column keys
@@ -46,9 +46,9 @@ export const DEFAULTS = Object.freeze({
 });
 
 const TABS = ['scalars', 'histograms', 'distributions', 'text', 'images', 'audio'];
-TABS.push('prcurves', 'customscalars'); // PR curves and custom scalars (h5)
+TABS.push('prcurves', 'customscalars'); // PR curves and custom scalars
 TABS.push('graphs'); // the Graphs tab (graphs.js)
-TABS.push('hparams'); // the HParams tab (h4)
+TABS.push('hparams'); // the HParams tab
 // key -> [URL parameter, kept in localStorage]
 const URL_KEYS = {
   tab: 'tab', smoothing: 'smoothing', yScale: 'yScale', xAxis: 'xAxis',
@@ -58,7 +58,7 @@ const URL_KEYS = {
 };
 // URL parameters given once per value (`hide=a&hide=b`)
 const LIST_KEYS = ['hidden', 'pinned'];
-// ---- HParams and Graphs view state (i3): sort, filters, hidden columns,
+// ---- HParams and Graphs view state: sort, filters, hidden columns,
 // brushes and plot of the HParams tab; run, graph and selected node of the
 // Graphs tab. Lists of JSON strings are opaque here (hparams.js reads them).
 const VIEW_KEYS = {

@@ -198,7 +198,7 @@ def api_points(port):
         for tag in tags:
             pts = api(port, "/data/plugin/text/text", run=run, tag=tag)
             out[(run, tag, "text")] = [(num(p["wall_time"]), num(p["step"]), None) for p in pts]
-    # images and audio (h1): one point per sample, in step order, its blob key
+    # images and audio: one point per sample, in step order, its blob key
     for plugin, route in (("images", "images"), ("audio", "audio")):
         for run, tags in api(port, "/data/plugin/%s/tags" % plugin).items():
             for tag, info in tags.items():
@@ -297,7 +297,7 @@ def test_export(binary, logdir, port, label):
 
     rc, out_csv, err = cli(binary, "export", "--logdir", logdir, "--format", "csv", *FLAGS)
     rows = list(csv.reader(io.StringIO(out_csv.decode(), newline="")))
-    # hparams (h3): a logdir with hparams sessions adds one hparams/<name> column each
+    # hparams: a logdir with hparams sessions adds one hparams/<name> column each
     hp_cols = [c for c in rows[0][9:] if c.startswith("hparams/")] if rows else []
     check("%s: CSV header" % label, rows[:1] == [["run", "tag", "plugin", "wall_time", "step", "value",
                                                    "left", "right", "count"] + hp_cols]

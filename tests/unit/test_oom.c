@@ -191,7 +191,7 @@ static void test_endpoints(void **state)
 				  "{\"plugin\": \"histograms\", \"tag\": \"weights/layer1\", "
 				  "\"run\": \"lr_0.01/seed_1\"}]" } } },
 		{ "GET", "/data/plugins_listing", { { NULL } }, { { NULL } } },
-		/* hparams (h3) */
+		/* hparams */
 		{ "GET", "/data/plugin/hparams/experiment",
 		  { { "request", "{\"experimentName\": \"\"}" } }, { { NULL } } },
 		{ "GET", "/data/plugin/hparams/session_groups",

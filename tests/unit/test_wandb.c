@@ -386,7 +386,7 @@ static void test_real_files(void **state)
 	int with_scalars = 0;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(info, "runs")) {
 		wandb += !strcmp(cJSON_GetObjectItem(e, "source")->valuestring, "wandb");
-		/* plugins: what the run has data for (h2: the run list says it) */
+		/* plugins: what the run has data for (the run list says it) */
 		const cJSON *plugins = cJSON_GetObjectItem(e, "plugins");
 		assert_true(cJSON_IsArray(plugins));
 		const cJSON *p = cJSON_GetArrayItem(plugins, 0);
@@ -522,7 +522,7 @@ static void test_inspect_export(void **state)
 	tb_export_close(e);
 	tb_buf_putc(&b, '\0');
 	assert_int_equal(count_lines(b.data, "\n"), 83); /* SUMMARY.json: 83 points */
-	/* hparams (h3): a W&B run is an hparams session, its config in "hparams" */
+	/* hparams: a W&B run is an hparams session, its config in "hparams" */
 	assert_non_null(strstr(b.data, "\"value\": 2.431567430496216, \"hparams\": {"));
 	assert_non_null(strstr(b.data, "\"batch_size\": 64.0"));
 	tb_buf_release(&b);
