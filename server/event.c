@@ -832,29 +832,34 @@ int tb_value_text(tb_arena *a, const tb_pb_value *v, tb_text_view *out)
 
 /* ---- blobs ------------------------------------------------------------------ */
 
-int tb_value_blob(tb_arena *a, const tb_pb_value *v, tb_blob_type *type,
-		  unsigned char **data, size_t *len)
+/* The message a blob value serializes, and what it holds; NULL (type
+ * TB_BLOB_NONE) for a metadata-only value. */
+static const ProtobufCMessage *blob_message(const tb_pb_value *v, tb_blob_type *type)
 {
-	const ProtobufCMessage *m = NULL;
 	switch (v->value_case) {
 	case TENSORBOARD__SUMMARY__VALUE__VALUE_TENSOR:
 		*type = TB_BLOB_TENSOR;
-		m = &v->tensor->base;
-		break;
+		return &v->tensor->base;
 	case TENSORBOARD__SUMMARY__VALUE__VALUE_IMAGE:
 		*type = TB_BLOB_IMAGE;
-		m = &v->image->base;
-		break;
+		return &v->image->base;
 	case TENSORBOARD__SUMMARY__VALUE__VALUE_AUDIO:
 		*type = TB_BLOB_AUDIO;
-		m = &v->audio->base;
-		break;
+		return &v->audio->base;
 	default:
 		*type = TB_BLOB_NONE;
-		*data = NULL;
-		*len = 0;
-		return 0;
+		return NULL;
 	}
+}
+
+int tb_value_blob(tb_arena *a, const tb_pb_value *v, tb_blob_type *type,
+		  unsigned char **data, size_t *len)
+{
+	const ProtobufCMessage *m = blob_message(v, type);
+	*data = NULL;
+	*len = 0;
+	if (!m)
+		return 0;
 	size_t n = protobuf_c_message_get_packed_size(m);
 	unsigned char *p = tb_arena_alloc(a, n ? n : 1);
 	if (!p)
@@ -867,33 +872,15 @@ int tb_value_blob(tb_arena *a, const tb_pb_value *v, tb_blob_type *type,
 void tb_value_blob_info(const tb_pb_value *v, tb_blob_type *type, size_t *len,
 			uint32_t *count)
 {
-	const ProtobufCMessage *m = NULL;
+	const ProtobufCMessage *m = blob_message(v, type);
 	*count = 1;
-	switch (v->value_case) {
-	case TENSORBOARD__SUMMARY__VALUE__VALUE_TENSOR: {
-		*type = TB_BLOB_TENSOR;
-		m = &v->tensor->base;
-		const Tensorboard__TensorShapeProto *sh = v->tensor->tensor_shape;
-		if (sh && sh->n_dim) {
-			int64_t d = sh->dim[0]->size;
-			*count = d < 0 ? 0 : d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
-		}
-		break;
+	*len = m ? protobuf_c_message_get_packed_size(m) : 0;
+	const Tensorboard__TensorShapeProto *sh =
+		*type == TB_BLOB_TENSOR ? v->tensor->tensor_shape : NULL;
+	if (sh && sh->n_dim) {
+		int64_t d = sh->dim[0]->size;
+		*count = d < 0 ? 0 : d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 	}
-	case TENSORBOARD__SUMMARY__VALUE__VALUE_IMAGE:
-		*type = TB_BLOB_IMAGE;
-		m = &v->image->base;
-		break;
-	case TENSORBOARD__SUMMARY__VALUE__VALUE_AUDIO:
-		*type = TB_BLOB_AUDIO;
-		m = &v->audio->base;
-		break;
-	default:
-		*type = TB_BLOB_NONE;
-		*len = 0;
-		return;
-	}
-	*len = protobuf_c_message_get_packed_size(m);
 }
 
 /* ---- tensors read back from blobs (PR curves, custom scalars) ------------- */
