@@ -22,11 +22,14 @@ export function clampWeight(weight) {
  *   acc = acc·w + (1−w)·y;  n += 1;  smoothed = acc / (1 − wⁿ)   (divisor 1 when w == 1)
  * Non-finite y values pass through and do not advance acc or n. A series whose
  * values are all equal (compared with ==, as TensorBoard does) is returned
- * unsmoothed. Returns a new Float64Array; `values` is not modified.
+ * unsmoothed. Returns a new Float64Array, or `into` (a Float64Array of the
+ * same length, overwritten: a slider drag smooths 1,200 series per event, and
+ * allocating their arrays cost as much as smoothing them); `values` is not
+ * modified.
  */
-export function smooth(values, weight) {
+export function smooth(values, weight, into = null) {
   const n = values.length;
-  const out = new Float64Array(n);
+  const out = into && into.length === n ? into : new Float64Array(n);
   if (n === 0) return out;
   const w = clampWeight(weight);
   const first = values[0];
@@ -41,18 +44,44 @@ export function smooth(values, weight) {
   }
   let acc = 0;
   let count = 0;
-  // once w^count is below half an ulp of 1, 1 - w^count is exactly 1 for
-  // every later count (w^count only shrinks): the same bits without Math.pow
-  let debiased = w === 1;
+  const debias = debiasTable(w, n);
+  // counts below tableLen divide by the table's divisor, later ones by 1
+  const last = tableLen - 1;
+  const v = 1 - w;
   for (let i = 0; i < n; i++) {
     const y = values[i];
-    if (!Number.isFinite(y)) { out[i] = y; continue; }
-    acc = acc * w + (1 - w) * y;
-    count++;
-    if (debiased) { out[i] = acc; continue; }
-    const debias = 1 - Math.pow(w, count);
-    if (debias === 1) debiased = true;
-    out[i] = acc / debias;
+    if (y - y !== 0) { out[i] = y; continue; } // NaN or ±Infinity
+    acc = acc * w + v * y;
+    if (count < last) out[i] = acc / debias[++count];
+    else out[i] = acc;
   }
   return out;
+}
+
+// 1 - w^count for count = 0, 1, …, computed with Math.pow as TensorBoard does,
+// once per weight: a slider drag smooths 1,200 series at each weight, and
+// Math.pow per point was most of it. The table grows to the longest series
+// asked for, and stops where 1 - w^count is exactly 1 (once w^count is below
+// half an ulp of 1 it stays there, so every later divisor is 1).
+let tableW = NaN;
+let table = new Float64Array(0);
+let tableLen = 0; // entries 0 … tableLen-1 are set
+let tableDone = false; // every divisor from tableLen on is exactly 1
+function debiasTable(w, n) {
+  if (w !== tableW) {
+    tableW = w;
+    tableLen = 1;
+    tableDone = w === 1;
+  }
+  while (!tableDone && tableLen <= n) {
+    const d = 1 - Math.pow(w, tableLen);
+    if (d === 1) { tableDone = true; break; }
+    if (tableLen >= table.length) {
+      const t = new Float64Array(Math.max(256, 2 * table.length));
+      t.set(table);
+      table = t;
+    }
+    table[tableLen++] = d;
+  }
+  return table;
 }

@@ -7,7 +7,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { smooth, clampWeight, SMOOTHING_DEFAULT, SMOOTHING_MAX } from '../../static/smoothing.js';
-import { yExtent, indexRange } from '../../static/extent.js';
+import { orderStats, yExtent, indexRange } from '../../static/extent.js';
 import { tensorboardSmoothing } from './tb_smoothing.mjs';
 import { rng } from './rng.mjs';
 
@@ -91,11 +91,47 @@ test('random series match TensorBoard exactly', () => {
   }
 });
 
+test('one weight over series of growing length matches TensorBoard (divisors kept per weight)', () => {
+  const r = rng(7);
+  for (const w of [0.9, 0.999, 0.6, 0.999]) {
+    for (const n of [3, 50, 2000, 10, 6000]) {
+      const ys = Array.from({ length: n }, () => r() * 100 - 20);
+      same(smooth(ys, w), tb(ys, w), `w=${w} n=${n}`);
+    }
+  }
+});
+
 test('the input is not modified and typed arrays work', () => {
   const ys = [5, 4, 3];
   smooth(ys, 0.6);
   assert.deepEqual(ys, [5, 4, 3]);
   same(smooth(Float64Array.from([5, 4, 3]), 0.6), tb([5, 4, 3], 0.6), 'typed');
+});
+
+test('order statistics by histogram match a sort', () => {
+  const r = rng(11);
+  const kinds = [
+    (i) => r() * 10 - 5,                                  // uniform
+    (i) => (i % 97 === 0 ? 1e12 : r()),                   // spikes: one bin holds nearly all
+    (i) => Math.round(r() * 3),                           // few distinct values
+    (i) => Math.exp(r() * 40) * (r() < 0.5 ? -1 : 1),     // wide, both signs
+    (i) => 7,                                             // constant
+    (i) => (i % 2 ? -Number.MAX_VALUE : Number.MAX_VALUE) * r(), // max - min overflows
+  ];
+  for (let trial = 0; trial < 240; trial++) {
+    const n = 3 + Math.floor(r() * (trial % 3 ? 300 : 20000));
+    const kind = kinds[trial % kinds.length];
+    const v = Float64Array.from({ length: n }, (_, i) => kind(i));
+    const sorted = Float64Array.from(v).sort();
+    let min = Infinity;
+    let max = -Infinity;
+    for (const x of v) { if (x < min) min = x; if (x > max) max = x; }
+    const a = Math.floor(r() * n);
+    const b = a + Math.floor(r() * (n - a));
+    const [va, vb] = orderStats(v, n, a, b, min, max);
+    assert.equal(va, sorted[a], `trial ${trial} (kind ${trial % kinds.length}, n ${n}): rank ${a}`);
+    assert.equal(vb, sorted[b], `trial ${trial} (kind ${trial % kinds.length}, n ${n}): rank ${b}`);
+  }
 });
 
 test('y extent: outliers, padding, constants, log', () => {
