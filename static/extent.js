@@ -22,8 +22,10 @@ export function yExtent(arrays, opts = {}, ranges = null) {
     const r = ranges && ranges[a];
     total += r ? Math.max(0, r[1] - r[0]) : arrays[a].length;
   }
-  const vals = new Float64Array(total);
+  const vals = scratchOf(total);
   let n = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
   for (let a = 0; a < arrays.length; a++) {
     const arr = arrays[a];
     const r = ranges && ranges[a];
@@ -33,28 +35,15 @@ export function yExtent(arrays, opts = {}, ranges = null) {
       const v = arr[i];
       if (!Number.isFinite(v) || (log && v <= 0)) continue;
       vals[n++] = v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
   }
   if (n === 0) return null;
-  let lo;
-  let hi;
   if (opts.ignoreOutliers && n > 2) {
-    // the two order statistics of a sort, found without sorting (a slider
-    // drag recomputes them for 150,000 values per chart)
-    const v = vals.subarray(0, n);
     const a = Math.ceil(0.05 * (n - 1));
     const b = Math.floor(0.95 * (n - 1));
-    select(v, a, 0, n - 1);
-    lo = v[a];
-    select(v, b, a, n - 1);
-    hi = v[b];
-  } else {
-    lo = Infinity;
-    hi = -Infinity;
-    for (let i = 0; i < n; i++) {
-      if (vals[i] < lo) lo = vals[i];
-      if (vals[i] > hi) hi = vals[i];
-    }
+    [lo, hi] = orderStats(vals, n, a, b, lo, hi);
   }
   for (const v of opts.keep || []) {
     if (!Number.isFinite(v) || (log && v <= 0)) continue;
@@ -62,6 +51,78 @@ export function yExtent(arrays, opts = {}, ranges = null) {
     if (v > hi) hi = v;
   }
   return log ? padLog(lo, hi) : padLinear(lo, hi);
+}
+
+// One buffer for the values of every call (a slider drag asks for 150,000
+// per chart per event): grown, never shrunk.
+let scratch = new Float64Array(1024);
+function scratchOf(n) {
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
+  return scratch;
+}
+
+const BINS = 2048;
+const counts = new Int32Array(BINS);
+
+/**
+ * The values a sort of v[0 … n-1] (all finite, within [min, max]) would put
+ * at ranks a ≤ b, without sorting: a histogram of BINS equal bins finds the
+ * bin of each rank in two passes, then select() orders only the values of
+ * those two bins (all of them when one bin holds most values, as for a
+ * series whose range is one huge spike: never worse than select over all).
+ */
+export function orderStats(v, n, a, b, min, max) {
+  if (!(max > min)) return [min, min];
+  const scale = BINS / (max - min);
+  if (!Number.isFinite(scale) || scale === 0) {
+    select(v, a, 0, n - 1);
+    select(v, b, a, n - 1);
+    return [v[a], v[b]];
+  }
+  counts.fill(0);
+  for (let i = 0; i < n; i++) {
+    const k = ((v[i] - min) * scale) | 0;
+    counts[k < BINS ? k : BINS - 1]++;
+  }
+  // the bins holding ranks a and b, and how many values lie below each
+  let ka = 0;
+  let below = 0;
+  while (below + counts[ka] <= a) below += counts[ka++];
+  const belowA = below;
+  let kb = ka;
+  while (below + counts[kb] <= b) below += counts[kb++];
+  const belowB = below;
+  // gather the two bins' values to the front of v (a bin's values are
+  // distinct slots: writing behind the read position never loses one)
+  let na = 0;
+  let m = 0;
+  if (ka === kb) {
+    for (let i = 0; i < n; i++) {
+      const k = ((v[i] - min) * scale) | 0;
+      if ((k < BINS ? k : BINS - 1) === ka) v[m++] = v[i];
+    }
+    select(v, a - belowA, 0, m - 1);
+    const va = v[a - belowA];
+    select(v, b - belowA, a - belowA, m - 1);
+    return [va, v[b - belowA]];
+  }
+  for (let i = 0; i < n; i++) {
+    const k = ((v[i] - min) * scale) | 0;
+    if ((k < BINS ? k : BINS - 1) === ka) {
+      const t = v[i];
+      v[i] = v[m];
+      v[m++] = t;
+    }
+  }
+  na = m;
+  for (let i = na; i < n; i++) {
+    const k = ((v[i] - min) * scale) | 0;
+    if ((k < BINS ? k : BINS - 1) === kb) v[m++] = v[i];
+  }
+  select(v, a - belowA, 0, na - 1);
+  const va = v[a - belowA];
+  select(v, b - belowB + na, na, m - 1);
+  return [va, v[b - belowB + na]];
 }
 
 /** Reorder v[left..right] so that v[k] is the value a sort would put there (Hoare's select). */
