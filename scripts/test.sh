@@ -71,10 +71,11 @@ run python3 tests/live/live_test.py build-test/server/tbserve --watch poll
 # Logdirs on S3: a real one-node Ceph RADOS Gateway (tests/s3/gateway.sh).
 run python3 tests/s3/s3_test.py build-test/server/tbserve build-test/bench/gen_logdir
 
-# The web dashboard: the pure smoothing module under node, the page's decoder
+# The web dashboard: the pure smoothing and rasterising modules under node, the page's decoder
 # of binary chart data against tbserve's JSON on the real fixtures, then the
 # page in headless Chromium against a real tbserve on real fixture data.
 run node --test --test-reporter=tap tests/browser/smoothing.test.mjs
+run node --test --test-reporter=tap tests/browser/fastlines.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap tests/browser/binary.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/dashboard.test.mjs
 TBSERVE=build-test/server/tbserve run node --test --test-reporter=tap --test-concurrency=1 tests/browser/charts.test.mjs
