@@ -26,6 +26,10 @@ const MAX_CHARTS = 48; // live Chart.js instances kept; older off-screen ones ar
 // frame (at least one is drawn per frame), so that a setting dragged across
 // cards of hundreds of runs never blocks the page for all of them at once.
 const FRAME_BUDGET_MS = 12;
+// While the smoothing slider is dragged, a card costs a few ms (fastlines.js)
+// and the cards on screen should change together, in the frame after the
+// event: a budget of two frames' time. It still splits a screen of many cards.
+const DRAG_FRAME_BUDGET_MS = 32;
 
 export class ScalarsView {
   constructor(root, runs, hooks) {
@@ -360,7 +364,7 @@ export class ScalarsView {
     // (a setting changed) stays set until a render has happened
     const sig = runs.map((r) => `${r}:${this.cache.get(key(r, card.tag))?.version}`).join('|');
     if (!card.force && card.chart && sig === card.sig) return;
-    if (this.framed && performance.now() - this.frameStart > FRAME_BUDGET_MS) {
+    if (this.framed && performance.now() - this.frameStart > (this.dragging ? DRAG_FRAME_BUDGET_MS : FRAME_BUDGET_MS)) {
       card.dirty = true; // this frame is spent: next one
       this.schedule(card);
       return;
@@ -398,7 +402,7 @@ export class ScalarsView {
       // a slider drag redraws without building them again
       let m = d.xMemo;
       if (!m || m.axis !== xAxis || m.step !== d.step || m.n !== n || m.wall0 !== wall0) {
-        const x = new Array(n);
+        const x = new Float64Array(n); // every pass over it is typed, none holey
         for (let i = 0; i < n; i++) {
           x[i] = xAxis === 'step' ? d.step[i] : xAxis === 'relative' ? d.wall[i] - wall0 : d.wall[i] * 1000;
         }
@@ -680,7 +684,9 @@ function smoothedValues(d, w) {
   if (d.smooth && d.smoothW === (w > 0 ? w : undefined) && d.smooth.length === d.value.length) return d.smooth;
   const c = d.localSmooth;
   if (c && c.w === w && c.n === d.value.length && c.v0 === d.value) return c.out;
-  const out = smooth(d.value, w);
+  // the previous weight's array is overwritten (a card drawn with it is
+  // being redrawn): no new array per series per slider event
+  const out = smooth(d.value, w, c ? c.out : null);
   d.localSmooth = { w, n: d.value.length, v0: d.value, out };
   return out;
 }

@@ -46,6 +46,10 @@ export function writeLogdir(dir) {
     for (let s = 0; s < 60; s++) {
       recs.push(eventRecord({ wall: WALL0 + s * 0.5, step: s * 10, scalars: { loss: 1.4 + 0.001 * Math.sin(s / 5 + r), narrow: 0.2410 + 0.0004 * ((s * 7 + r) % 11) / 10 } }));
     }
+    // four noisy lines of 2,000 steps: a dense chart (one-pixel lines)
+    for (let s = 0; s < 2000; s++) {
+      recs.push(eventRecord({ wall: WALL0 + 30 + s * 0.01, step: s, scalars: { dense: Math.sin(s / 300 + r) + (rand() - 0.5) } }));
+    }
     fs.writeFileSync(file(run), Buffer.concat(recs));
   });
   // add_hparams: one point per metric; a short Keras chart with extreme ends
@@ -274,6 +278,45 @@ async function colourPixels(page, tag, hex, tol = 30) {
 
 const currentUrl = (page) => page.evaluate(() => location.href);
 
+/**
+ * The smoothed points of a card's last series in the pixels of the
+ * pixels() region (device px from the chart area's top-left): all of them,
+ * and those inside the area.
+ */
+function geometry(k) {
+  const a = k.area;
+  const d = k.dpr;
+  const x0 = Math.floor(a.left * d);
+  const y0 = Math.floor(a.top * d);
+  const s = k.series[k.series.length - 1];
+  const all = [];
+  const inside = [];
+  for (let i = 0; i < s.x.length; i++) {
+    const px = (a.left + (s.x[i] - k.xMin) / (k.xMax - k.xMin) * (a.right - a.left)) * d - x0;
+    const py = (a.bottom - (s.smooth[i] - k.yMin) / (k.yMax - k.yMin) * (a.bottom - a.top)) * d - y0;
+    all.push([px, py]);
+    if (px >= -1 && px <= (a.right - a.left) * d + 1 && py >= -1 && py <= (a.bottom - a.top) * d + 1) inside.push([px, py]);
+  }
+  return { all, inside };
+}
+
+/** Distance from (x, y) to the polyline through pts. */
+function distanceToPolyline(x, y, pts) {
+  let best = Infinity;
+  for (let i = 0; i + 1 < pts.length; i++) {
+    const [ax, ay] = pts[i];
+    const [bx, by] = pts[i + 1];
+    const dx = bx - ax;
+    const dy = by - ay;
+    const len = dx * dx + dy * dy;
+    const t = len ? Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / len)) : 0;
+    const ex = ax + t * dx - x;
+    const ey = ay + t * dy - y;
+    best = Math.min(best, Math.hypot(ex, ey));
+  }
+  return best;
+}
+
 describe('drawing', () => {
   it('draws a one-point series as a dot', async () => {
     const { page } = P;
@@ -285,60 +328,80 @@ describe('drawing', () => {
     await page.locator('.scalar-card[data-tag="hparam/accuracy"]').screenshot({ path: path.join(OUT, 'charts-one-point.png') });
   });
 
-  // i1: the smoothing slider's fast lines (static/fastlines.js)
+  // the smoothing slider's fast lines (static/fastlines.js): epoch_loss has
+  // 8 points (segments across many pixel columns), noisy 200,000 reduced to
+  // about three per pixel (steps within a column), dense four such lines
+  // (one-pixel lines: steps to the next column drawn in one column)
   it('draws the same smoothed lines while the slider is dragged as on its release', async () => {
     const { page } = P;
-    await setSmoothing(page, 0.3);
-    const c = await drawnCard(page, 'epoch_loss');
-    assert.equal(c.series.length, 1);
-    const hex = c.series[0].color;
-    // the pixels of the run's colour (at least half covered), and how many are partly covered
-    const pixels = () => page.evaluate(([t, h]) => {
-      const k = window.__tbserve.snapshot({ points: false }).scalars.find((x) => x.tag === t);
-      const a = k.area;
-      const cv = document.querySelector(`.scalar-card[data-tag="${CSS.escape(t)}"] canvas`);
-      const x0 = Math.floor(a.left * k.dpr);
-      const y0 = Math.floor(a.top * k.dpr);
-      const w = Math.ceil(a.right * k.dpr) - x0;
-      const hh = Math.ceil(a.bottom * k.dpr) - y0;
-      const { data } = cv.getContext('2d').getImageData(x0, y0, w, hh);
-      const n = parseInt(h.slice(1), 16);
-      const rgb = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-      const near = [];
-      let blended = 0;
-      // the canvas is transparent under the lines: a line's pixels hold its
-      // colour and their coverage in alpha (the faint raw line: alpha 0.25)
-      for (let i = 0; i < data.length; i += 4) {
-        const d = Math.abs(data[i] - rgb[0]) + Math.abs(data[i + 1] - rgb[1]) + Math.abs(data[i + 2] - rgb[2]);
-        if (d <= 60 && data[i + 3] >= 128) near.push([(i / 4) % w, Math.floor(i / 4 / w)]);
-        if (d <= 60 && data[i + 3] > 0 && data[i + 3] < 255) blended++;
-      }
-      return { near, blended };
-    }, ['epoch_loss', hex]);
-    await page.evaluate(() => {
-      const range = document.querySelector('.smoothing-range');
-      range.value = '0.9';
-      range.dispatchEvent(new Event('input', { bubbles: true }));
-    });
-    await page.waitForFunction(() => window.__tbserve.snapshot({ points: false }).state.smoothing === 0.9);
-    await settled(page);
-    const dragged = await pixels();
-    await page.locator('.scalar-card[data-tag="epoch_loss"]').screenshot({ path: path.join(OUT, 'charts-slider-dragged.png') });
-    await page.dispatchEvent('.smoothing-range', 'change');
-    await settled(page);
-    const released = await pixels();
-    await page.locator('.scalar-card[data-tag="epoch_loss"]').screenshot({ path: path.join(OUT, 'charts-slider-released.png') });
-    // the fast path writes whole pixels of the colour (no anti-aliasing): proof that it drew
-    assert.equal(dragged.blended, 0, 'while dragging: no anti-aliased pixels of the run\'s colour');
-    assert.ok(released.blended > 0, 'on release: Chart.js strokes (anti-aliased) again');
-    assert.ok(dragged.near.length >= 100, `while dragging: ${dragged.near.length} pixels drawn`);
-    // every pixel drawn while dragging lies on the released line and the other way round
-    const within = (p, set) => set.some((q) => Math.abs(p[0] - q[0]) <= 2 && Math.abs(p[1] - q[1]) <= 2);
-    const off = (from, to) => from.filter((p) => !within(p, to));
-    const stray = off(dragged.near, released.near);
-    const missed = off(released.near, dragged.near);
-    assert.ok(stray.length === 0, `while dragging, ${stray.length} pixels off the released line, e.g. ${JSON.stringify(stray.slice(0, 5))}`);
-    assert.ok(missed.length === 0, `${missed.length} pixels of the released line not drawn while dragging, e.g. ${JSON.stringify(missed.slice(0, 5))}`);
+    for (const tag of ['epoch_loss', 'noisy', 'dense']) {
+      await setSmoothing(page, 0.3);
+      const c = await drawnCard(page, tag);
+      assert.equal(c.series.length, tag === 'dense' ? 4 : 1);
+      // the line drawn last (on top): its colour is never drawn over
+      const hex = c.series[c.series.length - 1].color;
+      // the pixels of the run's colour (at least half covered), and how many are partly covered
+      const pixels = () => page.evaluate(([t, h]) => {
+        const k = window.__tbserve.snapshot({ points: false }).scalars.find((x) => x.tag === t);
+        const a = k.area;
+        const cv = document.querySelector(`.scalar-card[data-tag="${CSS.escape(t)}"] canvas`);
+        const x0 = Math.floor(a.left * k.dpr);
+        const y0 = Math.floor(a.top * k.dpr);
+        const w = Math.ceil(a.right * k.dpr) - x0;
+        const hh = Math.ceil(a.bottom * k.dpr) - y0;
+        const { data } = cv.getContext('2d').getImageData(x0, y0, w, hh);
+        const n = parseInt(h.slice(1), 16);
+        const rgb = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+        const near = [];
+        let blended = 0;
+        // the canvas is transparent under the lines: a line's pixels hold its
+        // colour and their coverage in alpha (the faint raw line: alpha 0.25)
+        for (let i = 0; i < data.length; i += 4) {
+          const d = Math.abs(data[i] - rgb[0]) + Math.abs(data[i + 1] - rgb[1]) + Math.abs(data[i + 2] - rgb[2]);
+          if (d <= 60 && data[i + 3] >= 128) near.push([(i / 4) % w, Math.floor(i / 4 / w)]);
+          if (d <= 60 && data[i + 3] > 0 && data[i + 3] < 255) blended++;
+        }
+        return { near, blended };
+      }, [tag, hex]);
+      await page.evaluate(() => {
+        const range = document.querySelector('.smoothing-range');
+        range.value = '0.9';
+        range.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      await page.waitForFunction(() => window.__tbserve.snapshot({ points: false }).state.smoothing === 0.9);
+      await settled(page);
+      const dragged = await pixels();
+      // every pixel drawn lies within 2 px of the polyline through the
+      // smoothed points, and every point has a drawn pixel within 2 px
+      const k = (await snap(page)).scalars.find((x) => x.tag === tag);
+      const { all, inside: pts } = geometry(k);
+      const farFromLine = dragged.near.filter(([i, j]) => distanceToPolyline(i + 0.5, j + 0.5, all) > 2);
+      const undrawn = pts.filter(([x, y]) => !dragged.near.some(([i, j]) => Math.abs(i + 0.5 - x) <= 2 && Math.abs(j + 0.5 - y) <= 2));
+      assert.ok(pts.length >= 8, `${tag}: ${pts.length} points in the chart area`);
+      assert.equal(farFromLine.length, 0, `${tag}: while dragging, ${farFromLine.length} pixels more than 2 px off the smoothed line, e.g. ${JSON.stringify(farFromLine.slice(0, 5))}`);
+      assert.equal(undrawn.length, 0, `${tag}: while dragging, ${undrawn.length} smoothed points with no pixel drawn near, e.g. ${JSON.stringify(undrawn.slice(0, 5))}`);
+      const card = page.locator(`.scalar-card[data-tag="${tag}"]`);
+      await card.screenshot({ path: path.join(OUT, `charts-slider-dragged-${tag}.png`) });
+      await page.dispatchEvent('.smoothing-range', 'change');
+      await settled(page);
+      const released = await pixels();
+      await card.screenshot({ path: path.join(OUT, `charts-slider-released-${tag}.png`) });
+      // the fast path writes whole pixels of the colour (no anti-aliasing): proof that it drew
+      assert.equal(dragged.blended, 0, `${tag}: while dragging, no anti-aliased pixels of the run's colour`);
+      assert.ok(released.blended > 0, `${tag}: on release, Chart.js strokes (anti-aliased) again`);
+      assert.ok(dragged.near.length >= 100, `${tag}: while dragging, ${dragged.near.length} pixels drawn`);
+      // every pixel drawn while dragging lies on the released line and the
+      // other way round (for the sparse line: a dense one's anti-aliased
+      // stroke covers most of its pixels by less than half, so the check
+      // above, against the points themselves, is the one that holds there)
+      if (tag !== 'epoch_loss') continue;
+      const within = (p, set) => set.some((q) => Math.abs(p[0] - q[0]) <= 2 && Math.abs(p[1] - q[1]) <= 2);
+      const off = (from, to) => from.filter((p) => !within(p, to));
+      const stray = off(dragged.near, released.near);
+      const missed = off(released.near, dragged.near);
+      assert.ok(stray.length === 0, `${tag}: while dragging, ${stray.length} pixels off the released line, e.g. ${JSON.stringify(stray.slice(0, 5))}`);
+      assert.ok(missed.length === 0, `${tag}: ${missed.length} pixels of the released line not drawn while dragging, e.g. ${JSON.stringify(missed.slice(0, 5))}`);
+    }
     await setSmoothing(page, 0.6);
     assert.deepEqual(P.errors, []);
   });
