@@ -528,7 +528,7 @@ window.__tbserve = Object.freeze({
       audio: views.audio.describe(),
       pinned: state.get('pinned').slice(),
       tabs: [...document.querySelectorAll('.tabs [data-tab]')].filter((b) => !b.hidden).map((b) => b.dataset.tab),
-      state: { smoothing: state.get('smoothing'), yScale: state.get('yScale'), xAxis: state.get('xAxis'), ignoreOutliers: state.get('ignoreOutliers') },
+      state: { smoothing: state.get('smoothing'), yScale: state.get('yScale'), xAxis: state.get('xAxis'), ignoreOutliers: state.get('ignoreOutliers'), dragging: !!views.scalars.dragging },
       draws,
     };
   },

@@ -47,6 +47,18 @@ export class ScalarsView {
     // each) and their answers would be decoded and drawn before its frame
     // is painted. They start after that frame (holdOthers, releaseOthers).
     this.leader = null;
+    // Whether a card's chart is inside the viewport itself: the board draws
+    // cards up to 300 px before they scroll in, and a slider drag redraws
+    // only the charts a user sees (the others on release, or as they scroll in).
+    this.byHost = new WeakMap();
+    this.viewIO = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        const card = this.byHost.get(e.target);
+        if (!card) continue;
+        card.inView = e.isIntersecting;
+        if (card.inView && card.onScreen && card.dirty) this.schedule(card);
+      }
+    });
     this.loaded = false;
     this.board = new Board(root, 'scalars', {
       create: (item) => this.createCard(item.tag),
@@ -225,7 +237,9 @@ export class ScalarsView {
     const foot = document.createElement('footer');
     foot.className = 'card-foot';
     el.append(head, host, foot);
-    const card = { tag, el, host, foot, reset, enlarge, chart: null, onScreen: false, dirty: true, zoom: null, gen: 0, lastVisible: 0, model: [] };
+    const card = { tag, el, host, foot, reset, enlarge, chart: null, onScreen: false, inView: true, dirty: true, zoom: null, gen: 0, lastVisible: 0, model: [] };
+    this.byHost.set(host, card);
+    this.viewIO.observe(host);
     actions.addEventListener('click', (e) => {
       const b = e.target.closest('[data-act]');
       if (b) this.action(card, b.dataset.act, menu);
@@ -237,6 +251,7 @@ export class ScalarsView {
   dropCard(tag) {
     const card = this.cards.get(tag);
     if (card?.chart) card.chart.destroy();
+    if (card) this.viewIO.unobserve(card.host);
     this.cards.delete(tag);
     if (card && card === this.leader) this.releaseOthers();
   }
@@ -312,7 +327,10 @@ export class ScalarsView {
     this.pendingDraw.clear();
     for (const card of cards) {
       if (this.holdOthers(card)) this.pendingDraw.add(card);
-      else if (card.onScreen && this.cards.get(card.tag) === card) this.draw(card);
+      else if (card.onScreen && this.cards.get(card.tag) === card) {
+        if (this.dragging && !card.inView && card.chart) card.dirty = true; // see viewIO
+        else this.draw(card);
+      }
     }
   }
 
@@ -646,7 +664,7 @@ export class ScalarsView {
     const cards = [];
     for (const [tag, c] of this.cards) {
       cards.push({
-        tag, onScreen: c.onScreen, drawn: !!c.chart, zoomed: !!c.zoom, xAxis: this.xAxisFor(c),
+        tag, onScreen: c.onScreen, inView: c.inView, drawn: !!c.chart, zoomed: !!c.zoom, xAxis: this.xAxisFor(c),
         fresh: !c.dirty && !c.busy && !this.pendingDraw.has(c),
         ...(c.chart ? c.chart.describe() : {}),
         series: c.model.map((s) => ({

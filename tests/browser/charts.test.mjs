@@ -95,11 +95,16 @@ async function drawnCard(page, tag) {
   return (await snap(page, { points: false })).scalars.find((c) => c.tag === tag);
 }
 
-/** Wait until every card on screen is drawn and up to date. */
+/**
+ * Wait until every card on screen is drawn and up to date (while the
+ * smoothing slider is dragged: every card whose chart is in the viewport).
+ */
 async function settled(page) {
   await sleep(50);
-  await page.waitForFunction(() => window.__tbserve.snapshot({ points: false }).scalars
-    .every((c) => !c.onScreen || (c.drawn && c.fresh)), null, { timeout: 20000 });
+  await page.waitForFunction(() => {
+    const s = window.__tbserve.snapshot({ points: false });
+    return s.scalars.every((c) => !c.onScreen || (c.drawn && c.fresh) || (s.state.dragging && !c.inView));
+  }, null, { timeout: 20000 });
 }
 
 async function setSmoothing(page, w) {
@@ -403,6 +408,53 @@ describe('drawing', () => {
       assert.ok(missed.length === 0, `${tag}: ${missed.length} pixels of the released line not drawn while dragging, e.g. ${JSON.stringify(missed.slice(0, 5))}`);
     }
     await setSmoothing(page, 0.6);
+    assert.deepEqual(P.errors, []);
+  });
+
+  it('redraws while the slider is dragged only the charts in the viewport, the rest as they scroll in and on release', async () => {
+    const { page } = P;
+    await setSmoothing(page, 0.6);
+    const input = (w) => page.evaluate((v) => {
+      const range = document.querySelector('.smoothing-range');
+      range.value = String(v);
+      range.dispatchEvent(new Event('input', { bubbles: true }));
+    }, w);
+    const card = (t) => page.evaluate((tt) => window.__tbserve.snapshot({ points: false }).scalars.find((x) => x.tag === tt), t);
+    // the last card, its chart 60 px below the viewport: inside the 300 px
+    // the board draws ahead, so it is drawn, but not in view
+    const tag = await page.evaluate(() => {
+      const cards = document.querySelectorAll('.scalar-card');
+      const el = cards[cards.length - 1];
+      el.scrollIntoView({ block: 'center' });
+      window.scrollBy(0, el.querySelector('.chart-host').getBoundingClientRect().top - innerHeight - 60);
+      return el.dataset.tag;
+    });
+    await page.waitForFunction((t) => {
+      const c = window.__tbserve.snapshot({ points: false }).scalars.find((x) => x.tag === t);
+      return c && c.onScreen && c.inView === false && c.drawn && c.fresh;
+    }, tag, { timeout: 20000 });
+    await input(0.85);
+    await settled(page);
+    const inView = (await snap(page, { points: false })).scalars.filter((c) => c.onScreen && c.inView);
+    assert.ok(inView.length > 0 && inView.every((c) => c.fresh), 'the charts in view are redrawn');
+    assert.equal((await card(tag)).fresh, false, `${tag}, below the viewport, waits while the slider is dragged`);
+    // scrolled in during the drag: drawn then
+    await page.evaluate(() => window.scrollBy(0, 250));
+    await page.waitForFunction((t) => {
+      const c = window.__tbserve.snapshot({ points: false }).scalars.find((x) => x.tag === t);
+      return c.inView && c.fresh;
+    }, tag, { timeout: 20000 });
+    await page.evaluate(() => window.scrollBy(0, -250));
+    await page.waitForFunction((t) => window.__tbserve.snapshot({ points: false }).scalars.find((x) => x.tag === t).inView === false, tag);
+    await input(0.7);
+    await settled(page);
+    assert.equal((await card(tag)).fresh, false, `${tag} waits again`);
+    // the release draws every card on screen, in view or not
+    await page.dispatchEvent('.smoothing-range', 'change');
+    await settled(page);
+    assert.equal((await card(tag)).fresh, true, `${tag} is drawn on release`);
+    await setSmoothing(page, 0.6);
+    await page.evaluate(() => window.scrollTo(0, 0));
     assert.deepEqual(P.errors, []);
   });
 
