@@ -78,7 +78,7 @@ def main():
         sys.exit(__doc__)
     h.BINARY = os.path.abspath(sys.argv[1])
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
-    tmp = tempfile.mkdtemp(prefix="h3-hparams-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+    tmp = tempfile.mkdtemp(prefix="tb-hparams-bench-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
     try:
         t0 = time.time()
         for i in range(n):

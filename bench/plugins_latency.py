@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Latency of the PR curves and custom scalars endpoints over one keep-alive
-# connection: bench/h5_plugins_latency.py PORT (tbserve serving
+# connection: bench/plugins_latency.py PORT (tbserve serving
 # tests/data/golden/logdir-small, see docs/PERFORMANCE.md).
 import http.client, sys, time
 port = int(sys.argv[1])
