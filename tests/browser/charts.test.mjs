@@ -458,6 +458,18 @@ describe('drawing', () => {
     assert.deepEqual(P.errors, []);
   });
 
+  it('shows every digit of the smoothing weight in its box', async () => {
+    const { page } = P;
+    await setSmoothing(page, 0.999);
+    const fit = await page.evaluate(() => {
+      const box = document.querySelector('.smoothing-number');
+      return { value: box.value, scroll: box.scrollWidth, client: box.clientWidth };
+    });
+    assert.equal(fit.value, '0.999');
+    assert.ok(fit.scroll <= fit.client, `"0.999" needs ${fit.scroll} px, the box shows ${fit.client}`);
+    await setSmoothing(page, 0.6);
+  });
+
   it('keeps every series\' own first and last point in view with "ignore outliers" on', async () => {
     const { page } = P;
     assert.equal(await page.isChecked('.outliers'), true, 'ignore outliers is on by default');
